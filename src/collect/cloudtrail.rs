@@ -1,0 +1,95 @@
+//! CloudTrail adapter: trails (with shadow trails), their status and event selectors,
+//! each read in the trail's home region.
+
+use aws_sdk_cloudtrail::Client;
+
+use super::read_error;
+use crate::state::{AdvancedSelector, BasicSelector, FieldSelector, Read, Selectors, Trail, TrailStatus};
+
+pub async fn describe_trails(cloudtrail: &Client, region: &str) -> Read<Vec<Trail>> {
+    let out = cloudtrail
+        .describe_trails()
+        .include_shadow_trails(true)
+        .send()
+        .await
+        .map_err(|e| read_error("cloudtrail:DescribeTrails", region, e))?;
+    let mut trails: Vec<Trail> = out
+        .trail_list()
+        .iter()
+        .map(|t| Trail {
+            name: t.name().unwrap_or_default().to_string(),
+            arn: t.trail_arn().unwrap_or_default().to_string(),
+            home_region: t.home_region().unwrap_or(region).to_string(),
+            multi_region: t.is_multi_region_trail().unwrap_or(false),
+            organization: t.is_organization_trail().unwrap_or(false),
+            log_group_arn: t.cloud_watch_logs_log_group_arn().filter(|a| !a.is_empty()).map(String::from),
+            status: None,
+            selectors: None,
+        })
+        .collect();
+    trails.sort_by(|a, b| a.arn.cmp(&b.arn));
+    trails.dedup_by(|a, b| a.arn == b.arn);
+    Ok(trails)
+}
+
+/// Both reads address the trail by ARN, as shadow and organization trails require.
+pub async fn status_and_selectors(cloudtrail: &Client, arn: &str) -> (Read<TrailStatus>, Read<Selectors>) {
+    let status = async {
+        let out = cloudtrail
+            .get_trail_status()
+            .name(arn)
+            .send()
+            .await
+            .map_err(|e| read_error("cloudtrail:GetTrailStatus", arn, e))?;
+        Ok(TrailStatus {
+            is_logging: out.is_logging().unwrap_or(false),
+            latest_cloudwatch_logs_delivery_error: out
+                .latest_cloud_watch_logs_delivery_error()
+                .filter(|e| !e.is_empty())
+                .map(String::from),
+        })
+    };
+    let selectors = async {
+        let out = cloudtrail
+            .get_event_selectors()
+            .trail_name(arn)
+            .send()
+            .await
+            .map_err(|e| read_error("cloudtrail:GetEventSelectors", arn, e))?;
+        Ok(if out.advanced_event_selectors().is_empty() {
+            Selectors::Basic(
+                out.event_selectors()
+                    .iter()
+                    .map(|s| BasicSelector {
+                        read_write_type: s.read_write_type().map(|r| r.as_str().to_string()),
+                        include_management_events: s.include_management_events(),
+                        exclude_management_event_sources: s.exclude_management_event_sources().to_vec(),
+                    })
+                    .collect(),
+            )
+        } else {
+            Selectors::Advanced(
+                out.advanced_event_selectors()
+                    .iter()
+                    .map(|s| AdvancedSelector {
+                        name: s.name().map(String::from),
+                        fields: s
+                            .field_selectors()
+                            .iter()
+                            .map(|f| FieldSelector {
+                                field: f.field().to_string(),
+                                equals: f.equals().to_vec(),
+                                not_equals: f.not_equals().to_vec(),
+                                starts_with: f.starts_with().to_vec(),
+                                not_starts_with: f.not_starts_with().to_vec(),
+                                ends_with: f.ends_with().to_vec(),
+                                not_ends_with: f.not_ends_with().to_vec(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            )
+        })
+    };
+    tokio::join!(status, selectors)
+}

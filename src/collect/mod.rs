@@ -1,0 +1,161 @@
+//! collect: the only code that reads AWS. One adapter per service turns API responses
+//! into the plain structs of `state`; this module walks the chain in dependent phases
+//! and runs the independent reads of each phase concurrently, with a bound.
+
+mod clients;
+mod cloudtrail;
+mod cloudwatch;
+mod error;
+mod kms;
+mod logs;
+mod sns;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+use futures_util::stream::{self, StreamExt};
+
+pub use clients::{load_sdk_config, Clients, Regional, RETRY_BUDGET};
+pub use error::read_error;
+
+use crate::arn::{LogGroupArn, TopicArn};
+use crate::pattern;
+use crate::state::{AccountState, LogGroup, MetricKey, Trail};
+
+/// At most this many requests of one phase are in flight at once.
+const CONCURRENCY: usize = 8;
+
+/// Reads everything the chain needs, and nothing else: alarms only for the metrics of
+/// filters that cover all 16 events, topics only of those alarms, keys only of those
+/// topics. Failed reads are recorded in the state, never raised.
+pub async fn collect(clients: &Clients) -> AccountState {
+    let home = clients.home_region().to_string();
+    let home_clients = clients.regional(&home);
+    let (account_id, trails) = tokio::join!(
+        sts_account_id(clients),
+        cloudtrail::describe_trails(&home_clients.cloudtrail, &home)
+    );
+    let mut state = AccountState {
+        account_id,
+        region: home,
+        trails: Ok(Vec::new()),
+        log_groups: BTreeMap::new(),
+        alarms: BTreeMap::new(),
+        topics: BTreeMap::new(),
+        keys: BTreeMap::new(),
+    };
+    let mut trails = match trails {
+        Ok(t) => t,
+        Err(e) => {
+            state.trails = Err(e);
+            return state;
+        }
+    };
+    // When the account is unknown (STS failed), read what we can; the check reports ERROR.
+    let account = state.account_id.clone().unwrap_or_default();
+    let local = |t: &Trail| account.is_empty() || t.foreign_account(&account).is_none();
+
+    let groups: BTreeSet<LogGroupArn> = trails
+        .iter()
+        .filter(|t| local(t))
+        .filter_map(|t| t.log_group_arn.as_deref()?.parse().ok())
+        .collect();
+    let trail_reads = bounded(trails.iter().filter(|t| local(t)).map(|t| {
+        let c = clients.regional(&t.home_region);
+        let arn = t.arn.clone();
+        async move { (arn.clone(), cloudtrail::status_and_selectors(&c.cloudtrail, &arn).await) }
+    }));
+    let group_reads = bounded(groups.into_iter().map(|arn| {
+        let c = clients.regional(&arn.region);
+        async move { logs::read_log_group(&c.logs, arn).await }
+    }));
+    let (trail_reads, group_reads) = tokio::join!(trail_reads, group_reads);
+    let mut by_arn: BTreeMap<_, _> = trail_reads.into_iter().collect();
+    for trail in &mut trails {
+        if let Some((status, selectors)) = by_arn.remove(&trail.arn) {
+            trail.status = Some(status);
+            trail.selectors = Some(selectors);
+        }
+    }
+    state.trails = Ok(trails);
+    state.log_groups = group_reads.into_iter().map(|g| (g.arn.clone(), g)).collect();
+
+    let metrics: BTreeSet<MetricKey> = state.log_groups.values().flat_map(covering_metrics).collect();
+    let alarm_reads = bounded(metrics.into_iter().map(|key| {
+        let c = clients.regional(&key.region);
+        async move {
+            let alarms = cloudwatch::alarms_for_metric(&c.cloudwatch, &key).await;
+            (key, alarms)
+        }
+    }));
+    state.alarms = alarm_reads.await.into_iter().collect();
+
+    let topics: BTreeSet<TopicArn> = state
+        .alarms
+        .iter()
+        .filter_map(|(key, alarms)| Some((key, alarms.as_ref().ok()?)))
+        .flat_map(|(key, alarms)| {
+            alarms
+                .iter()
+                .flat_map(|a| &a.alarm_actions)
+                .filter_map(|action| action.parse::<TopicArn>().ok())
+                .filter(move |t| t.region() == key.region)
+        })
+        .collect();
+    let topic_reads = bounded(topics.into_iter().map(|arn| {
+        let c = clients.regional(arn.region());
+        async move {
+            let topic = sns::read_topic(&c.sns, &arn).await;
+            (arn, topic)
+        }
+    }));
+    state.topics = topic_reads.await.into_iter().collect();
+
+    let keys: BTreeSet<(String, String)> = state
+        .topics
+        .values()
+        .filter_map(|t| t.as_ref().ok())
+        .filter_map(|t| Some((t.arn.region().to_string(), t.kms_key_id.clone()?)))
+        .filter(|(_, key)| !key.is_empty() && !crate::check::is_aws_managed_sns_alias(key))
+        .collect();
+    let key_reads = bounded(keys.into_iter().map(|(region, key_id)| {
+        let c = clients.regional(&region);
+        async move {
+            let key = kms::read_key(&c.kms, &key_id).await;
+            ((region, key_id), key)
+        }
+    }));
+    state.keys = key_reads.await.into_iter().collect();
+    state
+}
+
+/// The metrics of the filters on `group` whose pattern covers all 16 IAM policy events:
+/// the only metrics whose alarms matter.
+fn covering_metrics(group: &LogGroup) -> Vec<MetricKey> {
+    let Ok(filters) = &group.filters else { return Vec::new() };
+    filters
+        .iter()
+        .filter(|f| pattern::parse(&f.pattern).is_ok_and(|p| pattern::coverage(&p).covers_all))
+        .flat_map(|f| &f.transformations)
+        .map(|t| MetricKey {
+            region: group.arn.region.clone(),
+            namespace: t.namespace.clone(),
+            name: t.name.clone(),
+        })
+        .collect()
+}
+
+async fn sts_account_id(clients: &Clients) -> crate::state::Read<String> {
+    let sts = clients.sts();
+    let out = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| read_error("sts:GetCallerIdentity", "caller", e))?;
+    Ok(out.account().unwrap_or_default().to_string())
+}
+
+/// Runs `futures` with at most CONCURRENCY in flight; results in completion order.
+pub async fn bounded<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+    stream::iter(futures).buffer_unordered(CONCURRENCY).collect().await
+}

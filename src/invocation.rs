@@ -1,0 +1,151 @@
+//! What one invocation asks for: the EventBridge schedule (run with the settings) or a
+//! manual payload that overrides mode and dry run. Anything else is refused before any
+//! AWS call, so a malformed event can never change the account.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::settings::{Mode, Settings};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunRequest {
+    pub mode: Mode,
+    pub dry_run: bool,
+    pub trigger: Trigger,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// EventBridge "Scheduled Event"; carries the rule ARN for the logs.
+    Schedule { rule: Option<String> },
+    Manual,
+    Cli,
+}
+
+impl RunRequest {
+    pub fn from_settings(settings: &Settings, trigger: Trigger) -> Self {
+        RunRequest {
+            mode: settings.mode,
+            dry_run: settings.dry_run,
+            trigger,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid invocation event: {0}. Expected an EventBridge Scheduled Event (source aws.events) or a manual payload such as {{\"mode\": \"audit\"}} or {{\"mode\": \"remediate\", \"dry_run\": true}}")]
+pub struct InvocationError(pub String);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManualPayload {
+    mode: Option<Mode>,
+    dry_run: Option<bool>,
+}
+
+pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, InvocationError> {
+    let Value::Object(fields) = payload else {
+        return Err(InvocationError(format!("got {}", json_kind(payload))));
+    };
+    if fields.contains_key("source") || fields.contains_key("detail-type") {
+        return parse_scheduled(payload, settings);
+    }
+    let manual = ManualPayload::deserialize(payload)
+        .map_err(|e| InvocationError(format!("manual payload: {e}")))?;
+    Ok(RunRequest {
+        mode: manual.mode.unwrap_or(settings.mode),
+        dry_run: manual.dry_run.unwrap_or(settings.dry_run),
+        trigger: Trigger::Manual,
+    })
+}
+
+fn parse_scheduled(payload: &Value, settings: &Settings) -> Result<RunRequest, InvocationError> {
+    let event = EventBridgeEvent::<Value>::deserialize(payload)
+        .map_err(|e| InvocationError(format!("EventBridge event: {e}")))?;
+    let source = event.source.as_str();
+    if source != "aws.events" || event.detail_type != "Scheduled Event" {
+        return Err(InvocationError(format!(
+            "EventBridge event with source {source:?} and detail-type {:?} is not a Scheduled Event from aws.events",
+            event.detail_type
+        )));
+    }
+    Ok(RunRequest::from_settings(
+        settings,
+        Trigger::Schedule {
+            rule: event.resources.and_then(|r| r.into_iter().next()),
+        },
+    ))
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schedule() -> Value {
+        serde_json::from_str(include_str!("../events/schedule.json")).unwrap()
+    }
+
+    #[test]
+    fn the_schedule_runs_with_the_settings() {
+        let settings = Settings {
+            mode: Mode::Remediate,
+            dry_run: true,
+            ..Settings::default()
+        };
+        let request = parse_event(&schedule(), &settings).unwrap();
+        assert_eq!(request.mode, Mode::Remediate);
+        assert!(request.dry_run);
+        assert!(matches!(request.trigger, Trigger::Schedule { rule: Some(r) } if r.contains(":rule/")));
+    }
+
+    #[test]
+    fn manual_payloads_override_the_settings() {
+        let s = Settings::default();
+        let r = parse_event(&json!({"mode": "remediate", "dry_run": true}), &s).unwrap();
+        assert_eq!((r.mode, r.dry_run, r.trigger), (Mode::Remediate, true, Trigger::Manual));
+        let r = parse_event(&json!({}), &s).unwrap();
+        assert_eq!((r.mode, r.dry_run), (Mode::Audit, false));
+        for file in [
+            include_str!("../events/audit.json"),
+            include_str!("../events/remediate.json"),
+            include_str!("../events/remediate-dry-run.json"),
+        ] {
+            parse_event(&serde_json::from_str(file).unwrap(), &s).unwrap();
+        }
+    }
+
+    #[test]
+    fn anything_else_is_refused_with_what_was_expected() {
+        let s = Settings::default();
+        let mut other_rule = schedule();
+        other_rule["source"] = json!("aws.s3");
+        for (payload, says) in [
+            (json!(null), "got null"),
+            (json!("audit"), "got a string"),
+            (json!([1, 2]), "got an array"),
+            (json!({"mode": "fix"}), "unknown variant `fix`, expected `audit` or `remediate`"),
+            (json!({"mode": "audit", "force": true}), "unknown field `force`"),
+            (json!({"dry_run": "yes"}), "invalid type: string \"yes\", expected a boolean"),
+            (other_rule, "source \"aws.s3\""),
+            (json!({"source": "aws.events"}), "EventBridge event: missing field `detail-type`"),
+        ] {
+            let err = parse_event(&payload, &s).unwrap_err().to_string();
+            assert!(err.contains(says), "{payload}: {err}");
+            assert!(err.contains("Expected an EventBridge Scheduled Event"), "{err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! iam-policy-alarm: proves an AWS account would be told of every change to an IAM
+//! policy (CIS AWS Foundations 4.4, Security Hub CloudWatch.4, Conformity CWL-010),
+//! builds what is missing when asked to, and reports.
+//!
+//! collect (AWS) -> AccountState -> check -> Findings -> report / plan -> apply (AWS)
+
+pub mod arn;
+pub mod check;
+pub mod cli;
+pub mod collect;
+pub mod invocation;
+pub mod lambda;
+#[path = "pattern_shim.rs"]
+pub mod pattern;
+pub mod policy;
+pub mod publish;
+pub mod report;
+pub mod run;
+pub mod settings;
+pub mod state;

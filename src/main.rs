@@ -1,0 +1,75 @@
+//! Wiring only: logging, typed settings (fail fast), clients built once, then either
+//! the Lambda runtime loop (when AWS_LAMBDA_RUNTIME_API is set) or the CLI.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use iam_policy_alarm::cli::{self, Cli};
+use iam_policy_alarm::collect::{load_sdk_config, Clients};
+use iam_policy_alarm::lambda;
+use iam_policy_alarm::run::App;
+use iam_policy_alarm::settings::Settings;
+
+fn main() -> ExitCode {
+    let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
+    init_logging(in_lambda);
+    // One thread is enough: the work is waiting on AWS, and concurrency comes from
+    // joining futures, not from threads.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("cannot start the async runtime: {e}")),
+    };
+    if in_lambda {
+        runtime.block_on(serve_lambda())
+    } else {
+        let cli = Cli::parse();
+        runtime.block_on(run_cli(cli))
+    }
+}
+
+async fn build_app() -> Result<App, String> {
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let clients = Clients::new(load_sdk_config().await)?;
+    Ok(App { clients, settings })
+}
+
+async fn serve_lambda() -> ExitCode {
+    let app = match build_app().await {
+        Ok(app) => app,
+        Err(e) => return fail(&e),
+    };
+    match lambda::serve(app).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("Lambda runtime stopped: {e}")),
+    }
+}
+
+async fn run_cli(cli: Cli) -> ExitCode {
+    if !cli::needs_aws(&cli) {
+        return cli::execute_offline(cli);
+    }
+    match build_app().await {
+        Ok(app) => cli::execute(cli, &app).await,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    tracing::error!(error = message, "start-up failed");
+    eprintln!("iam-policy-alarm: {message}");
+    ExitCode::from(2)
+}
+
+fn init_logging(json: bool) {
+    let default = if json { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        // Lambda's JSON log format: one object per line, fields flattened, no colours.
+        builder.json().flatten_event(true).with_current_span(false).with_ansi(false).init();
+    } else {
+        builder.with_target(false).init();
+    }
+}

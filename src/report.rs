@@ -1,0 +1,171 @@
+//! report: Findings -> what people and machines read. The JSON report (returned by the
+//! handler, printed by the CLI), a readable text body for email, and the SNS message:
+//! subject, per-protocol bodies and filterable message attributes. Pure.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::check::{Findings, LinkStatus, Status};
+use crate::settings::Mode;
+
+/// The controls this audit automates, named in every report.
+pub const CONTROLS: &str = "CIS AWS Foundations 4.4, Security Hub CloudWatch.4, Conformity CWL-010";
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    pub status: Status,
+    pub account: Option<String>,
+    pub region: String,
+    pub time: String,
+    pub mode: Mode,
+    pub dry_run: bool,
+    pub controls: &'static str,
+    pub summary: String,
+    pub trails: Vec<crate::check::TrailFinding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<crate::state::ReadError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<Value>,
+}
+
+impl Report {
+    pub fn new(findings: Findings, mode: Mode, dry_run: bool, time: String) -> Self {
+        Report {
+            status: findings.status,
+            account: findings.account,
+            region: findings.region,
+            time,
+            mode,
+            dry_run,
+            controls: CONTROLS,
+            summary: findings.summary,
+            trails: findings.trails,
+            errors: findings.errors,
+            remediation: None,
+        }
+    }
+
+    pub fn status_word(&self) -> &'static str {
+        status_word(self.status)
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or_else(|e| json!({"status": "ERROR", "error": e.to_string()}))
+    }
+
+    /// SNS subjects must be ASCII, one line, under 100 characters; starts with the status.
+    pub fn subject(&self) -> String {
+        let subject = format!(
+            "{}: IAM policy change alarm, account {} ({})",
+            self.status_word(),
+            self.account.as_deref().unwrap_or("unknown"),
+            self.region
+        );
+        let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
+        ascii.chars().take(99).collect()
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "IAM policy change alarm ({CONTROLS}): {}\nAccount {}, audited from {} at {} ({}{})\n{}\n",
+            self.status_word(),
+            self.account.as_deref().unwrap_or("unknown"),
+            self.region,
+            self.time,
+            self.mode,
+            if self.dry_run { ", dry run" } else { "" },
+            self.summary
+        );
+        for e in &self.errors {
+            out.push_str(&format!("  [ERROR] {e}\n"));
+        }
+        for trail in &self.trails {
+            out.push_str(&format!(
+                "\nTrail {} ({}), home region {}: {}\n",
+                trail.name,
+                trail.arn,
+                trail.home_region,
+                link_word(trail.status)
+            ));
+            for (name, link) in trail.links.all() {
+                out.push_str(&format!("  [{}] {name}: {}\n", link_word(link.status), link.detail));
+                if let Some(fix) = &link.fix {
+                    out.push_str(&format!("      fix: {fix}\n"));
+                }
+            }
+        }
+        if let Some(remediation) = &self.remediation {
+            out.push_str("\nRemediation:\n");
+            out.push_str(&remediation_text(remediation));
+        }
+        out
+    }
+
+    /// The SNS message: `MessageStructure=json` bodies per protocol (text for email and
+    /// SMS, the JSON report for machines) and the attributes subscribers filter on.
+    pub fn sns_message(&self) -> SnsMessage {
+        let text = self.text();
+        let json = self.to_json().to_string();
+        let body = json!({
+            "default": text,
+            "email": text,
+            "sms": self.subject(),
+            "sqs": json,
+            "lambda": json,
+            "http": json,
+            "https": json,
+            "firehose": json,
+            "email-json": json,
+        });
+        SnsMessage {
+            subject: self.subject(),
+            message: body.to_string(),
+            attributes: vec![
+                ("status".into(), self.status_word().into()),
+                ("account".into(), self.account.clone().unwrap_or_else(|| "unknown".into())),
+            ],
+        }
+    }
+}
+
+fn remediation_text(remediation: &Value) -> String {
+    let mut out = String::new();
+    if let Some(before) = remediation.get("before") {
+        out.push_str(&format!(
+            "  before: {} ({})\n",
+            before["status"].as_str().unwrap_or("?"),
+            before["summary"].as_str().unwrap_or("")
+        ));
+    }
+    for (key, label) in [("planned", "planned"), ("applied", "applied"), ("conflicts", "conflict"), ("refused", "not done")] {
+        for item in remediation.get(key).and_then(Value::as_array).into_iter().flatten() {
+            out.push_str(&format!("  {label}: {}\n", item.get("summary").and_then(Value::as_str).unwrap_or(&item.to_string())));
+        }
+    }
+    out
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnsMessage {
+    pub subject: String,
+    pub message: String,
+    pub attributes: Vec<(String, String)>,
+}
+
+pub fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Fail => "FAIL",
+        Status::Error => "ERROR",
+    }
+}
+
+fn link_word(status: LinkStatus) -> &'static str {
+    match status {
+        LinkStatus::Pass => "PASS",
+        LinkStatus::Fail => "FAIL",
+        LinkStatus::Error => "ERROR",
+        LinkStatus::External => "EXTERNAL",
+        LinkStatus::NotReached => "NOT REACHED",
+    }
+}

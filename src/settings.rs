@@ -1,0 +1,253 @@
+//! Typed settings from the environment. Invalid values fail start-up with one line
+//! that names the variable; the rest of the code never sees a raw string.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::arn::TopicArn;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("invalid setting {name}={value:?}: {reason}")]
+pub struct SettingsError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Audit,
+    Remediate,
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "audit" => Ok(Mode::Audit),
+            "remediate" => Ok(Mode::Remediate),
+            _ => Err("expected audit or remediate".into()),
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Audit => "audit",
+            Mode::Remediate => "remediate",
+        })
+    }
+}
+
+/// The names the audit advises and remediation writes. Defaults follow the rule's
+/// documented remediation (Conformity CWL-010, CIS 4.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Names {
+    pub filter_name: String,
+    pub alarm_name: String,
+    pub metric_namespace: String,
+    pub metric_name: String,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            filter_name: "IAMAuthConfigChanges".into(),
+            alarm_name: "IAMAuthorizationActivityAlarm".into(),
+            metric_namespace: "CloudTrailMetrics".into(),
+            metric_name: "IAMPolicyEventCount".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    pub mode: Mode,
+    pub dry_run: bool,
+    /// Where findings are published; `None` = only logged and returned.
+    pub findings_topic: Option<TopicArn>,
+    /// The topic remediation points new alarms at.
+    pub alarm_topic: Option<TopicArn>,
+    pub names: Names,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            mode: Mode::Audit,
+            dry_run: false,
+            findings_topic: None,
+            alarm_topic: None,
+            names: Names::default(),
+        }
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every setting through `lookup`; an empty value counts as unset, because
+    /// CloudFormation passes empty parameters as "".
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let defaults = Names::default();
+        Ok(Settings {
+            mode: parse_with("MODE", get("MODE"), Mode::Audit, |v| v.parse())?,
+            dry_run: parse_with("DRY_RUN", get("DRY_RUN"), false, parse_bool)?,
+            findings_topic: optional_topic("FINDINGS_TOPIC_ARN", get("FINDINGS_TOPIC_ARN"))?,
+            alarm_topic: optional_topic("ALARM_TOPIC_ARN", get("ALARM_TOPIC_ARN"))?,
+            names: Names {
+                filter_name: name_setting("FILTER_NAME", get("FILTER_NAME"), defaults.filter_name, 512, ":*")?,
+                alarm_name: name_setting("ALARM_NAME", get("ALARM_NAME"), defaults.alarm_name, 255, "")?,
+                metric_namespace: namespace_setting(get("METRIC_NAMESPACE"), defaults.metric_namespace)?,
+                metric_name: name_setting("METRIC_NAME", get("METRIC_NAME"), defaults.metric_name, 255, "")?,
+            },
+        })
+    }
+}
+
+fn parse_with<T>(
+    name: &'static str,
+    value: Option<String>,
+    default: T,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, SettingsError> {
+    match value {
+        None => Ok(default),
+        Some(v) => parse(v.trim()).map_err(|reason| SettingsError { name, value: v, reason }),
+    }
+}
+
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err("expected true or false".into()),
+    }
+}
+
+fn optional_topic(name: &'static str, value: Option<String>) -> Result<Option<TopicArn>, SettingsError> {
+    value
+        .map(|v| {
+            v.trim().parse::<TopicArn>().map_err(|e| SettingsError {
+                name,
+                value: v.clone(),
+                reason: e.reason.to_string(),
+            })
+        })
+        .transpose()
+}
+
+fn name_setting(
+    name: &'static str,
+    value: Option<String>,
+    default: String,
+    max_len: usize,
+    forbidden: &str,
+) -> Result<String, SettingsError> {
+    let Some(v) = value else { return Ok(default) };
+    let fail = |reason: String| SettingsError { name, value: v.clone(), reason };
+    if v.chars().count() > max_len {
+        return Err(fail(format!("longer than {max_len} characters")));
+    }
+    if let Some(c) = v.chars().find(|c| forbidden.contains(*c) || c.is_control()) {
+        return Err(fail(format!("contains the character {c:?}, which AWS rejects here")));
+    }
+    Ok(v)
+}
+
+fn namespace_setting(value: Option<String>, default: String) -> Result<String, SettingsError> {
+    let v = name_setting("METRIC_NAMESPACE", value, default, 255, ":")?;
+    // CloudWatch reserves the AWS/ prefix for AWS services' own metrics.
+    if v.starts_with("AWS/") {
+        return Err(SettingsError {
+            name: "METRIC_NAMESPACE",
+            value: v,
+            reason: "namespaces starting with AWS/ are reserved for AWS services".into(),
+        });
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_documented_remediation() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.names.filter_name, "IAMAuthConfigChanges");
+        assert_eq!(s.names.alarm_name, "IAMAuthorizationActivityAlarm");
+        assert_eq!(s.names.metric_namespace, "CloudTrailMetrics");
+        assert_eq!(s.names.metric_name, "IAMPolicyEventCount");
+    }
+
+    #[test]
+    fn every_setting_is_read() {
+        let s = settings(&[
+            ("MODE", "remediate"),
+            ("DRY_RUN", "true"),
+            ("FINDINGS_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:findings"),
+            ("ALARM_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:alarms"),
+            ("METRIC_NAMESPACE", "Security"),
+            ("METRIC_NAME", "IamChanges"),
+            ("FILTER_NAME", "iam-changes"),
+            ("ALARM_NAME", "iam-changes-alarm"),
+        ])
+        .unwrap();
+        assert_eq!(s.mode, Mode::Remediate);
+        assert!(s.dry_run);
+        assert_eq!(s.findings_topic.unwrap().name(), "findings");
+        assert_eq!(s.alarm_topic.unwrap().name(), "alarms");
+        assert_eq!(
+            s.names,
+            Names {
+                filter_name: "iam-changes".into(),
+                alarm_name: "iam-changes-alarm".into(),
+                metric_namespace: "Security".into(),
+                metric_name: "IamChanges".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn empty_values_mean_unset() {
+        assert_eq!(settings(&[("FINDINGS_TOPIC_ARN", ""), ("MODE", " ")]).unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (vars, message) in [
+            (vec![("MODE", "fix")], "invalid setting MODE=\"fix\": expected audit or remediate"),
+            (vec![("DRY_RUN", "maybe")], "invalid setting DRY_RUN=\"maybe\": expected true or false"),
+            (
+                vec![("FINDINGS_TOPIC_ARN", "arn:aws:sqs:us-east-1:123456789012:q")],
+                "invalid setting FINDINGS_TOPIC_ARN=\"arn:aws:sqs:us-east-1:123456789012:q\": not an SNS topic ARN (service is not sns)",
+            ),
+            (vec![("ALARM_TOPIC_ARN", "alarms")], "invalid setting ALARM_TOPIC_ARN=\"alarms\": does not start with \"arn:\""),
+            (vec![("FILTER_NAME", "a:b")], "invalid setting FILTER_NAME=\"a:b\": contains the character ':', which AWS rejects here"),
+            (
+                vec![("METRIC_NAMESPACE", "AWS/Logs")],
+                "invalid setting METRIC_NAMESPACE=\"AWS/Logs\": namespaces starting with AWS/ are reserved for AWS services",
+            ),
+        ] {
+            assert_eq!(settings(&vars).unwrap_err().to_string(), message);
+        }
+        let long = "x".repeat(256);
+        assert!(settings(&[("ALARM_NAME", &long)]).unwrap_err().to_string().contains("longer than 255"));
+    }
+}

@@ -1,0 +1,192 @@
+//! AccountState: everything the audit read from AWS, as plain data. `collect` fills it,
+//! `check` judges it; nothing here knows about the SDK.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::arn::{LogGroupArn, TopicArn};
+
+/// A read that may have failed. A failed read makes the link that needed it ERROR,
+/// never PASS or FAIL.
+pub type Read<T> = Result<T, ReadError>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReadError {
+    /// e.g. "logs:DescribeMetricFilters"
+    pub operation: String,
+    /// What was being read (ARN or name), for the report.
+    pub resource: String,
+    pub message: String,
+    /// Throttling, 5xx, timeouts and dropped connections: worth trying again later.
+    pub retryable: bool,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} on {} failed: {}", self.operation, self.resource, self.message)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountState {
+    pub account_id: Read<String>,
+    /// The region the function runs in (where trails were listed).
+    pub region: String,
+    pub trails: Read<Vec<Trail>>,
+    /// Keyed by the log group ARN without the trailing `:*`.
+    pub log_groups: BTreeMap<LogGroupArn, LogGroup>,
+    pub alarms: BTreeMap<MetricKey, Read<Vec<Alarm>>>,
+    pub topics: BTreeMap<TopicArn, Read<Topic>>,
+    /// Keyed by (region, key id as the topic names it).
+    pub keys: BTreeMap<(String, String), Read<Key>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trail {
+    pub name: String,
+    pub arn: String,
+    pub home_region: String,
+    pub multi_region: bool,
+    pub organization: bool,
+    /// CloudWatchLogsLogGroupArn exactly as CloudTrail returned it (None when unset).
+    pub log_group_arn: Option<String>,
+    /// Only the trail's own account can read these; None for trails owned elsewhere.
+    pub status: Option<Read<TrailStatus>>,
+    pub selectors: Option<Read<Selectors>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrailStatus {
+    pub is_logging: bool,
+    pub latest_cloudwatch_logs_delivery_error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Selectors {
+    Basic(Vec<BasicSelector>),
+    Advanced(Vec<AdvancedSelector>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasicSelector {
+    /// "All", "ReadOnly" or "WriteOnly"; AWS defaults to All when absent.
+    pub read_write_type: Option<String>,
+    /// AWS defaults to true when absent.
+    pub include_management_events: Option<bool>,
+    pub exclude_management_event_sources: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdvancedSelector {
+    pub name: Option<String>,
+    pub fields: Vec<FieldSelector>,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct FieldSelector {
+    pub field: String,
+    pub equals: Vec<String>,
+    pub not_equals: Vec<String>,
+    pub starts_with: Vec<String>,
+    pub not_starts_with: Vec<String>,
+    pub ends_with: Vec<String>,
+    pub not_ends_with: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogGroup {
+    pub arn: LogGroupArn,
+    pub exists: Read<bool>,
+    pub filters: Read<Vec<MetricFilter>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricFilter {
+    pub name: String,
+    pub pattern: String,
+    pub transformations: Vec<Transformation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Transformation {
+    pub namespace: String,
+    pub name: String,
+    pub value: String,
+    pub default_value: Option<f64>,
+    pub dimensions: BTreeMap<String, String>,
+}
+
+/// A metric as CloudWatch alarms address it: by region, namespace and name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MetricKey {
+    pub region: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct Alarm {
+    pub name: String,
+    pub arn: String,
+    pub actions_enabled: bool,
+    pub alarm_actions: Vec<String>,
+    pub namespace: String,
+    pub metric_name: String,
+    pub statistic: Option<String>,
+    pub extended_statistic: Option<String>,
+    pub dimensions: BTreeMap<String, String>,
+    pub period: Option<i32>,
+    pub evaluation_periods: Option<i32>,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: Option<f64>,
+    pub comparison_operator: Option<String>,
+    pub treat_missing_data: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Topic {
+    pub arn: TopicArn,
+    pub subscriptions: Vec<Subscription>,
+    /// KmsMasterKeyId attribute: a key id, key ARN, alias name or alias ARN.
+    pub kms_key_id: Option<String>,
+    /// The topic's access policy (JSON), if the attribute was returned.
+    pub policy: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscription {
+    /// "PendingConfirmation" until the endpoint confirms; then the subscription ARN.
+    pub arn: String,
+    pub protocol: String,
+    pub endpoint: String,
+}
+
+impl Subscription {
+    pub fn is_confirmed(&self) -> bool {
+        self.arn.starts_with("arn:")
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Key {
+    pub arn: String,
+    /// "AWS" for AWS-managed keys such as aws/sns, "CUSTOMER" otherwise.
+    pub manager: String,
+    pub enabled: bool,
+    pub policy: Read<String>,
+}
+
+impl Trail {
+    /// The account whose configuration this trail's chain lives in, when it is not
+    /// `account`: an organization trail owned by the management account, or a trail
+    /// delivering to a log group in another account. Its links cannot be read from here.
+    pub fn foreign_account<'a>(&'a self, account: &str) -> Option<&'a str> {
+        let owner = self.arn.split(':').nth(4).filter(|a| !a.is_empty());
+        let log_group_owner = self.log_group_arn.as_deref().and_then(|a| a.split(':').nth(4));
+        [owner, log_group_owner]
+            .into_iter()
+            .flatten()
+            .find(|a| *a != account)
+    }
+}
