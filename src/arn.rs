@@ -84,7 +84,8 @@ fn is_region(s: &str) -> bool {
     first_ok
         && rest.len() >= 2
         && rest.last().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// An SNS topic: the only target CloudWatch alarms and the findings publisher use.
@@ -229,7 +230,10 @@ mod tests {
     #[test]
     fn topic_arn_parts() {
         let t: TopicArn = "arn:aws:sns:us-east-1:123456789012:alarms".parse().unwrap();
-        assert_eq!((t.region(), t.account(), t.name()), ("us-east-1", "123456789012", "alarms"));
+        assert_eq!(
+            (t.region(), t.account(), t.name()),
+            ("us-east-1", "123456789012", "alarms")
+        );
     }
 
     #[test]
@@ -237,10 +241,16 @@ mod tests {
         for (input, reason) in [
             ("", "does not start with \"arn:\""),
             ("arn:aws:sns:us-east-1:123:alarms", "account is not 12 digits"),
-            ("arn:aws:sqs:us-east-1:123456789012:q", "not an SNS topic ARN (service is not sns)"),
+            (
+                "arn:aws:sqs:us-east-1:123456789012:q",
+                "not an SNS topic ARN (service is not sns)",
+            ),
             ("arn:aws:sns::123456789012:alarms", "region is missing or malformed"),
             ("arn:aws:sns:us-east-1:123456789012", "no resource"),
-            ("arn:aws:sns:us-east-1:123456789012:a b", "topic name must be 1-256 of A-Z a-z 0-9 - _ (and .fifo)"),
+            (
+                "arn:aws:sns:us-east-1:123456789012:a b",
+                "topic name must be 1-256 of A-Z a-z 0-9 - _ (and .fifo)",
+            ),
         ] {
             let err = input.parse::<TopicArn>().unwrap_err();
             assert_eq!(err.reason, reason, "{input}");

@@ -7,11 +7,15 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::Status;
 use crate::invocation::{RunRequest, Trigger};
-use crate::run::{run, App};
+use crate::run::{run, App, RunError};
 use crate::settings::Mode;
 
 #[derive(Parser, Debug)]
-#[command(name = "iam-policy-alarm", version, about = "Proves this AWS account alarms on every IAM policy change (CIS 4.4, CloudWatch.4, CWL-010)")]
+#[command(
+    name = "iam-policy-alarm",
+    version,
+    about = "Proves this AWS account alarms on every IAM policy change (CIS 4.4, CloudWatch.4, CWL-010)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -21,6 +25,15 @@ pub struct Cli {
 pub enum Command {
     /// Audit the trail -> metric filter -> alarm -> subscriber chain and print the report.
     Audit {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Create the missing metric filter and alarm (never a trail; never overwriting what
+    /// this tool did not create), then audit again.
+    Remediate {
+        /// Print the plan, every request in full, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -34,27 +47,34 @@ pub enum Format {
 
 /// Commands that need no AWS: decided before any client is built.
 pub fn needs_aws(cli: &Cli) -> bool {
-    matches!(cli.command, Command::Audit { .. })
+    matches!(cli.command, Command::Audit { .. } | Command::Remediate { .. })
 }
 
 pub async fn execute(cli: Cli, app: &App) -> ExitCode {
-    match cli.command {
-        Command::Audit { format } => {
-            let request = RunRequest { mode: Mode::Audit, dry_run: false, trigger: Trigger::Cli };
-            let outcome = run(app, &request).await;
-            print_report(&outcome.report, format);
-            if let Err(e) = &outcome.published {
-                eprintln!("iam-policy-alarm: report not published: {e}");
-                return ExitCode::from(2);
-            }
-            exit_code(outcome.report.status)
+    let (mode, dry_run, format) = match cli.command {
+        Command::Audit { format } => (Mode::Audit, false, format),
+        Command::Remediate { dry_run, format } => (Mode::Remediate, dry_run || app.settings.dry_run, format),
+    };
+    let request = RunRequest {
+        mode,
+        dry_run,
+        trigger: Trigger::Cli,
+    };
+    let outcome = run(app, &request).await;
+    print_report(&outcome.report, format);
+    // An incomplete audit already exits 2 through its status; other errors say why.
+    match outcome.error() {
+        Some(e @ (RunError::Publish(_) | RunError::Remediation { .. })) => {
+            eprintln!("iam-policy-alarm: {e}");
+            ExitCode::from(2)
         }
+        _ => exit_code(outcome.report.status),
     }
 }
 
 fn print_report(report: &crate::report::Report, format: Format) {
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(report).unwrap_or_default()),
         Format::Text => print!("{}", report.text()),
     }
 }

@@ -18,7 +18,9 @@ pub struct RunRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Trigger {
     /// EventBridge "Scheduled Event"; carries the rule ARN for the logs.
-    Schedule { rule: Option<String> },
+    Schedule {
+        rule: Option<String>,
+    },
     Manual,
     Cli,
 }
@@ -51,8 +53,7 @@ pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, I
     if fields.contains_key("source") || fields.contains_key("detail-type") {
         return parse_scheduled(payload, settings);
     }
-    let manual = ManualPayload::deserialize(payload)
-        .map_err(|e| InvocationError(format!("manual payload: {e}")))?;
+    let manual = ManualPayload::deserialize(payload).map_err(|e| InvocationError(format!("manual payload: {e}")))?;
     Ok(RunRequest {
         mode: manual.mode.unwrap_or(settings.mode),
         dry_run: manual.dry_run.unwrap_or(settings.dry_run),
@@ -136,11 +137,20 @@ mod tests {
             (json!(null), "got null"),
             (json!("audit"), "got a string"),
             (json!([1, 2]), "got an array"),
-            (json!({"mode": "fix"}), "unknown variant `fix`, expected `audit` or `remediate`"),
+            (
+                json!({"mode": "fix"}),
+                "unknown variant `fix`, expected `audit` or `remediate`",
+            ),
             (json!({"mode": "audit", "force": true}), "unknown field `force`"),
-            (json!({"dry_run": "yes"}), "invalid type: string \"yes\", expected a boolean"),
+            (
+                json!({"dry_run": "yes"}),
+                "invalid type: string \"yes\", expected a boolean",
+            ),
             (other_rule, "source \"aws.s3\""),
-            (json!({"source": "aws.events"}), "EventBridge event: missing field `detail-type`"),
+            (
+                json!({"source": "aws.events"}),
+                "EventBridge event: missing field `detail-type`",
+            ),
         ] {
             let err = parse_event(&payload, &s).unwrap_err().to_string();
             assert!(err.contains(says), "{payload}: {err}");

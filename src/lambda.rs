@@ -6,6 +6,7 @@ use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
 
 use crate::invocation::parse_event;
+use crate::report::Report;
 use crate::run::{run, App};
 
 pub async fn serve(app: App) -> Result<(), lambda_runtime::Error> {
@@ -13,14 +14,20 @@ pub async fn serve(app: App) -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| handle(app, event.payload))).await
 }
 
-pub async fn handle(app: &App, payload: Value) -> Result<Value, Diagnostic> {
+pub async fn handle(app: &App, payload: Value) -> Result<Report, Diagnostic> {
     let request = parse_event(&payload, &app.settings).map_err(|e| {
         tracing::error!(error = %e, "invocation refused");
-        Diagnostic { error_type: "InvalidEvent".into(), error_message: e.to_string() }
+        Diagnostic {
+            error_type: "InvalidEvent".into(),
+            error_message: e.to_string(),
+        }
     })?;
     let outcome = run(app, &request).await;
     match outcome.error() {
-        Some(e) => Err(Diagnostic { error_type: e.error_type().into(), error_message: e.to_string() }),
-        None => Ok(outcome.report.to_json()),
+        Some(e) => Err(Diagnostic {
+            error_type: e.error_type().into(),
+            error_message: e.to_string(),
+        }),
+        None => Ok(outcome.report),
     }
 }

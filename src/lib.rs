@@ -4,6 +4,7 @@
 //!
 //! collect (AWS) -> AccountState -> check -> Findings -> report / plan -> apply (AWS)
 
+pub mod apply;
 pub mod arn;
 pub mod check;
 pub mod cli;
@@ -12,6 +13,7 @@ pub mod invocation;
 pub mod lambda;
 #[path = "pattern_shim.rs"]
 pub mod pattern;
+pub mod plan;
 pub mod policy;
 pub mod publish;
 pub mod report;

@@ -65,10 +65,17 @@ fn fail(message: &str) -> ExitCode {
 fn init_logging(json: bool) {
     let default = if json { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         // Lambda's JSON log format: one object per line, fields flattened, no colours.
-        builder.json().flatten_event(true).with_current_span(false).with_ansi(false).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_ansi(false)
+            .init();
     } else {
         builder.with_target(false).init();
     }

@@ -41,7 +41,9 @@ pub fn evaluate(policy: &str, request: &Request) -> Verdict {
         match statement.get("Effect").and_then(Value::as_str) {
             Some("Deny") => {
                 let sid = statement.get("Sid").and_then(Value::as_str);
-                return Verdict::Denied(sid.map_or_else(|| format!("statement {}", index + 1), |s| format!("statement {s:?}")));
+                return Verdict::Denied(
+                    sid.map_or_else(|| format!("statement {}", index + 1), |s| format!("statement {s:?}")),
+                );
             }
             Some("Allow") => allowed = true,
             _ => {}
@@ -103,7 +105,9 @@ fn conditions_hold(condition: Option<&Value>, request: &Request) -> bool {
             };
             let expected = strings(Some(expected));
             let like = operator.contains("Like");
-            let hit = expected.iter().any(|e| if like { glob(e, actual, false) } else { e == actual });
+            let hit = expected
+                .iter()
+                .any(|e| if like { glob(e, actual, false) } else { e == actual });
             match operator.trim_end_matches("IfExists") {
                 "StringEquals" | "StringLike" | "ArnEquals" | "ArnLike" | "Bool" => hit,
                 "StringNotEquals" | "StringNotLike" | "ArnNotEquals" | "ArnNotLike" => !hit,
@@ -123,7 +127,13 @@ fn strings(value: Option<&Value>) -> Vec<String> {
 
 /// IAM wildcard match: `*` any run, `?` one character.
 pub fn glob(pattern: &str, text: &str, case_insensitive: bool) -> bool {
-    let fold = |s: &str| if case_insensitive { s.to_ascii_lowercase() } else { s.to_string() };
+    let fold = |s: &str| {
+        if case_insensitive {
+            s.to_ascii_lowercase()
+        } else {
+            s.to_string()
+        }
+    };
     let (p, t): (Vec<char>, Vec<char>) = (fold(pattern).chars().collect(), fold(text).chars().collect());
     // Iterative matcher with single backtrack point: linear in practice, no recursion.
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
@@ -182,7 +192,19 @@ mod tests {
             {"Effect":"Allow","Principal":"*","Action":"sns:*","Resource":"*"},
             {"Sid":"NoCloudWatch","Effect":"Deny","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":"sns:Publish","Resource":"*"}]});
         assert_eq!(publish(deny), Verdict::Denied("statement \"NoCloudWatch\"".into()));
-        assert!(matches!(evaluate("not json", &Request { service: "", action: "", resource: "", account: "", source_arn: "" }), Verdict::Unreadable(_)));
+        assert!(matches!(
+            evaluate(
+                "not json",
+                &Request {
+                    service: "",
+                    action: "",
+                    resource: "",
+                    account: "",
+                    source_arn: ""
+                }
+            ),
+            Verdict::Unreadable(_)
+        ));
     }
 
     #[test]

@@ -49,8 +49,9 @@ impl Report {
         status_word(self.status)
     }
 
-    pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or_else(|e| json!({"status": "ERROR", "error": e.to_string()}))
+    /// The report as one line of JSON, fields in report order (status first).
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| json!({"status": "ERROR", "error": e.to_string()}).to_string())
     }
 
     /// SNS subjects must be ASCII, one line, under 100 characters; starts with the status.
@@ -105,7 +106,7 @@ impl Report {
     /// SMS, the JSON report for machines) and the attributes subscribers filter on.
     pub fn sns_message(&self) -> SnsMessage {
         let text = self.text();
-        let json = self.to_json().to_string();
+        let json = self.to_json_string();
         let body = json!({
             "default": text,
             "email": text,
@@ -122,7 +123,10 @@ impl Report {
             message: body.to_string(),
             attributes: vec![
                 ("status".into(), self.status_word().into()),
-                ("account".into(), self.account.clone().unwrap_or_else(|| "unknown".into())),
+                (
+                    "account".into(),
+                    self.account.clone().unwrap_or_else(|| "unknown".into()),
+                ),
             ],
         }
     }
@@ -137,9 +141,17 @@ fn remediation_text(remediation: &Value) -> String {
             before["summary"].as_str().unwrap_or("")
         ));
     }
-    for (key, label) in [("planned", "planned"), ("applied", "applied"), ("conflicts", "conflict"), ("refused", "not done")] {
+    for (key, label) in [
+        ("planned", "planned"),
+        ("applied", "applied"),
+        ("conflicts", "conflict"),
+        ("refused", "not done"),
+    ] {
         for item in remediation.get(key).and_then(Value::as_array).into_iter().flatten() {
-            out.push_str(&format!("  {label}: {}\n", item.get("summary").and_then(Value::as_str).unwrap_or(&item.to_string())));
+            out.push_str(&format!(
+                "  {label}: {}\n",
+                item.get("summary").and_then(Value::as_str).unwrap_or(&item.to_string())
+            ));
         }
     }
     out

@@ -152,7 +152,11 @@ fn name_setting(
     forbidden: &str,
 ) -> Result<String, SettingsError> {
     let Some(v) = value else { return Ok(default) };
-    let fail = |reason: String| SettingsError { name, value: v.clone(), reason };
+    let fail = |reason: String| SettingsError {
+        name,
+        value: v.clone(),
+        reason,
+    };
     if v.chars().count() > max_len {
         return Err(fail(format!("longer than {max_len} characters")));
     }
@@ -181,8 +185,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -226,7 +229,10 @@ mod tests {
 
     #[test]
     fn empty_values_mean_unset() {
-        assert_eq!(settings(&[("FINDINGS_TOPIC_ARN", ""), ("MODE", " ")]).unwrap(), Settings::default());
+        assert_eq!(
+            settings(&[("FINDINGS_TOPIC_ARN", ""), ("MODE", " ")]).unwrap(),
+            Settings::default()
+        );
     }
 
     #[test]
@@ -248,6 +254,9 @@ mod tests {
             assert_eq!(settings(&vars).unwrap_err().to_string(), message);
         }
         let long = "x".repeat(256);
-        assert!(settings(&[("ALARM_NAME", &long)]).unwrap_err().to_string().contains("longer than 255"));
+        assert!(settings(&[("ALARM_NAME", &long)])
+            .unwrap_err()
+            .to_string()
+            .contains("longer than 255"));
     }
 }

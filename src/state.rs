@@ -182,11 +182,9 @@ impl Trail {
     /// `account`: an organization trail owned by the management account, or a trail
     /// delivering to a log group in another account. Its links cannot be read from here.
     pub fn foreign_account<'a>(&'a self, account: &str) -> Option<&'a str> {
-        let owner = self.arn.split(':').nth(4).filter(|a| !a.is_empty());
-        let log_group_owner = self.log_group_arn.as_deref().and_then(|a| a.split(':').nth(4));
-        [owner, log_group_owner]
-            .into_iter()
-            .flatten()
-            .find(|a| *a != account)
+        let account_of = |arn: &'a str| arn.split(':').nth(4).filter(|a| crate::arn::is_account_id(a));
+        let owner = account_of(&self.arn);
+        let log_group_owner = self.log_group_arn.as_deref().and_then(account_of);
+        [owner, log_group_owner].into_iter().flatten().find(|a| *a != account)
     }
 }

@@ -18,7 +18,12 @@ async fn audit(chain: Option<Chain>) -> (i32, Value) {
 }
 
 fn assert_links(report: &Value, expected: [&str; 4]) {
-    assert_eq!(link_statuses(report, 0), expected.map(String::from), "{}", serde_json::to_string_pretty(report).unwrap());
+    assert_eq!(
+        link_statuses(report, 0),
+        expected.map(String::from),
+        "{}",
+        serde_json::to_string_pretty(report).unwrap()
+    );
 }
 
 #[tokio::test]
@@ -35,29 +40,52 @@ async fn everything_in_place_passes() {
     assert_eq!((code, report["status"].as_str()), (0, Some("PASS")), "{report:#}");
     assert_links(&report, ["PASS", "PASS", "PASS", "PASS"]);
     let notification = &report["trails"][0]["links"]["notification"];
-    assert!(notification["detail"].as_str().unwrap().contains("1 confirmed subscription"), "{notification}");
+    assert!(
+        notification["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 confirmed subscription"),
+        "{notification}"
+    );
 }
 
 #[tokio::test]
 async fn log_group_in_another_region_passes() {
-    let chain = Chain { log_group_region: "eu-west-1", ..Chain::default() };
+    let chain = Chain {
+        log_group_region: "eu-west-1",
+        ..Chain::default()
+    };
     let (code, report) = audit(Some(chain)).await;
     assert_eq!(code, 0, "{report:#}");
     assert_links(&report, ["PASS", "PASS", "PASS", "PASS"]);
-    assert!(report["trails"][0]["links"]["alarm"]["resources"][0].as_str().unwrap().contains(":eu-west-1:"));
+    assert!(report["trails"][0]["links"]["alarm"]["resources"][0]
+        .as_str()
+        .unwrap()
+        .contains(":eu-west-1:"));
 }
 
 #[tokio::test]
 async fn single_region_trail_fails_the_trail_link() {
-    let (code, report) = audit(Some(Chain { multi_region: false, ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        multi_region: false,
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["FAIL", "PASS", "PASS", "PASS"]);
-    assert!(report["trails"][0]["links"]["trail"]["detail"].as_str().unwrap().contains("single-region"));
+    assert!(report["trails"][0]["links"]["trail"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("single-region"));
 }
 
 #[tokio::test]
 async fn trail_not_logging_fails_the_trail_link() {
-    let (code, report) = audit(Some(Chain { logging: false, ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        logging: false,
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["FAIL", "PASS", "PASS", "PASS"]);
     let trail = &report["trails"][0]["links"]["trail"];
@@ -67,31 +95,57 @@ async fn trail_not_logging_fails_the_trail_link() {
 
 #[tokio::test]
 async fn trail_without_log_group_fails() {
-    let (code, report) = audit(Some(Chain { trail_delivers: false, ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        trail_delivers: false,
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["FAIL", "NOT_REACHED", "NOT_REACHED", "NOT_REACHED"]);
-    assert!(report["trails"][0]["links"]["trail"]["detail"].as_str().unwrap().contains("does not deliver to CloudWatch Logs"));
+    assert!(report["trails"][0]["links"]["trail"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("does not deliver to CloudWatch Logs"));
 }
 
 #[tokio::test]
 async fn log_group_that_does_not_exist_fails() {
-    let (code, report) = audit(Some(Chain { create_log_group: false, filter_pattern: None, ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        create_log_group: false,
+        filter_pattern: None,
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["FAIL", "NOT_REACHED", "NOT_REACHED", "NOT_REACHED"]);
-    assert!(report["trails"][0]["links"]["trail"]["detail"].as_str().unwrap().contains("does not exist"));
+    assert!(report["trails"][0]["links"]["trail"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("does not exist"));
 }
 
 #[tokio::test]
 async fn write_only_selectors_fail_the_trail_link() {
-    let (code, report) = audit(Some(Chain { selectors: Some(ReadWriteType::WriteOnly), ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        selectors: Some(ReadWriteType::WriteOnly),
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["FAIL", "PASS", "PASS", "PASS"]);
-    assert!(report["trails"][0]["links"]["trail"]["detail"].as_str().unwrap().contains("WriteOnly"));
+    assert!(report["trails"][0]["links"]["trail"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("WriteOnly"));
 }
 
 #[tokio::test]
 async fn missing_filter_fails_the_metric_filter_link() {
-    let (code, report) = audit(Some(Chain { filter_pattern: None, ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        filter_pattern: None,
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["PASS", "FAIL", "NOT_REACHED", "NOT_REACHED"]);
     let link = &report["trails"][0]["links"]["metric_filter"];
@@ -101,12 +155,26 @@ async fn missing_filter_fails_the_metric_filter_link() {
 
 #[tokio::test]
 async fn filter_not_covering_fails_the_metric_filter_link() {
-    let narrowed: &'static str = Box::leak(CIS_PATTERN.replace("($.eventName = DeletePolicy) || ", "").into_boxed_str());
-    let (code, report) = audit(Some(Chain { filter_pattern: Some(narrowed), ..Chain::default() })).await;
+    let narrowed: &'static str = Box::leak(
+        CIS_PATTERN
+            .replace("($.eventName = DeletePolicy) || ", "")
+            .into_boxed_str(),
+    );
+    let (code, report) = audit(Some(Chain {
+        filter_pattern: Some(narrowed),
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["PASS", "FAIL", "NOT_REACHED", "NOT_REACHED"]);
-    let detail = report["trails"][0]["links"]["metric_filter"]["detail"].as_str().unwrap().to_string();
-    assert!(detail.contains("misses 1 of 16") && detail.contains("DeletePolicy"), "{detail}");
+    let detail = report["trails"][0]["links"]["metric_filter"]["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        detail.contains("misses 1 of 16") && detail.contains("DeletePolicy"),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
@@ -122,39 +190,69 @@ async fn and_joined_filter_does_not_cover() {
 
 #[tokio::test]
 async fn missing_alarm_fails_the_alarm_link() {
-    let (code, report) = audit(Some(Chain { alarm_namespace: None, ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        alarm_namespace: None,
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
-    assert!(report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap().contains("no alarm on metric CloudTrailMetrics/IAMPolicyEventCount"));
+    assert!(report["trails"][0]["links"]["alarm"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("no alarm on metric CloudTrailMetrics/IAMPolicyEventCount"));
 }
 
 #[tokio::test]
 async fn alarm_on_the_wrong_namespace_fails_the_alarm_link() {
-    let (code, report) = audit(Some(Chain { alarm_namespace: Some("OtherMetrics"), ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        alarm_namespace: Some("OtherMetrics"),
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
 }
 
 #[tokio::test]
 async fn alarm_with_actions_disabled_fails_the_alarm_link() {
-    let (code, report) = audit(Some(Chain { alarm_actions_enabled: false, ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        alarm_actions_enabled: false,
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
-    assert!(report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap().contains("actions disabled"));
+    assert!(report["trails"][0]["links"]["alarm"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("actions disabled"));
 }
 
 #[tokio::test]
 async fn topic_without_subscription_fails_the_notification_link() {
-    let (code, report) = audit(Some(Chain { subscribe: false, ..Chain::default() })).await;
+    let (code, report) = audit(Some(Chain {
+        subscribe: false,
+        ..Chain::default()
+    }))
+    .await;
     assert_eq!(code, 1);
     assert_links(&report, ["PASS", "PASS", "PASS", "FAIL"]);
-    assert!(report["trails"][0]["links"]["notification"]["detail"].as_str().unwrap().contains("no subscriptions"));
+    assert!(report["trails"][0]["links"]["notification"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("no subscriptions"));
 }
 
 #[tokio::test]
 async fn findings_are_published_and_read_back_through_sqs() {
     let account = Account::new().await;
-    account.seed(&Chain { filter_pattern: None, ..Chain::default() }).await;
+    account
+        .seed(&Chain {
+            filter_pattern: None,
+            ..Chain::default()
+        })
+        .await;
     let findings = account.topic("us-east-1", "findings").await;
     let inbox = account.sqs_subscriber(&findings, "findings-inbox").await;
     let (code, report) = account.audit(&[("FINDINGS_TOPIC_ARN", &findings)]);

@@ -11,7 +11,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 /// The SDK's standard retry mode, bounded, with timeouts well below the function's.
 /// Worst case per call: `operation_timeout`; the audit has at most 6 dependent phases
-/// plus the publish, so it ends within 7 x 20 s = 140 s even when every call hangs;
+/// plus the publish, so it ends within 7 x 20 s = 140 s even when every call hangs, and
 /// template.yaml gives the function 240 s.
 pub struct RetryBudget {
     pub max_attempts: u32,
@@ -93,12 +93,16 @@ impl Clients {
                         aws_sdk_cloudtrail::config::Builder::from(c).region(r.clone()).build(),
                     ),
                     logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                        aws_sdk_cloudwatchlogs::config::Builder::from(c).region(r.clone()).build(),
+                        aws_sdk_cloudwatchlogs::config::Builder::from(c)
+                            .region(r.clone())
+                            .build(),
                     ),
                     cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
                         aws_sdk_cloudwatch::config::Builder::from(c).region(r.clone()).build(),
                     ),
-                    sns: aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(c).region(r.clone()).build()),
+                    sns: aws_sdk_sns::Client::from_conf(
+                        aws_sdk_sns::config::Builder::from(c).region(r.clone()).build(),
+                    ),
                     kms: aws_sdk_kms::Client::from_conf(aws_sdk_kms::config::Builder::from(c).region(r).build()),
                 }
             })

@@ -22,7 +22,10 @@ pub async fn describe_trails(cloudtrail: &Client, region: &str) -> Read<Vec<Trai
             home_region: t.home_region().unwrap_or(region).to_string(),
             multi_region: t.is_multi_region_trail().unwrap_or(false),
             organization: t.is_organization_trail().unwrap_or(false),
-            log_group_arn: t.cloud_watch_logs_log_group_arn().filter(|a| !a.is_empty()).map(String::from),
+            log_group_arn: t
+                .cloud_watch_logs_log_group_arn()
+                .filter(|a| !a.is_empty())
+                .map(String::from),
             status: None,
             selectors: None,
         })

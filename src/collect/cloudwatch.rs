@@ -5,6 +5,7 @@ use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_cloudwatch::Client;
 
 use super::read_error;
+use crate::plan::{ExistingAlarm, OWNER_TAG};
 use crate::state::{Alarm, MetricKey, Read};
 
 pub async fn alarms_for_metric(cloudwatch: &Client, key: &MetricKey) -> Read<Vec<Alarm>> {
@@ -14,7 +15,13 @@ pub async fn alarms_for_metric(cloudwatch: &Client, key: &MetricKey) -> Read<Vec
         .metric_name(&key.name)
         .send()
         .await
-        .map_err(|e| read_error("cloudwatch:DescribeAlarmsForMetric", format!("{}/{} in {}", key.namespace, key.name, key.region), e))?;
+        .map_err(|e| {
+            read_error(
+                "cloudwatch:DescribeAlarmsForMetric",
+                format!("{}/{} in {}", key.namespace, key.name, key.region),
+                e,
+            )
+        })?;
     Ok(out.metric_alarms().iter().map(alarm).collect())
 }
 
@@ -31,7 +38,12 @@ pub fn alarm(a: &MetricAlarm) -> Alarm {
         dimensions: a
             .dimensions()
             .iter()
-            .map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string()))
+            .map(|d| {
+                (
+                    d.name().unwrap_or_default().to_string(),
+                    d.value().unwrap_or_default().to_string(),
+                )
+            })
             .collect(),
         period: a.period(),
         evaluation_periods: a.evaluation_periods(),
@@ -40,4 +52,30 @@ pub fn alarm(a: &MetricAlarm) -> Alarm {
         comparison_operator: a.comparison_operator().map(|c| c.as_str().to_string()),
         treat_missing_data: a.treat_missing_data().map(String::from),
     }
+}
+
+/// The alarm that already has `name` in this region, if any, and whether this tool
+/// made it (its owner tag): remediation may update only its own alarms.
+pub async fn alarm_named(cloudwatch: &Client, name: &str) -> Read<Option<ExistingAlarm>> {
+    let out = cloudwatch
+        .describe_alarms()
+        .alarm_names(name)
+        .send()
+        .await
+        .map_err(|e| read_error("cloudwatch:DescribeAlarms", name, e))?;
+    let Some(found) = out.metric_alarms().iter().find(|a| a.alarm_name() == Some(name)) else {
+        return Ok(None);
+    };
+    let found = alarm(found);
+    let tags = cloudwatch
+        .list_tags_for_resource()
+        .resource_arn(&found.arn)
+        .send()
+        .await
+        .map_err(|e| read_error("cloudwatch:ListTagsForResource", &found.arn, e))?;
+    let ours = tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some(OWNER_TAG.0) && t.value() == Some(OWNER_TAG.1));
+    Ok(Some(ExistingAlarm { alarm: found, ours }))
 }

@@ -26,7 +26,8 @@ where
     let retryable = match &err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
         SdkError::ServiceError(service) => {
-            service.raw().status().as_u16() >= 500 || service.err().code().is_some_and(|c| THROTTLING_CODES.contains(&c))
+            service.raw().status().as_u16() >= 500
+                || service.err().code().is_some_and(|c| THROTTLING_CODES.contains(&c))
         }
         _ => false,
     };

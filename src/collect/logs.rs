@@ -23,7 +23,11 @@ async fn exists(logs: &Client, arn: &LogGroupArn) -> Read<bool> {
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| read_error("logs:DescribeLogGroups", arn.to_string(), e))?;
-        if page.log_groups().iter().any(|g| g.log_group_name() == Some(arn.name.as_str())) {
+        if page
+            .log_groups()
+            .iter()
+            .any(|g| g.log_group_name() == Some(arn.name.as_str()))
+        {
             return Ok(true);
         }
     }
@@ -41,7 +45,12 @@ pub async fn metric_filters(logs: &Client, arn: &LogGroupArn) -> Read<Vec<Metric
         .await;
     let filters = match result {
         Ok(f) => f,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Vec::new(),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Vec::new()
+        }
         Err(e) => return Err(read_error("logs:DescribeMetricFilters", arn.to_string(), e)),
     };
     Ok(filters

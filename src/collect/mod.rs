@@ -129,6 +129,28 @@ pub async fn collect(clients: &Clients) -> AccountState {
     state
 }
 
+/// For remediation: the alarm that already has the configured name, in each region.
+pub async fn existing_alarms(clients: &Clients, regions: BTreeSet<String>, name: &str) -> crate::plan::ExistingAlarms {
+    bounded(regions.into_iter().map(|region| {
+        let c = clients.regional(&region);
+        async move {
+            let found = cloudwatch::alarm_named(&c.cloudwatch, name).await;
+            (region, found)
+        }
+    }))
+    .await
+    .into_iter()
+    .collect()
+}
+
+/// The metric filters of one log group, read again just before remediation writes.
+pub async fn metric_filters(
+    clients: &Clients,
+    group: &LogGroupArn,
+) -> crate::state::Read<Vec<crate::state::MetricFilter>> {
+    logs::metric_filters(&clients.regional(&group.region).logs, group).await
+}
+
 /// The metrics of the filters on `group` whose pattern covers all 16 IAM policy events:
 /// the only metrics whose alarms matter.
 fn covering_metrics(group: &LogGroup) -> Vec<MetricKey> {

@@ -5,6 +5,7 @@
 //! test reaches the emulator through AWS_ENDPOINT_URL alone.
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod seed;
 
 use std::io::{Read, Write};
@@ -49,7 +50,11 @@ pub fn moto() -> &'static Moto {
         std::thread::spawn(move || {
             let port = free_port();
             let server = project_dir().join(".venv/bin/moto_server");
-            assert!(server.exists(), "{} missing: run `make tools` (make test does)", server.display());
+            assert!(
+                server.exists(),
+                "{} missing: run `make tools` (make test does)",
+                server.display()
+            );
             let mut command = Command::new(server);
             command
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -126,7 +131,9 @@ impl Account {
             ),
         )
         .unwrap();
-        let files = ProfileFiles::builder().with_file(ProfileFileKind::Config, &config_file).build();
+        let files = ProfileFiles::builder()
+            .with_file(ProfileFileKind::Config, &config_file)
+            .build();
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .profile_files(files)
             .profile_name("seed")
@@ -140,10 +147,26 @@ impl Account {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(binary());
         command.args(args);
-        for var in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "AWS_PROFILE", "AWS_DEFAULT_REGION"] {
+        for var in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_LAMBDA_RUNTIME_API",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_REGION",
+        ] {
             command.env_remove(var);
         }
-        for var in ["MODE", "DRY_RUN", "FINDINGS_TOPIC_ARN", "ALARM_TOPIC_ARN", "METRIC_NAMESPACE", "METRIC_NAME", "FILTER_NAME", "ALARM_NAME"] {
+        for var in [
+            "MODE",
+            "DRY_RUN",
+            "FINDINGS_TOPIC_ARN",
+            "ALARM_TOPIC_ARN",
+            "METRIC_NAMESPACE",
+            "METRIC_NAME",
+            "FILTER_NAME",
+            "ALARM_NAME",
+        ] {
             command.env_remove(var);
         }
         command
@@ -157,7 +180,12 @@ impl Account {
 
     /// Runs `iam-policy-alarm audit --format json` and returns (exit code, report).
     pub fn audit(&self, env: &[(&str, &str)]) -> (i32, Value) {
-        let mut command = self.command(&["audit", "--format", "json"]);
+        self.run(&["audit", "--format", "json"], env)
+    }
+
+    /// Runs the binary with `args` (which must print a JSON report) and `env`.
+    pub fn run(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, Value) {
+        let mut command = self.command(args);
         command.envs(env.iter().copied());
         let output = command.output().unwrap();
         (output.status.code().unwrap_or(-1), report_of(&output))
@@ -181,5 +209,6 @@ pub fn report_of(output: &Output) -> Value {
 /// The status of each link of the report's first trail, in chain order.
 pub fn link_statuses(report: &Value, trail: usize) -> [String; 4] {
     let links = &report["trails"][trail]["links"];
-    ["trail", "metric_filter", "alarm", "notification"].map(|l| links[l]["status"].as_str().unwrap_or("missing").to_string())
+    ["trail", "metric_filter", "alarm", "notification"]
+        .map(|l| links[l]["status"].as_str().unwrap_or("missing").to_string())
 }

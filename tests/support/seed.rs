@@ -72,20 +72,38 @@ impl Account {
         )
         .await;
         if let Some(pattern) = chain.filter_pattern {
-            self.metric_filter(chain.log_group_region, LOG_GROUP, "IAMAuthConfigChanges", pattern, "CloudTrailMetrics", "IAMPolicyEventCount")
-                .await;
+            self.metric_filter(
+                chain.log_group_region,
+                LOG_GROUP,
+                "IAMAuthConfigChanges",
+                pattern,
+                "CloudTrailMetrics",
+                "IAMPolicyEventCount",
+            )
+            .await;
         }
         let topic_arn = self.topic(chain.log_group_region, "iam-alarms").await;
         if let Some(namespace) = chain.alarm_namespace {
-            self.alarm(chain.log_group_region, "IAMAuthorizationActivityAlarm", namespace, "IAMPolicyEventCount", chain.alarm_actions_enabled, &topic_arn)
-                .await;
+            self.alarm(
+                chain.log_group_region,
+                "IAMAuthorizationActivityAlarm",
+                namespace,
+                "IAMPolicyEventCount",
+                chain.alarm_actions_enabled,
+                &topic_arn,
+            )
+            .await;
         }
         let queue_url = if chain.subscribe {
             Some(self.sqs_subscriber(&topic_arn, "iam-alarm-inbox").await)
         } else {
             None
         };
-        Seeded { log_group_arn, topic_arn, queue_url }
+        Seeded {
+            log_group_arn,
+            topic_arn,
+            queue_url,
+        }
     }
 
     pub async fn trail(
@@ -113,13 +131,23 @@ impl Account {
         }
         request.send().await.expect("create trail");
         if logging {
-            cloudtrail.start_logging().name(name).send().await.expect("start logging");
+            cloudtrail
+                .start_logging()
+                .name(name)
+                .send()
+                .await
+                .expect("start logging");
         }
         if let Some(read_write) = selectors {
             cloudtrail
                 .put_event_selectors()
                 .trail_name(name)
-                .event_selectors(EventSelector::builder().read_write_type(read_write).include_management_events(true).build())
+                .event_selectors(
+                    EventSelector::builder()
+                        .read_write_type(read_write)
+                        .include_management_events(true)
+                        .build(),
+                )
                 .send()
                 .await
                 .expect("put event selectors");
@@ -128,10 +156,22 @@ impl Account {
 
     pub async fn log_group(&self, region: &str, name: &str) {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&self.region(region));
-        logs.create_log_group().log_group_name(name).send().await.expect("create log group");
+        logs.create_log_group()
+            .log_group_name(name)
+            .send()
+            .await
+            .expect("create log group");
     }
 
-    pub async fn metric_filter(&self, region: &str, group: &str, name: &str, pattern: &str, namespace: &str, metric: &str) {
+    pub async fn metric_filter(
+        &self,
+        region: &str,
+        group: &str,
+        name: &str,
+        pattern: &str,
+        namespace: &str,
+        metric: &str,
+    ) {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&self.region(region));
         logs.put_metric_filter()
             .log_group_name(group)
@@ -156,7 +196,15 @@ impl Account {
         out.topic_arn().unwrap().to_string()
     }
 
-    pub async fn alarm(&self, region: &str, name: &str, namespace: &str, metric: &str, actions_enabled: bool, topic_arn: &str) {
+    pub async fn alarm(
+        &self,
+        region: &str,
+        name: &str,
+        namespace: &str,
+        metric: &str,
+        actions_enabled: bool,
+        topic_arn: &str,
+    ) {
         let cloudwatch = aws_sdk_cloudwatch::Client::new(&self.region(region));
         cloudwatch
             .put_metric_alarm()
@@ -181,7 +229,14 @@ impl Account {
     pub async fn sqs_subscriber(&self, topic_arn: &str, queue: &str) -> String {
         let region = topic_arn.split(':').nth(3).unwrap();
         let sqs = aws_sdk_sqs::Client::new(&self.region(region));
-        let url = sqs.create_queue().queue_name(queue).send().await.expect("create queue").queue_url.unwrap();
+        let url = sqs
+            .create_queue()
+            .queue_name(queue)
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url
+            .unwrap();
         let attributes = sqs
             .get_queue_attributes()
             .queue_url(&url)
@@ -191,7 +246,13 @@ impl Account {
             .expect("queue arn");
         let queue_arn = attributes.attributes().unwrap()[&QueueAttributeName::QueueArn].clone();
         let sns = aws_sdk_sns::Client::new(&self.region(region));
-        sns.subscribe().topic_arn(topic_arn).protocol("sqs").endpoint(queue_arn).send().await.expect("subscribe");
+        sns.subscribe()
+            .topic_arn(topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .send()
+            .await
+            .expect("subscribe");
         url
     }
 
@@ -206,6 +267,89 @@ impl Account {
             .send()
             .await
             .expect("receive");
-        out.messages().iter().map(|m| serde_json::from_str(m.body().unwrap()).unwrap()).collect()
+        out.messages()
+            .iter()
+            .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+            .collect()
+    }
+}
+
+impl Account {
+    /// Everything remediation could touch, in `regions`, as comparable JSON: log groups
+    /// with their streams and metric filters, alarms with their tags, topics with their
+    /// subscriptions, trails.
+    pub async fn snapshot(&self, regions: &[&str]) -> Value {
+        let mut all = serde_json::Map::new();
+        for region in regions {
+            let config = self.region(region);
+            let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+            let mut groups = Vec::new();
+            for group in logs.describe_log_groups().send().await.unwrap().log_groups() {
+                let name = group.log_group_name().unwrap();
+                let filters = logs
+                    .describe_metric_filters()
+                    .log_group_name(name)
+                    .send()
+                    .await
+                    .unwrap();
+                let streams = logs.describe_log_streams().log_group_name(name).send().await.unwrap();
+                groups.push(serde_json::json!({
+                    "name": name,
+                    "filters": format!("{:?}", filters.metric_filters()),
+                    "streams": streams.log_streams().iter().map(|s| s.log_stream_name().unwrap_or_default().to_string()).collect::<Vec<_>>(),
+                }));
+            }
+            let cloudwatch = aws_sdk_cloudwatch::Client::new(&config);
+            let mut alarms = Vec::new();
+            for alarm in cloudwatch.describe_alarms().send().await.unwrap().metric_alarms() {
+                let tags = cloudwatch
+                    .list_tags_for_resource()
+                    .resource_arn(alarm.alarm_arn().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                let mut alarm = alarm.clone();
+                // State fields move on their own; the configuration is what must not.
+                alarm.state_updated_timestamp = None;
+                alarm.state_transitioned_timestamp = None;
+                alarm.state_reason = None;
+                alarm.state_reason_data = None;
+                alarm.state_value = None;
+                alarms.push(format!("{alarm:?} {:?}", tags.tags()));
+            }
+            let sns = aws_sdk_sns::Client::new(&config);
+            let topics = format!(
+                "{:?} {:?}",
+                sns.list_topics().send().await.unwrap().topics(),
+                sns.list_subscriptions().send().await.unwrap().subscriptions()
+            );
+            let cloudtrail = aws_sdk_cloudtrail::Client::new(&config);
+            let trails = format!("{:?}", cloudtrail.describe_trails().send().await.unwrap().trail_list());
+            all.insert(
+                region.to_string(),
+                serde_json::json!({"log_groups": groups, "alarms": alarms, "topics": topics, "trails": trails}),
+            );
+        }
+        Value::Object(all)
+    }
+
+    pub async fn filters_named(&self, region: &str, group: &str, name: &str) -> usize {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&self.region(region));
+        let out = logs
+            .describe_metric_filters()
+            .log_group_name(group)
+            .send()
+            .await
+            .unwrap();
+        out.metric_filters()
+            .iter()
+            .filter(|f| f.filter_name() == Some(name))
+            .count()
+    }
+
+    pub async fn alarms_named(&self, region: &str, name: &str) -> usize {
+        let cloudwatch = aws_sdk_cloudwatch::Client::new(&self.region(region));
+        let out = cloudwatch.describe_alarms().alarm_names(name).send().await.unwrap();
+        out.metric_alarms().len()
     }
 }

@@ -1,0 +1,57 @@
+# iam-policy-alarm. On a fresh machine, `make demo` and `make test` install what
+# they need: pinned Python tools in project venvs, from PyPI. `make help` lists targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VENV_STAMP := $(VENV)/.installed
+PYTHON_BOOTSTRAP ?= python3
+FUZZ_SECONDS ?= 60
+
+# The deployment targets (validate, build, deploy, deploy-local, ...) live in mk/sam.mk.
+SAM_PROJECT_VENV_PREREQ := $(VENV_STAMP)
+include mk/sam.mk
+
+.PHONY: help tools lint test test-rust demo invoke bench fuzz
+
+help:
+	@echo "make demo           audit FAIL -> remediate dry run -> remediate -> audit PASS, on the embedded emulator"
+	@echo "make test           lint, unit + emulator tests, IAM permission test, template validation, emulator deploy, fuzz ($(FUZZ_SECONDS) s)"
+	@echo "make tools          install the pinned Python tools (moto, cargo-lambda, aws-sam-cli, cfn-lint, checkov)"
+	@echo "make lint           cargo fmt --check and cargo clippy -D warnings"
+	@echo "make invoke         run the function under cargo lambda watch (on the emulator) and send each file in events/"
+	@echo "make validate       sam validate (+ --lint), cfn-lint and checkov on template.yaml and its translation"
+	@echo "make build          release zips for x86_64 and arm64 (target/lambda/<arch>/iam-policy-alarm/bootstrap.zip)"
+	@echo "make deploy         sam build && sam deploy to AWS (first time: sam build && sam deploy --guided)"
+	@echo "make deploy-local   sam build, then deploy to the emulator and check every resource"
+	@echo "make bench          criterion benchmarks of the pattern engine (figures in README.md)"
+	@echo "make fuzz           fuzz the pattern engine for FUZZ_SECONDS (default $(FUZZ_SECONDS))"
+
+$(VENV_STAMP): tools/requirements.txt
+	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/requirements.txt
+	touch $@
+
+tools: $(VENV_STAMP) tools-sam
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --all-targets -- -D warnings
+
+# One debug profile for everything: the binary the integration tests drive is built once.
+test-rust: $(VENV_STAMP)
+	cargo test --lib --bins --tests
+
+test: tools lint test-rust test-iam-permissions validate deploy-local-prebuilt fuzz
+
+demo: $(VENV_STAMP)
+	scripts/demo.sh
+
+invoke: $(VENV_STAMP)
+	scripts/invoke.sh
+
+bench:
+	cargo bench --bench pattern
+
+fuzz:
+	fuzz/run.sh $(FUZZ_SECONDS)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# make demo: the whole story on the embedded emulator, through the Lambda runtime.
+# audit FAIL -> remediate dry run (the plan) -> remediate -> audit PASS, with the
+# SNS findings messages each run published.
+set -euo pipefail
+# shellcheck source=scripts/emulator.sh
+source "$(dirname "$0")/emulator.sh"
+cd "$root"
+
+start_emulator
+eval "$(seed_account)"
+export ALARM_TOPIC_ARN FINDINGS_TOPIC_ARN
+echo "seeded: a logging multi-region trail -> log group CloudTrail/DefaultLogGroup; no metric filter, no alarm"
+echo "building and starting the function under cargo lambda watch (first build takes a few minutes)..."
+start_function
+
+step() {
+    echo
+    echo "== $1: cargo lambda invoke --data-file $2"
+    invoke "$2" | "$venv/bin/python" scripts/demo_show.py
+    "$venv/bin/python" scripts/demo_show.py --inbox "$FINDINGS_QUEUE_URL"
+}
+step "1. audit" events/audit.json
+step "2. remediate, dry run" events/remediate-dry-run.json
+step "3. remediate" events/remediate.json
+step "4. audit again" events/schedule.json
+echo
+echo "demo done; emulator and function stopped."

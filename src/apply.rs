@@ -1,0 +1,133 @@
+//! apply: executes a Plan against AWS, in order, stopping at the first failure so the
+//! next run finds a consistent state and completes it. Every write is an upsert by
+//! name; a metric filter is written only under a lease, because two runs racing to
+//! create it must leave exactly one.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
+use aws_sdk_cloudwatchlogs::types::MetricTransformation;
+use serde_json::{json, Value};
+
+use crate::collect::{metric_filters, read_error, Clients};
+use crate::plan::{Action, AlarmRequest, MetricFilterRequest, Plan};
+use crate::state::ReadError;
+
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// One entry per action: the action and what became of it.
+    pub results: Vec<Value>,
+    pub failure: Option<ReadError>,
+}
+
+pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
+    let mut applied = Applied::default();
+    for action in &plan.actions {
+        let outcome = match action {
+            Action::PutMetricFilter(request) => put_metric_filter(clients, request).await,
+            Action::PutMetricAlarm { request, .. } => {
+                put_metric_alarm(clients, request).await.map(|()| "applied".to_string())
+            }
+        };
+        let mut entry = action.to_json();
+        match outcome {
+            Ok(outcome) => {
+                tracing::info!(operation = action.operation(), region = action.region(), outcome = %outcome, "remediation step");
+                entry["outcome"] = json!(outcome);
+                applied.results.push(entry);
+            }
+            Err(e) => {
+                tracing::error!(operation = action.operation(), region = action.region(), error = %e, "remediation step failed");
+                entry["outcome"] = json!(format!("failed: {e}"));
+                applied.results.push(entry);
+                applied.failure = Some(e);
+                break;
+            }
+        }
+    }
+    applied
+}
+
+/// Takes the lease (a log stream whose name holds the filter and the current and next
+/// minute: CreateLogStream fails for the second caller), re-reads the filters, and
+/// writes the filter only if nobody did meanwhile.
+async fn put_metric_filter(clients: &Clients, request: &MetricFilterRequest) -> Result<String, ReadError> {
+    let logs = clients.regional(&request.group.region).logs;
+    let minute = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 60);
+    for window in [minute, minute + 1] {
+        let stream = format!("iam-policy-alarm-lease/{}/{window}", request.filter_name);
+        let claimed = logs
+            .create_log_stream()
+            .log_group_name(&request.log_group_name)
+            .log_stream_name(&stream)
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+            {
+                return Ok(format!(
+                    "skipped: another remediation holds the lease {stream}; the next run checks again"
+                ));
+            }
+            Err(e) => return Err(read_error("logs:CreateLogStream", &request.log_group_name, e)),
+        }
+    }
+    let current = metric_filters(clients, &request.group).await?;
+    if current.iter().any(|f| f.name == request.filter_name) {
+        return Ok("skipped: a filter with this name appeared meanwhile; left unchanged".into());
+    }
+    let t = &request.metric_transformations[0];
+    let transformation = MetricTransformation::builder()
+        .metric_name(&t.metric_name)
+        .metric_namespace(&t.metric_namespace)
+        .metric_value(&t.metric_value)
+        .build()
+        .map_err(|e| ReadError {
+            operation: "logs:PutMetricFilter".into(),
+            resource: request.log_group_name.clone(),
+            message: e.to_string(),
+            retryable: false,
+        })?;
+    logs.put_metric_filter()
+        .log_group_name(&request.log_group_name)
+        .filter_name(&request.filter_name)
+        .filter_pattern(&request.filter_pattern)
+        .metric_transformations(transformation)
+        .send()
+        .await
+        .map_err(|e| read_error("logs:PutMetricFilter", &request.log_group_name, e))?;
+    Ok("applied".into())
+}
+
+async fn put_metric_alarm(clients: &Clients, r: &AlarmRequest) -> Result<(), ReadError> {
+    let cloudwatch = clients.regional(&r.region).cloudwatch;
+    let mut request = cloudwatch
+        .put_metric_alarm()
+        .alarm_name(&r.alarm_name)
+        .alarm_description(&r.alarm_description)
+        .namespace(&r.namespace)
+        .metric_name(&r.metric_name)
+        .statistic(Statistic::from(r.statistic.as_str()))
+        .period(r.period)
+        .evaluation_periods(r.evaluation_periods)
+        .threshold(r.threshold)
+        .comparison_operator(ComparisonOperator::from(r.comparison_operator.as_str()))
+        .treat_missing_data(&r.treat_missing_data)
+        .actions_enabled(r.actions_enabled);
+    for action in &r.alarm_actions {
+        request = request.alarm_actions(action);
+    }
+    for tag in &r.tags {
+        request = request.tags(Tag::builder().key(&tag.key).value(&tag.value).build());
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| read_error("cloudwatch:PutMetricAlarm", &r.alarm_name, e))?;
+    Ok(())
+}

@@ -1,0 +1,326 @@
+//! The audit's judgment: AccountState -> Findings. Pure: no I/O, no clock, no env.
+//! Each trail's chain is walked link by link; every link says what it saw, and when it
+//! breaks, what would fix it. A link whose data could not be read is ERROR.
+
+mod alarm;
+mod metric_filter;
+mod notification;
+mod trail;
+
+pub use alarm::alarm_problems;
+pub use notification::{is_aws_managed_sns_alias, mask_endpoint};
+pub use trail::records_all_management_events;
+
+use alarm::alarm_link;
+use metric_filter::metric_filter_link;
+use notification::notification_link;
+use trail::trail_link;
+
+use serde::Serialize;
+
+use crate::arn::LogGroupArn;
+use crate::settings::Names;
+use crate::state::{AccountState, ReadError, Trail};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Pass,
+    Fail,
+    Error,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LinkStatus {
+    Pass,
+    Fail,
+    Error,
+    /// Owned by another account (organization trail): audit it there.
+    External,
+    /// An earlier link broke before this one could be looked at.
+    NotReached,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Findings {
+    pub account: Option<String>,
+    pub region: String,
+    pub status: Status,
+    pub summary: String,
+    pub trails: Vec<TrailFinding>,
+    /// Reads that failed before any trail could be looked at.
+    pub errors: Vec<ReadError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrailFinding {
+    pub name: String,
+    pub arn: String,
+    pub home_region: String,
+    pub log_group: Option<LogGroupArn>,
+    pub status: LinkStatus,
+    pub links: Links,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Links {
+    pub trail: LinkFinding,
+    pub metric_filter: LinkFinding,
+    pub alarm: LinkFinding,
+    pub notification: LinkFinding,
+}
+
+impl Links {
+    pub fn all(&self) -> [(&'static str, &LinkFinding); 4] {
+        [
+            ("trail", &self.trail),
+            ("metric-filter", &self.metric_filter),
+            ("alarm", &self.alarm),
+            ("notification", &self.notification),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkFinding {
+    pub status: LinkStatus,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    pub resources: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ReadError>,
+}
+
+impl LinkFinding {
+    fn pass(detail: String, resources: Vec<String>) -> Self {
+        LinkFinding {
+            status: LinkStatus::Pass,
+            detail,
+            fix: None,
+            resources,
+            errors: Vec::new(),
+        }
+    }
+    fn fail(detail: String, fix: String, resources: Vec<String>) -> Self {
+        LinkFinding {
+            status: LinkStatus::Fail,
+            detail,
+            fix: Some(fix),
+            resources,
+            errors: Vec::new(),
+        }
+    }
+    fn error(errors: Vec<ReadError>, resources: Vec<String>) -> Self {
+        let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        LinkFinding {
+            status: LinkStatus::Error,
+            detail,
+            fix: None,
+            resources,
+            errors,
+        }
+    }
+    fn not_reached(why: &str) -> Self {
+        LinkFinding {
+            status: LinkStatus::NotReached,
+            detail: format!("not checked: {why}"),
+            fix: None,
+            resources: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+    fn external(detail: String) -> Self {
+        LinkFinding {
+            status: LinkStatus::External,
+            detail,
+            fix: None,
+            resources: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+pub fn check(state: &AccountState, names: &Names) -> Findings {
+    let mut errors = Vec::new();
+    let account = match &state.account_id {
+        Ok(a) => Some(a.clone()),
+        Err(e) => {
+            errors.push(e.clone());
+            None
+        }
+    };
+    let trails = match &state.trails {
+        Ok(trails) => trails
+            .iter()
+            .map(|t| check_trail(state, t, account.as_deref().unwrap_or(""), names))
+            .collect(),
+        Err(e) => {
+            errors.push(e.clone());
+            Vec::new()
+        }
+    };
+    let (status, summary) = verdict(&trails, &errors, &state.region);
+    Findings {
+        account,
+        region: state.region.clone(),
+        status,
+        summary,
+        trails,
+        errors,
+    }
+}
+
+fn verdict(trails: &[TrailFinding], errors: &[ReadError], region: &str) -> (Status, String) {
+    if let Some(t) = trails.iter().find(|t| t.status == LinkStatus::Pass) {
+        return (
+            Status::Pass,
+            format!(
+                "IAM policy changes are alarmed: trail {} -> metric filter -> alarm -> confirmed subscriber",
+                t.name
+            ),
+        );
+    }
+    if !errors.is_empty() || trails.iter().any(|t| t.status == LinkStatus::Error) {
+        let n = errors.len()
+            + trails
+                .iter()
+                .flat_map(|t| t.links.all())
+                .map(|(_, l)| l.errors.len())
+                .sum::<usize>();
+        return (
+            Status::Error,
+            format!("the audit could not read everything it needs ({n} failed reads): no verdict"),
+        );
+    }
+    if trails.is_empty() {
+        return (
+            Status::Fail,
+            format!("no CloudTrail trail is visible from {region}: create a multi-region trail that delivers to CloudWatch Logs"),
+        );
+    }
+    if trails.iter().all(|t| t.status == LinkStatus::External) {
+        return (
+            Status::Fail,
+            "no trail of this account alarms on IAM policy changes; only organization trails owned elsewhere, which must be audited in their own account".into(),
+        );
+    }
+    (
+        Status::Fail,
+        "no trail's chain alarms on IAM policy changes: see each trail's first failing link".into(),
+    )
+}
+
+fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names) -> TrailFinding {
+    let log_group: Option<LogGroupArn> = trail.log_group_arn.as_deref().and_then(|a| a.parse().ok());
+    let finding = |links: Links| TrailFinding {
+        name: trail.name.clone(),
+        arn: trail.arn.clone(),
+        home_region: trail.home_region.clone(),
+        log_group: log_group.clone(),
+        status: chain_status(&links),
+        links,
+    };
+    if let Some(owner) = trail.foreign_account(account) {
+        let why = format!(
+            "trail {} (organization trail: {}) delivers to account {owner}; its metric filter, alarm and topic live there: run this audit in account {owner}",
+            trail.arn, trail.organization
+        );
+        let elsewhere = LinkFinding::external(format!("in account {owner}"));
+        return finding(Links {
+            trail: LinkFinding::external(why),
+            metric_filter: elsewhere.clone(),
+            alarm: elsewhere.clone(),
+            notification: elsewhere,
+        });
+    }
+    let trail_link = trail_link(state, trail);
+    let reachable = log_group
+        .as_ref()
+        .and_then(|arn| state.log_groups.get(arn))
+        .filter(|g| g.exists == Ok(true));
+    let Some(group) = reachable else {
+        return finding(Links {
+            trail: trail_link,
+            metric_filter: LinkFinding::not_reached("the trail delivers to no readable log group"),
+            alarm: LinkFinding::not_reached("no metric filter"),
+            notification: LinkFinding::not_reached("no alarm"),
+        });
+    };
+    let (metric_filter, covering) = metric_filter_link(group, names);
+    if covering.is_empty() {
+        return finding(Links {
+            trail: trail_link,
+            metric_filter,
+            alarm: LinkFinding::not_reached("no metric filter covers all 16 IAM policy events"),
+            notification: LinkFinding::not_reached("no alarm"),
+        });
+    }
+    let (alarm, topics) = alarm_link(state, &group.arn, &covering, names);
+    let notification = if topics.is_empty() {
+        LinkFinding::not_reached("no alarm fires on one IAM policy event")
+    } else {
+        notification_link(state, &topics, account)
+    };
+    finding(Links {
+        trail: trail_link,
+        metric_filter,
+        alarm,
+        notification,
+    })
+}
+
+fn chain_status(links: &Links) -> LinkStatus {
+    let statuses: Vec<LinkStatus> = links.all().iter().map(|(_, l)| l.status).collect();
+    if statuses.contains(&LinkStatus::External) {
+        LinkStatus::External
+    } else if statuses.contains(&LinkStatus::Fail) {
+        LinkStatus::Fail
+    } else if statuses.contains(&LinkStatus::Error) {
+        LinkStatus::Error
+    } else if statuses.iter().all(|s| *s == LinkStatus::Pass) {
+        LinkStatus::Pass
+    } else {
+        LinkStatus::Fail
+    }
+}
+
+/// Collects the problems of one link: definite problems make it FAIL, failed reads
+/// (with no definite problem) make it ERROR.
+#[derive(Default)]
+pub(crate) struct Problems {
+    pub(crate) said: Vec<String>,
+    pub(crate) fixes: Vec<String>,
+    pub(crate) errors: Vec<ReadError>,
+}
+
+impl Problems {
+    pub(crate) fn add(&mut self, problem: String, fix: String) {
+        self.said.push(problem);
+        self.fixes.push(fix);
+    }
+    pub(crate) fn into_link(self, ok: String, resources: Vec<String>) -> LinkFinding {
+        if !self.said.is_empty() {
+            let mut link = LinkFinding::fail(self.said.join("; "), self.fixes.join("; "), resources);
+            link.errors = self.errors;
+            link
+        } else if !self.errors.is_empty() {
+            LinkFinding::error(self.errors, resources)
+        } else {
+            LinkFinding::pass(ok, resources)
+        }
+    }
+}
+
+impl LinkFinding {
+    fn prefixed(mut self, prefix: &str) -> Self {
+        if matches!(self.status, LinkStatus::Fail) {
+            self.detail = format!("{prefix}{}", self.detail);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,180 @@
+//! The notification link: the alarm's topic has a confirmed subscriber, and CloudWatch
+//! may publish to it (topic policy, and a customer-managed KMS key that allows it).
+
+use std::collections::BTreeSet;
+
+use super::{LinkFinding, Problems};
+use crate::arn::TopicArn;
+use crate::policy::{self, Verdict};
+use crate::state::{AccountState, ReadError, Topic};
+
+pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, String)], account: &str) -> LinkFinding {
+    let mut p = Problems::default();
+    let mut resources = Vec::new();
+    let mut verdicts = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (arn, alarm_arn) in topics {
+        if !seen.insert(arn) {
+            continue;
+        }
+        resources.push(arn.to_string());
+        match state.topics.get(arn) {
+            Some(Ok(topic)) => match topic_problems(state, topic, alarm_arn, account) {
+                Ok(Ok(ok)) => return LinkFinding::pass(ok, resources),
+                Ok(Err(problems)) => verdicts.push(format!("topic {}: {}", arn.name(), problems.join(", "))),
+                Err(errors) => p.errors.extend(errors),
+            },
+            Some(Err(e)) => p.errors.push(e.clone()),
+            None => p.errors.push(ReadError {
+                operation: "sns:GetTopicAttributes".into(),
+                resource: arn.to_string(),
+                message: "not read".into(),
+                retryable: false,
+            }),
+        }
+    }
+    if !verdicts.is_empty() {
+        p.add(
+            verdicts.join("; "),
+            "subscribe an endpoint to the topic and confirm it (aws sns subscribe ...; then follow the link in the confirmation message); encrypt it with a customer-managed KMS key whose policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*".into(),
+        );
+    }
+    p.into_link(String::new(), resources)
+}
+
+/// Ok(Ok(detail)) when the topic would deliver; Ok(Err(problems)) when it would not;
+/// Err(reads) when that could not be decided.
+#[allow(clippy::type_complexity)]
+fn topic_problems(
+    state: &AccountState,
+    topic: &Topic,
+    alarm_arn: &str,
+    account: &str,
+) -> Result<Result<String, Vec<String>>, Vec<ReadError>> {
+    let mut problems = Vec::new();
+    let confirmed: Vec<_> = topic.subscriptions.iter().filter(|s| s.is_confirmed()).collect();
+    let pending = topic.subscriptions.len() - confirmed.len();
+    if confirmed.is_empty() {
+        problems.push(if pending > 0 {
+            format!("its {pending} subscription(s) are pending confirmation, so nobody receives the alarm")
+        } else {
+            "has no subscriptions, so nobody receives the alarm".into()
+        });
+    }
+    if let Some(policy) = &topic.policy {
+        let request = policy::Request {
+            service: "cloudwatch.amazonaws.com",
+            action: "sns:Publish",
+            resource: &topic.arn.to_string(),
+            account,
+            source_arn: alarm_arn,
+        };
+        match policy::evaluate(policy, &request) {
+            Verdict::Allowed => {}
+            Verdict::NotAllowed => problems.push("its access policy does not let CloudWatch publish".into()),
+            Verdict::Denied(which) => {
+                problems.push(format!("its access policy denies CloudWatch sns:Publish ({which})"))
+            }
+            Verdict::Unreadable(why) => problems.push(format!("its access policy cannot be read: {why}")),
+        }
+    }
+    let mut errors = Vec::new();
+    if let Some(key_id) = topic.kms_key_id.as_deref().filter(|k| !k.is_empty()) {
+        if is_aws_managed_sns_alias(key_id) {
+            problems.push(aws_managed_key_problem());
+        } else {
+            match state.keys.get(&(topic.arn.region().to_string(), key_id.to_string())) {
+                Some(Ok(key)) => match key_problems(key, account) {
+                    Ok(found) => problems.extend(found),
+                    Err(e) => errors.push(e),
+                },
+                Some(Err(e)) => errors.push(e.clone()),
+                None => errors.push(ReadError {
+                    operation: "kms:DescribeKey".into(),
+                    resource: key_id.into(),
+                    message: "not read".into(),
+                    retryable: false,
+                }),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let endpoints: Vec<String> = confirmed
+        .iter()
+        .map(|s| format!("{} {}", s.protocol, mask_endpoint(&s.protocol, &s.endpoint)))
+        .collect();
+    Ok(Ok(format!(
+        "topic {} has {} confirmed subscription(s): {}{}",
+        topic.arn.name(),
+        confirmed.len(),
+        endpoints.join(", "),
+        if topic.kms_key_id.is_some() {
+            "; its KMS key lets CloudWatch publish"
+        } else {
+            ""
+        }
+    )))
+}
+
+pub fn is_aws_managed_sns_alias(key_id: &str) -> bool {
+    key_id == "alias/aws/sns" || key_id.ends_with(":alias/aws/sns")
+}
+
+fn aws_managed_key_problem() -> String {
+    "is encrypted with the AWS-managed key aws/sns, whose key policy cannot grant CloudWatch kms:GenerateDataKey*, so alarm notifications are dropped".into()
+}
+
+fn key_problems(key: &crate::state::Key, account: &str) -> Result<Vec<String>, ReadError> {
+    if key.manager == "AWS" {
+        return Ok(vec![aws_managed_key_problem()]);
+    }
+    let mut problems = Vec::new();
+    if !key.enabled {
+        problems.push(format!("its KMS key {} is not enabled", key.arn));
+    }
+    let policy = key.policy.as_ref().map_err(Clone::clone)?;
+    for action in ["kms:Decrypt", "kms:GenerateDataKey"] {
+        let request = policy::Request {
+            service: "cloudwatch.amazonaws.com",
+            action,
+            resource: &key.arn,
+            account,
+            source_arn: "",
+        };
+        if policy::evaluate(policy, &request) != Verdict::Allowed {
+            problems.push(format!(
+                "the policy of its KMS key {} does not let cloudwatch.amazonaws.com use {action}",
+                key.arn
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Subscription endpoints can be personal data: show enough to recognise, not to harvest.
+pub fn mask_endpoint(protocol: &str, endpoint: &str) -> String {
+    match protocol {
+        "email" | "email-json" => match endpoint.split_once('@') {
+            Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+            None => "***".into(),
+        },
+        "sms" => format!(
+            "***{}",
+            endpoint
+                .chars()
+                .rev()
+                .take(2)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<String>()
+        ),
+        "http" | "https" => endpoint.split('/').take(3).collect::<Vec<_>>().join("/") + "/***",
+        _ => endpoint.to_string(),
+    }
+}

@@ -1,0 +1,331 @@
+//! Table-driven tests of the pure check: one compliant account as plain data, then one
+//! case per way each link can break, each asserting the status of every link.
+
+use std::collections::BTreeMap;
+
+use super::{check, LinkStatus, Status};
+use crate::arn::{LogGroupArn, TopicArn};
+use crate::settings::Names;
+use crate::state::*;
+
+const ACCOUNT: &str = "123456789012";
+const CIS: &str = "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || ($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || ($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || ($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy) }";
+
+fn group_arn(region: &str) -> LogGroupArn {
+    format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:CloudTrail/Logs:*")
+        .parse()
+        .unwrap()
+}
+
+fn topic_arn(region: &str) -> TopicArn {
+    format!("arn:aws:sns:{region}:{ACCOUNT}:alarms").parse().unwrap()
+}
+
+fn read_error(operation: &str) -> ReadError {
+    ReadError {
+        operation: operation.into(),
+        resource: "r".into(),
+        message: "Throttling: Rate exceeded".into(),
+        retryable: true,
+    }
+}
+
+fn transformation() -> Transformation {
+    Transformation {
+        namespace: "CloudTrailMetrics".into(),
+        name: "IAMPolicyEventCount".into(),
+        value: "1".into(),
+        default_value: None,
+        dimensions: BTreeMap::new(),
+    }
+}
+
+fn alarm(region: &str) -> Alarm {
+    Alarm {
+        name: "IAMAuthorizationActivityAlarm".into(),
+        arn: format!("arn:aws:cloudwatch:{region}:{ACCOUNT}:alarm:IAMAuthorizationActivityAlarm"),
+        actions_enabled: true,
+        alarm_actions: vec![topic_arn(region).to_string()],
+        namespace: "CloudTrailMetrics".into(),
+        metric_name: "IAMPolicyEventCount".into(),
+        statistic: Some("Sum".into()),
+        period: Some(300),
+        evaluation_periods: Some(1),
+        threshold: Some(1.0),
+        comparison_operator: Some("GreaterThanOrEqualToThreshold".into()),
+        treat_missing_data: Some("notBreaching".into()),
+        ..Alarm::default()
+    }
+}
+
+/// A compliant account: the trail's home region is `home`, its log group (and the rest
+/// of the chain) in `group_region`, the function in us-east-1.
+fn compliant_in(home: &str, group_region: &str) -> AccountState {
+    let group = group_arn(group_region);
+    let topic = topic_arn(group_region);
+    AccountState {
+        account_id: Ok(ACCOUNT.into()),
+        region: "us-east-1".into(),
+        trails: Ok(vec![Trail {
+            name: "main".into(),
+            arn: format!("arn:aws:cloudtrail:{home}:{ACCOUNT}:trail/main"),
+            home_region: home.into(),
+            multi_region: true,
+            organization: false,
+            log_group_arn: Some(format!("{group}:*")),
+            status: Some(Ok(TrailStatus {
+                is_logging: true,
+                latest_cloudwatch_logs_delivery_error: None,
+            })),
+            selectors: Some(Ok(Selectors::Basic(vec![BasicSelector {
+                read_write_type: Some("All".into()),
+                include_management_events: Some(true),
+                exclude_management_event_sources: vec![],
+            }]))),
+        }]),
+        log_groups: BTreeMap::from([(
+            group.clone(),
+            LogGroup {
+                arn: group,
+                exists: Ok(true),
+                filters: Ok(vec![MetricFilter {
+                    name: "IAMAuthConfigChanges".into(),
+                    pattern: CIS.into(),
+                    transformations: vec![transformation()],
+                }]),
+            },
+        )]),
+        alarms: BTreeMap::from([(
+            MetricKey {
+                region: group_region.into(),
+                namespace: "CloudTrailMetrics".into(),
+                name: "IAMPolicyEventCount".into(),
+            },
+            Ok(vec![alarm(group_region)]),
+        )]),
+        topics: BTreeMap::from([(
+            topic.clone(),
+            Ok(Topic {
+                arn: topic,
+                subscriptions: vec![Subscription {
+                    arn: format!("arn:aws:sns:{group_region}:{ACCOUNT}:alarms:5e4e0a4b"),
+                    protocol: "email".into(),
+                    endpoint: "security@example.com".into(),
+                }],
+                kms_key_id: None,
+                policy: None,
+            }),
+        )]),
+        keys: BTreeMap::new(),
+    }
+}
+
+fn compliant() -> AccountState {
+    compliant_in("us-east-1", "us-east-1")
+}
+
+fn trail(s: &mut AccountState) -> &mut Trail {
+    &mut s.trails.as_mut().unwrap()[0]
+}
+fn filters(s: &mut AccountState) -> &mut Vec<MetricFilter> {
+    s.log_groups.values_mut().next().unwrap().filters.as_mut().unwrap()
+}
+fn alarms(s: &mut AccountState) -> &mut Vec<Alarm> {
+    s.alarms.values_mut().next().unwrap().as_mut().unwrap()
+}
+fn first_alarm(s: &mut AccountState) -> &mut Alarm {
+    &mut alarms(s)[0]
+}
+fn topic(s: &mut AccountState) -> &mut Topic {
+    s.topics.values_mut().next().unwrap().as_mut().unwrap()
+}
+
+const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+fn encrypted(s: &mut AccountState, manager: &str, policy: &str) {
+    topic(s).kms_key_id = Some(KMS_KEY.into());
+    s.keys.insert(
+        ("us-east-1".into(), KMS_KEY.into()),
+        Ok(Key {
+            arn: KMS_KEY.into(),
+            manager: manager.into(),
+            enabled: true,
+            policy: Ok(policy.into()),
+        }),
+    );
+}
+
+const CLOUDWATCH_KEY_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"},{"Effect":"Allow","Principal":{"Service":"cloudwatch.amazonaws.com"},"Action":["kms:Decrypt","kms:GenerateDataKey*"],"Resource":"*"}]}"#;
+const ROOT_ONLY_KEY_POLICY: &str = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:*","Resource":"*"}]}"#;
+
+use LinkStatus::{Error as E, Fail as F, NotReached as N, Pass as P};
+
+type Case = (&'static str, fn(&mut AccountState), [LinkStatus; 4], &'static str);
+
+#[rustfmt::skip]
+fn cases() -> Vec<Case> {
+    vec![
+        ("compliant", |_| {}, [P, P, P, P], "1 confirmed subscription(s): email s***@example.com"),
+        // trail
+        ("single region", |s| trail(s).multi_region = false, [F, P, P, P], "single-region"),
+        ("not logging", |s| trail(s).status = Some(Ok(TrailStatus { is_logging: false, latest_cloudwatch_logs_delivery_error: None })), [F, P, P, P], "is not logging"),
+        ("delivery error", |s| trail(s).status = Some(Ok(TrailStatus { is_logging: true, latest_cloudwatch_logs_delivery_error: Some("AccessDenied".into()) })), [F, P, P, P], "delivery error: AccessDenied"),
+        ("write-only selectors", |s| trail(s).selectors = Some(Ok(Selectors::Basic(vec![BasicSelector { read_write_type: Some("WriteOnly".into()), include_management_events: Some(true), exclude_management_event_sources: vec![] }]))), [F, P, P, P], "WriteOnly"),
+        ("data events only", |s| trail(s).selectors = Some(Ok(Selectors::Basic(vec![BasicSelector { read_write_type: Some("All".into()), include_management_events: Some(false), exclude_management_event_sources: vec![] }]))), [F, P, P, P], "data events only"),
+        ("advanced selectors, writes only", |s| trail(s).selectors = Some(Ok(Selectors::Advanced(vec![AdvancedSelector { name: None, fields: vec![
+            FieldSelector { field: "eventCategory".into(), equals: vec!["Management".into()], ..FieldSelector::default() },
+            FieldSelector { field: "readOnly".into(), equals: vec!["false".into()], ..FieldSelector::default() }] }]))), [F, P, P, P], "advanced event selector"),
+        ("advanced selectors, all management", |s| trail(s).selectors = Some(Ok(Selectors::Advanced(vec![AdvancedSelector { name: Some("mgmt".into()), fields: vec![
+            FieldSelector { field: "eventCategory".into(), equals: vec!["Management".into()], ..FieldSelector::default() }] }]))), [P, P, P, P], "confirmed"),
+        ("no log group", |s| trail(s).log_group_arn = None, [F, N, N, N], "does not deliver to CloudWatch Logs"),
+        ("malformed log group arn", |s| trail(s).log_group_arn = Some("arn:aws:s3:::bucket".into()), [F, N, N, N], "malformed CloudWatchLogsLogGroupArn"),
+        ("log group deleted", |s| s.log_groups.values_mut().next().unwrap().exists = Ok(false), [F, N, N, N], "does not exist"),
+        ("trail status unreadable", |s| trail(s).status = Some(Err(read_error("cloudtrail:GetTrailStatus"))), [E, P, P, P], "cloudtrail:GetTrailStatus"),
+        // metric filter
+        ("no filter", |s| filters(s).clear(), [P, F, N, N], "has no metric filters"),
+        ("filter misses an event", |s| filters(s)[0].pattern = CIS.replace("($.eventName = DeletePolicy) || ", ""), [P, F, N, N], "misses 1 of 16 IAM policy events (DeletePolicy)"),
+        ("filter joined with &&", |s| filters(s)[0].pattern = "{ ($.eventName = CreatePolicy) && ($.eventName = DeletePolicy) }".into(), [P, F, N, N], "misses 16 of 16"),
+        ("filter unparseable", |s| filters(s)[0].pattern = "{ ($.eventName = CreatePolicy) ".into(), [P, F, N, N], "invalid filter pattern at position"),
+        ("filters unreadable", |s| s.log_groups.values_mut().next().unwrap().filters = Err(read_error("logs:DescribeMetricFilters")), [P, E, N, N], "logs:DescribeMetricFilters"),
+        // alarm
+        ("no alarm", |s| alarms(s).clear(), [P, P, F, N], "no alarm on metric CloudTrailMetrics/IAMPolicyEventCount in us-east-1"),
+        ("alarm unreadable", |s| *s.alarms.values_mut().next().unwrap() = Err(read_error("cloudwatch:DescribeAlarmsForMetric")), [P, P, E, N], "cloudwatch:DescribeAlarmsForMetric"),
+        ("average statistic", |s| first_alarm(s).statistic = Some("Average".into()), [P, P, F, N], "uses statistic Average"),
+        ("percentile statistic", |s| { let a = first_alarm(s); a.statistic = None; a.extended_statistic = Some("p99".into()); }, [P, P, F, N], "percentile statistic p99"),
+        ("threshold 2", |s| first_alarm(s).threshold = Some(2.0), [P, P, F, N], "does not fire on one event"),
+        ("greater than 1", |s| first_alarm(s).comparison_operator = Some("GreaterThanThreshold".into()), [P, P, F, N], "does not fire on one event"),
+        ("less than", |s| first_alarm(s).comparison_operator = Some("LessThanThreshold".into()), [P, P, F, N], "does not fire on one event"),
+        ("sample count > 0 fires", |s| { let a = first_alarm(s); a.statistic = Some("SampleCount".into()); a.threshold = Some(0.0); a.comparison_operator = Some("GreaterThanThreshold".into()); }, [P, P, P, P], "fires on a single"),
+        ("two of three datapoints", |s| { let a = first_alarm(s); a.evaluation_periods = Some(3); a.datapoints_to_alarm = Some(2); }, [P, P, F, N], "needs 2 breaching periods"),
+        ("missing data breaching", |s| first_alarm(s).treat_missing_data = Some("breaching".into()), [P, P, F, N], "missing data as breaching"),
+        ("actions disabled", |s| first_alarm(s).actions_enabled = false, [P, P, F, N], "actions disabled"),
+        ("no sns action", |s| first_alarm(s).alarm_actions = vec!["arn:aws:automate:us-east-1:ec2:stop".into()], [P, P, F, N], "no SNS topic"),
+        ("topic in another region", |s| first_alarm(s).alarm_actions = vec![topic_arn("eu-west-1").to_string()], [P, P, F, N], "only notifies topics in the alarm's region"),
+        ("alarm watches a dimension", |s| { first_alarm(s).dimensions.insert("user".into(), "alice".into()); }, [P, P, F, N], "watches dimensions [user]"),
+        ("metric value from the event", |s| filters(s)[0].transformations[0].value = "$.count".into(), [P, P, F, N], "taken from each event"),
+        // notification
+        ("no subscription", |s| topic(s).subscriptions.clear(), [P, P, P, F], "has no subscriptions"),
+        ("pending only", |s| topic(s).subscriptions[0].arn = "PendingConfirmation".into(), [P, P, P, F], "pending confirmation"),
+        ("aws/sns key", |s| topic(s).kms_key_id = Some("alias/aws/sns".into()), [P, P, P, F], "AWS-managed key aws/sns"),
+        ("aws-managed key by id", |s| encrypted(s, "AWS", CLOUDWATCH_KEY_POLICY), [P, P, P, F], "AWS-managed key aws/sns"),
+        ("customer key for cloudwatch", |s| encrypted(s, "CUSTOMER", CLOUDWATCH_KEY_POLICY), [P, P, P, P], "KMS key lets CloudWatch publish"),
+        ("customer key without cloudwatch", |s| encrypted(s, "CUSTOMER", ROOT_ONLY_KEY_POLICY), [P, P, P, F], "does not let cloudwatch.amazonaws.com use kms:Decrypt"),
+        ("key policy unreadable", |s| { encrypted(s, "CUSTOMER", ""); s.keys.values_mut().next().unwrap().as_mut().unwrap().policy = Err(read_error("kms:GetKeyPolicy")); }, [P, P, P, E], "kms:GetKeyPolicy"),
+        ("topic policy denies", |s| topic(s).policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"sns:Publish","Resource":"*"}]}"#.into()), [P, P, P, F], "denies CloudWatch sns:Publish"),
+        ("topic unreadable", |s| *s.topics.values_mut().next().unwrap() = Err(read_error("sns:GetTopicAttributes")), [P, P, P, E], "sns:GetTopicAttributes"),
+    ]
+}
+
+#[test]
+fn each_way_a_link_breaks() {
+    for (name, breaks, expected, says) in cases() {
+        let mut state = compliant();
+        breaks(&mut state);
+        let findings = check(&state, &Names::default());
+        let trail = &findings.trails[0];
+        let statuses = trail.links.all().map(|(_, l)| l.status);
+        assert_eq!(statuses, expected, "{name}: {trail:#?}");
+        let text: String = trail
+            .links
+            .all()
+            .iter()
+            .map(|(_, l)| format!("{} {} ", l.detail, l.fix.as_deref().unwrap_or("")))
+            .collect();
+        assert!(text.contains(says), "{name}: expected {says:?} in {text}");
+        let account = if expected.iter().all(|s| *s == P) {
+            Status::Pass
+        } else if expected.contains(&F) {
+            Status::Fail
+        } else {
+            Status::Error
+        };
+        assert_eq!(findings.status, account, "{name}");
+        for (_, link) in trail.links.all() {
+            assert_eq!(
+                link.fix.is_some(),
+                link.status == F,
+                "{name}: a FAIL, and only a FAIL, says what would fix it"
+            );
+        }
+    }
+}
+
+#[test]
+fn trail_home_region_differs_from_the_function_region() {
+    let findings = check(&compliant_in("eu-west-1", "eu-west-1"), &Names::default());
+    assert_eq!(findings.status, Status::Pass);
+    assert_eq!(findings.region, "us-east-1");
+    assert_eq!(findings.trails[0].home_region, "eu-west-1");
+    assert!(findings.trails[0].links.alarm.resources[0].contains(":eu-west-1:"));
+}
+
+#[test]
+fn log_group_in_another_region_than_the_trail() {
+    let findings = check(&compliant_in("us-east-1", "ap-southeast-2"), &Names::default());
+    assert_eq!(findings.status, Status::Pass, "{findings:#?}");
+}
+
+#[test]
+fn one_passing_trail_is_enough() {
+    let mut state = compliant();
+    let mut broken = trail(&mut state).clone();
+    broken.arn = broken.arn.replace("/main", "/other");
+    broken.name = "other".into();
+    broken.log_group_arn = None;
+    state.trails.as_mut().unwrap().insert(0, broken);
+    let findings = check(&state, &Names::default());
+    assert_eq!(findings.status, Status::Pass);
+    assert_eq!(findings.trails[0].status, LinkStatus::Fail);
+}
+
+#[test]
+fn organization_trail_of_another_account_is_external_not_a_failure_of_this_one() {
+    let mut state = compliant();
+    let t = trail(&mut state);
+    t.arn = "arn:aws:cloudtrail:us-east-1:999999999999:trail/org".into();
+    t.organization = true;
+    t.log_group_arn = Some("arn:aws:logs:us-east-1:999999999999:log-group:org:*".into());
+    let findings = check(&state, &Names::default());
+    let links = findings.trails[0].links.all().map(|(_, l)| l.status);
+    assert_eq!(links, [LinkStatus::External; 4]);
+    assert!(findings.trails[0]
+        .links
+        .trail
+        .detail
+        .contains("run this audit in account 999999999999"));
+    assert_eq!(findings.status, Status::Fail);
+    assert!(findings.summary.contains("organization trails owned elsewhere"));
+}
+
+#[test]
+fn unreadable_account_basics_are_an_error_never_a_pass() {
+    let mut state = compliant();
+    state.account_id = Err(read_error("sts:GetCallerIdentity"));
+    state.trails = Ok(vec![]);
+    assert_eq!(check(&state, &Names::default()).status, Status::Error);
+    let mut state = compliant();
+    state.trails = Err(read_error("cloudtrail:DescribeTrails"));
+    let findings = check(&state, &Names::default());
+    assert_eq!(findings.status, Status::Error);
+    assert_eq!(findings.errors[0].operation, "cloudtrail:DescribeTrails");
+}
+
+#[test]
+fn no_trail_is_a_failure_that_says_what_to_create() {
+    let mut state = compliant();
+    state.trails = Ok(vec![]);
+    let findings = check(&state, &Names::default());
+    assert_eq!(findings.status, Status::Fail);
+    assert!(findings.summary.contains("create a multi-region trail"));
+}
+
+#[test]
+fn endpoints_are_masked() {
+    use super::mask_endpoint;
+    assert_eq!(mask_endpoint("email", "security@example.com"), "s***@example.com");
+    assert_eq!(mask_endpoint("sms", "+15555550123"), "***23");
+    assert_eq!(
+        mask_endpoint("https", "https://hooks.example.com/T000/secret"),
+        "https://hooks.example.com/***"
+    );
+}

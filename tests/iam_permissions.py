@@ -1,0 +1,492 @@
+#!/usr/bin/env python3
+"""The function's IAM permissions in template.yaml are exactly what src/ calls.
+
+Reads the AWS SDK calls in src/**/*.rs and the permissions template.yaml gives
+the function's role, and fails when
+  * the code calls an operation the template does not grant,
+  * the template grants an action the code never calls (unless it is on the
+    GRANTED_WITHOUT_CALL allow-list below, with the reason),
+  * a statement grants Resource "*" for an action that supports resource-level
+    permissions,
+  * the code reads an environment variable the function is not given, or the
+    template sets one that is not a Parameter (or this stack's resource).
+
+Convention it relies on (src/ keeps to it): every SDK call is a method call on
+a variable or field named exactly after the service -- cloudtrail, logs,
+cloudwatch, sns, sts, kms -- e.g. `logs.describe_metric_filters()` or, after
+rustfmt, `self.cloudwatch\\n    .put_metric_alarm()`; environment variables are
+read by literal name, `env::var("MODE")` or clap's `env = "MODE"`.
+
+Run: python tests/iam_permissions.py [-v] [--src DIR] [--template FILE]
+(`make test-iam-permissions`). Needs PyYAML, which the SAM venv has. Closes
+with a line "iam_permissions: N passed, N failed".
+"""
+
+import argparse
+import fnmatch
+import os
+import re
+import sys
+import unittest
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEMPLATE = os.path.join(ROOT, "template.yaml")
+SRC = os.path.join(ROOT, "src")
+FIXTURE_SRC = os.path.join(ROOT, "tests", "fixtures", "iam_permissions", "src")
+
+# Variable/field name -> IAM service prefix.
+SERVICES = {
+    "cloudtrail": "cloudtrail",
+    "logs": "logs",
+    "cloudwatch": "cloudwatch",
+    "sns": "sns",
+    "sts": "sts",
+    "kms": "kms",
+}
+CALL_RE = re.compile(r"\b(" + "|".join(SERVICES) + r")\s*\.\s*([a-z][a-z0-9_]*)\s*\(")
+
+# Client methods that are not operations.
+NOT_OPERATIONS = {"clone", "config", "from_conf", "new", "as_ref", "to_owned", "into"}
+
+# Operations whose IAM action is not named like the operation. None so far.
+ACTION_FOR_OPERATION = {}
+
+# Operations src/ calls that need no permission (so the template grants none).
+NO_PERMISSION_NEEDED = {
+    "sts:GetCallerIdentity": "STS answers it for any valid credentials; no policy can allow or deny it.",
+}
+
+# Actions the function's role is granted although src/ never calls them.
+# Each needs its reason; add nothing here that src/ could call instead.
+GRANTED_WITHOUT_CALL = {
+    "kms:GenerateDataKey*": "SNS generates a data key with the caller's permissions when the function "
+    "publishes to the KMS-encrypted topic; Lambda does when it sends a failed invocation to the encrypted queue.",
+    "kms:Decrypt": "Same two paths: SNS and SQS require kms:Decrypt on the key alongside GenerateDataKey.",
+    "cloudwatch:TagResource": "PutMetricAlarm with Tags (the owner tag remediation relies on) is "
+    "authorized as cloudwatch:TagResource as well.",
+    "logs:PutLogEvents": "The Lambda service writes the function's own logs with its role.",
+    "sqs:SendMessage": "Lambda sends failed asynchronous invocations to the on-failure destination "
+    "(FailureQueue) with the function's role.",
+}
+
+# Actions that have no resource type in the AWS Service Authorization Reference
+# (the "Resource types" column is empty), so Resource must be "*". Every other
+# action must be scoped to an ARN pattern.
+NO_RESOURCE_LEVEL = {
+    "cloudtrail:DescribeTrails",
+    "logs:DescribeLogGroups",
+    "cloudwatch:DescribeAlarmsForMetric",
+    "sts:GetCallerIdentity",
+}
+
+# Environment the Lambda runtime (or the developer's shell) provides; the
+# template need not set these.
+RUNTIME_ENV_PREFIXES = ("AWS_", "LAMBDA_", "_")
+RUNTIME_ENV = {"RUST_BACKTRACE", "NO_COLOR", "HOME", "PATH", "TZ"}
+
+# What the code side promised to read (issue 5); the template must set each.
+CONTRACT_ENV = {
+    "MODE",
+    "DRY_RUN",
+    "FINDINGS_TOPIC_ARN",
+    "ALARM_TOPIC_ARN",
+    "METRIC_NAMESPACE",
+    "METRIC_NAME",
+    "FILTER_NAME",
+    "ALARM_NAME",
+    "RUST_LOG",
+}
+
+# How src/ reads a variable: std::env::var("X"), clap's env = "X", or the
+# settings lookup closure get("X") / lookup("X").
+ENV_READ_RES = [
+    re.compile(r"\benv::var(?:_os)?\s*\(\s*\"([A-Z][A-Z0-9_]*)\""),
+    re.compile(r"\benv\s*=\s*\"([A-Z][A-Z0-9_]*)\""),
+    re.compile(r"\b(?:get|lookup)\s*\(\s*\"([A-Z][A-Z0-9_]*)\"\s*\)"),
+]
+# Read by tracing-subscriber's EnvFilter, not by name in src/.
+READ_BY_LIBRARIES = {"RUST_LOG"}
+
+
+# ---------------------------------------------------------------- the code
+
+
+def strip_comments_and_strings(text):
+    """Blank out Rust comments and string/char literals, keeping line breaks."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    out.append("\n" if text[i] == "\n" else "")
+                    i += 1
+        elif re.match(r'b?r#*"', text[i:i + 20]) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            m = re.match(r'b?r(#*)"', text[i:])
+            end = text.find('"' + m.group(1), i + m.end())
+            end = n if end < 0 else end + 1 + len(m.group(1))
+            out.append('""' + "\n" * text.count("\n", i, end))
+            i = end
+        elif c == '"' or (c == "b" and text.startswith('b"', i)):
+            i += 2 if c == "b" else 1
+            start = i
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            out.append('""' + "\n" * text.count("\n", start, i))
+            i += 1
+        elif c == "'":
+            m = re.match(r"'(\\.[^']*|[^\\'])'", text[i:])
+            if m:  # a char literal; otherwise a lifetime
+                out.append("' '")
+                i += m.end()
+            else:
+                out.append(c)
+                i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def rust_files(src):
+    for dirpath, _, files in os.walk(src):
+        for name in sorted(files):
+            if name.endswith(".rs"):
+                yield os.path.join(dirpath, name)
+
+
+def pascal(snake):
+    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+
+
+def sdk_calls_in_text(text, where="<text>"):
+    """{"service:Action": ["file:line", ...]} for the SDK calls in Rust source."""
+    calls = {}
+    code = strip_comments_and_strings(text)
+    for m in CALL_RE.finditer(code):
+        var, method = m.group(1), m.group(2)
+        if method in NOT_OPERATIONS:
+            continue
+        op = ACTION_FOR_OPERATION.get((var, method), pascal(method))
+        line = code.count("\n", 0, m.start()) + 1
+        calls.setdefault(f"{SERVICES[var]}:{op}", []).append(f"{where}:{line}")
+    return calls
+
+
+def sdk_calls(src):
+    calls = {}
+    for path in rust_files(src):
+        with open(path, encoding="utf-8") as f:
+            found = sdk_calls_in_text(f.read(), os.path.relpath(path, ROOT))
+        for action, places in found.items():
+            calls.setdefault(action, []).extend(places)
+    return calls
+
+
+def env_reads(src):
+    names = {}
+    for path in rust_files(src):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for regex in ENV_READ_RES:
+            for m in regex.finditer(text):
+                line = text.count("\n", 0, m.start()) + 1
+                names.setdefault(m.group(1), []).append(f"{os.path.relpath(path, ROOT)}:{line}")
+    return names
+
+
+# ------------------------------------------------------------ the template
+
+
+class CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns CloudFormation short-form tags into long form."""
+
+
+def _cfn_tag(loader, tag_suffix, node):
+    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if tag_suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+def load_template(path):
+    with open(path, encoding="utf-8") as f:
+        return yaml.load(f, Loader=CfnLoader)  # noqa: S506 (SafeLoader subclass)
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def branches(value):
+    """Both branches of Fn::If (a grant under any condition counts); drops AWS::NoValue."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        for branch in value["Fn::If"][1:]:
+            yield from branches(branch)
+    elif value == {"Ref": "AWS::NoValue"}:
+        return
+    else:
+        yield value
+
+
+def statements(document):
+    for doc in branches(document):
+        for st in branches(doc.get("Statement", [])):
+            for item in as_list(st):
+                yield from branches(item)
+
+
+def role_logical_id(value):
+    """FunctionRole from !GetAtt FunctionRole.Arn or !Ref FunctionRole."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+        if "Ref" in value:
+            return value["Ref"]
+    return None
+
+
+class Grants:
+    """The Allow statements that apply to the function's role."""
+
+    def __init__(self, template):
+        self.problems = []
+        self.statements = []  # (where, statement, is_key_policy)
+        resources = template.get("Resources", {})
+        functions = {k: v for k, v in resources.items() if v.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function")}
+        if not functions:
+            self.problems.append("template.yaml has no function")
+        roles = set()
+        for name, fn in functions.items():
+            props = fn.get("Properties", {})
+            if props.get("Policies") is not None:
+                self.problems.append(f"{name}: use the explicit FunctionRole, not SAM Policies")
+            role = role_logical_id(props.get("Role"))
+            if role not in resources:
+                self.problems.append(f"{name}: Role must be !GetAtt of a role in this template")
+            roles.add(role)
+        for name, res in resources.items():
+            rtype, props = res.get("Type"), res.get("Properties", {})
+            if rtype == "AWS::IAM::Role" and name in roles:
+                if props.get("ManagedPolicyArns"):
+                    self.problems.append(f"{name}: managed policies hide their actions from this test; use FunctionPolicy")
+                for pol in as_list(props.get("Policies", [])):
+                    for st in statements(pol.get("PolicyDocument", {})):
+                        self.statements.append((f"{name}/{pol.get('PolicyName')}", st, False))
+            elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                attached = {role_logical_id(r) for r in as_list(props.get("Roles", []))}
+                if attached & roles:
+                    for st in statements(props.get("PolicyDocument", {})):
+                        self.statements.append((name, st, False))
+            elif rtype == "AWS::KMS::Key":
+                for st in statements(props.get("KeyPolicy", {})):
+                    principals = st.get("Principal", {})
+                    aws = as_list(principals.get("AWS", [])) if isinstance(principals, dict) else []
+                    if any(role_logical_id(p) in roles for p in aws):
+                        self.statements.append((f"{name} key policy", st, True))
+        for where, st, _ in self.statements:
+            if "NotAction" in st or "NotResource" in st:
+                self.problems.append(f"{where}: NotAction/NotResource grant more than they name")
+
+    def allows(self):
+        for where, st, key_policy in self.statements:
+            if st.get("Effect") == "Allow":
+                yield where, st, key_policy
+
+    def actions(self):
+        """{action pattern (as written): [where, ...]}"""
+        found = {}
+        for where, st, _ in self.allows():
+            for action in as_list(st.get("Action", [])):
+                found.setdefault(action, []).append(f"{where} {st.get('Sid', '')}".strip())
+        return found
+
+
+def template_env(template):
+    env = {}
+    for name, res in template.get("Resources", {}).items():
+        if res.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function"):
+            env.update(res.get("Properties", {}).get("Environment", {}).get("Variables", {}))
+    globals_env = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    return {**globals_env, **env}
+
+
+# --------------------------------------------------------------- the check
+
+
+def matches(pattern, action):
+    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
+
+
+def compare(calls, grants):
+    """Problems between what the code calls and what the template grants."""
+    problems = list(grants.problems)
+    granted = grants.actions()
+    for action, places in sorted(calls.items()):
+        if action in NO_PERMISSION_NEEDED:
+            continue
+        if not any(matches(p, action) for p in granted):
+            problems.append(f"code calls {action} ({', '.join(places[:3])}) but template.yaml does not grant it")
+    for pattern, where in sorted(granted.items()):
+        if pattern in GRANTED_WITHOUT_CALL:
+            continue
+        if not any(matches(pattern, a) for a in calls):
+            problems.append(f"template.yaml grants {pattern} ({where[0]}) but the code never calls it")
+    for action in NO_PERMISSION_NEEDED:
+        if action in granted:
+            problems.append(f"template.yaml grants {action}, which needs no permission")
+    return problems
+
+
+def scoping_problems(grants):
+    problems = []
+    for where, st, key_policy in grants.allows():
+        if key_policy:  # in a key policy, "*" means this key
+            continue
+        resources = [r for res in as_list(st.get("Resource", [])) for r in branches(res)]
+        if "*" in resources:
+            wide = [a for a in as_list(st.get("Action", [])) if a not in NO_RESOURCE_LEVEL]
+            if wide:
+                problems.append(f"{where} {st.get('Sid', '')}: Resource \"*\" for {wide}, which take resource ARNs")
+    return problems
+
+
+def env_problems(reads, env, parameters, resources):
+    problems = []
+    for name, places in sorted(reads.items()):
+        if name in env or name in RUNTIME_ENV or name.startswith(RUNTIME_ENV_PREFIXES):
+            continue
+        problems.append(f"code reads {name} ({places[0]}) but the function's Environment does not set it")
+    for name in sorted(CONTRACT_ENV - set(env)):
+        problems.append(f"the function's Environment lacks {name}")
+    for name, value in sorted(env.items()):
+        refs = [b.get("Ref") if isinstance(b, dict) else None for b in branches(value)]
+        if not refs or any(r not in parameters and r not in resources for r in refs):
+            problems.append(f"Environment {name} is not a Parameter (or this stack's resource): {value!r}")
+        if name not in reads and name not in READ_BY_LIBRARIES:
+            problems.append(f"Environment sets {name}, which the code does not read")
+    return problems
+
+
+# ---------------------------------------------------------------- the tests
+
+
+class Args:
+    template = TEMPLATE
+    src = SRC
+
+
+class IamPermissions(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.template = load_template(Args.template)
+        cls.grants = Grants(cls.template)
+        cls.fixture_calls = sdk_calls(FIXTURE_SRC)
+
+    def assertNoProblems(self, problems):
+        self.assertFalse(problems, "\n  " + "\n  ".join(problems))
+
+    def test_fixture_reads_the_contracted_calls(self):
+        self.assertEqual(
+            set(self.fixture_calls),
+            {
+                "sts:GetCallerIdentity",
+                "cloudtrail:DescribeTrails",
+                "cloudtrail:GetTrailStatus",
+                "cloudtrail:GetEventSelectors",
+                "logs:DescribeLogGroups",
+                "logs:DescribeMetricFilters",
+                "logs:PutMetricFilter",
+                "cloudwatch:DescribeAlarmsForMetric",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:ListTagsForResource",
+                "cloudwatch:PutMetricAlarm",
+                "logs:CreateLogStream",
+                "sns:GetTopicAttributes",
+                "sns:ListSubscriptionsByTopic",
+                "sns:Publish",
+                "kms:DescribeKey",
+                "kms:GetKeyPolicy",
+            },
+        )
+
+    def test_template_grants_exactly_the_fixture_calls(self):
+        self.assertNoProblems(compare(self.fixture_calls, self.grants))
+
+    def test_template_grants_exactly_the_src_calls(self):
+        calls = sdk_calls(Args.src)
+        self.assertTrue(calls, f"{Args.src} makes no AWS SDK call this test can see (see the convention above)")
+        self.assertNoProblems(compare(calls, self.grants))
+
+    def test_a_call_without_a_grant_fails(self):
+        calls = dict(self.fixture_calls)
+        calls.update(sdk_calls_in_text("async fn f() { self.logs\n  .delete_log_group()\n  .send().await; }"))
+        problems = compare(calls, self.grants)
+        self.assertEqual(len(problems), 1, problems)
+        self.assertIn("code calls logs:DeleteLogGroup", problems[0])
+
+    def test_a_grant_without_a_call_fails(self):
+        calls = {k: v for k, v in self.fixture_calls.items() if k != "kms:GetKeyPolicy"}
+        problems = compare(calls, self.grants)
+        self.assertEqual(len(problems), 1, problems)
+        self.assertIn("grants kms:GetKeyPolicy", problems[0])
+
+    def test_comments_strings_and_non_operations_are_not_calls(self):
+        text = '// logs.delete_log_group()\nlet s = "sns.publish()"; let c = logs.clone(); let q = \'"\'; kms.describe_key();'
+        self.assertEqual(set(sdk_calls_in_text(text)), {"kms:DescribeKey"})
+
+    def test_only_actions_without_resource_types_use_resource_star(self):
+        self.assertNoProblems(scoping_problems(self.grants))
+
+    def test_alarm_writes_are_scoped_to_the_alarm_name(self):
+        for where, st, _ in self.grants.allows():
+            if {"cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"} & set(as_list(st.get("Action"))):
+                for res in as_list(st["Resource"]):
+                    text = res.get("Fn::Sub", res) if isinstance(res, dict) else res
+                    self.assertTrue(str(text).endswith(":alarm:${AlarmName}"), f"{where}: {res}")
+
+    def test_environment_matches_fixture_reads_and_parameters(self):
+        t = self.template
+        self.assertNoProblems(env_problems(env_reads(FIXTURE_SRC), template_env(t), t.get("Parameters", {}), t.get("Resources", {})))
+
+    def test_environment_matches_src_reads_and_parameters(self):
+        t = self.template
+        self.assertNoProblems(env_problems(env_reads(Args.src), template_env(t), t.get("Parameters", {}), t.get("Resources", {})))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--src", default=SRC)
+    parser.add_argument("--template", default=TEMPLATE)
+    args = parser.parse_args()
+    Args.src, Args.template = args.src, args.template
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(IamPermissions)
+    result = unittest.TextTestRunner(verbosity=2 if args.verbose else 1, stream=sys.stdout).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    print(f"iam_permissions: {result.testsRun - failed} passed, {failed} failed")
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()

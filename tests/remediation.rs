@@ -1,0 +1,370 @@
+//! Remediation against a real AWS API (moto server): from each fixable broken state one
+//! run leads to PASS; runs are idempotent and safe to race; conflicts are left alone
+//! and reported; a dry run changes nothing.
+
+mod support;
+
+use serde_json::Value;
+use support::seed::{Chain, LOG_GROUP};
+use support::Account;
+
+const FILTER: &str = "IAMAuthConfigChanges";
+const ALARM: &str = "IAMAuthorizationActivityAlarm";
+
+async fn seeded(chain: Chain) -> (Account, String) {
+    let account = Account::new().await;
+    let seeded = account.seed(&chain).await;
+    (account, seeded.topic_arn)
+}
+
+fn remediate(account: &Account, topic: &str, extra: &[(&str, &str)]) -> (i32, Value) {
+    let mut env = vec![("ALARM_TOPIC_ARN", topic)];
+    env.extend_from_slice(extra);
+    account.run(&["remediate", "--format", "json"], &env)
+}
+
+fn planned(report: &Value) -> Vec<String> {
+    report["remediation"]["planned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["operation"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn each_fixable_state_is_fixed_by_one_run() {
+    let narrowed = "{ ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) }";
+    // (what is broken, seed, settings that steer around a foreign resource with our name)
+    let cases: Vec<(&str, Chain, Vec<(&str, &str)>, Vec<&str>)> = vec![
+        (
+            "filter and alarm missing",
+            Chain {
+                filter_pattern: None,
+                alarm_namespace: None,
+                ..Chain::default()
+            },
+            vec![],
+            vec!["logs:PutMetricFilter", "cloudwatch:PutMetricAlarm"],
+        ),
+        (
+            "alarm missing",
+            Chain {
+                alarm_namespace: None,
+                ..Chain::default()
+            },
+            vec![],
+            vec!["cloudwatch:PutMetricAlarm"],
+        ),
+        (
+            "filter missing",
+            Chain {
+                filter_pattern: None,
+                ..Chain::default()
+            },
+            vec![],
+            vec!["logs:PutMetricFilter"],
+        ),
+        (
+            "filter not covering",
+            Chain {
+                filter_pattern: Some(narrowed),
+                alarm_namespace: None,
+                ..Chain::default()
+            },
+            vec![("FILTER_NAME", "iam-policy-changes")],
+            vec!["logs:PutMetricFilter", "cloudwatch:PutMetricAlarm"],
+        ),
+        (
+            "alarm on another namespace",
+            Chain {
+                alarm_namespace: Some("Other"),
+                ..Chain::default()
+            },
+            vec![("ALARM_NAME", "iam-policy-changes")],
+            vec!["cloudwatch:PutMetricAlarm"],
+        ),
+        (
+            "alarm actions disabled",
+            Chain {
+                alarm_actions_enabled: false,
+                ..Chain::default()
+            },
+            vec![("ALARM_NAME", "iam-policy-changes")],
+            vec!["cloudwatch:PutMetricAlarm"],
+        ),
+        (
+            "log group in another region",
+            Chain {
+                log_group_region: "eu-west-1",
+                filter_pattern: None,
+                alarm_namespace: None,
+                ..Chain::default()
+            },
+            vec![],
+            vec!["logs:PutMetricFilter", "cloudwatch:PutMetricAlarm"],
+        ),
+    ];
+    for (name, chain, settings, expected) in cases {
+        let (account, topic) = seeded(chain).await;
+        assert_eq!(account.audit(&[]).0, 1, "{name}: the seed must fail the audit");
+        let (code, report) = remediate(&account, &topic, &settings);
+        assert_eq!(
+            (code, report["status"].as_str()),
+            (0, Some("PASS")),
+            "{name}: {report:#}"
+        );
+        assert_eq!(report["remediation"]["before"]["status"], "FAIL", "{name}");
+        assert_eq!(planned(&report), expected, "{name}");
+        assert!(
+            report["remediation"]["applied"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["outcome"] == "applied"),
+            "{name}: {report:#}"
+        );
+        let (code, audit) = account.audit(&settings);
+        assert_eq!(
+            (code, audit["status"].as_str()),
+            (0, Some("PASS")),
+            "{name}: re-audit {audit:#}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_created_alarm_is_what_the_rule_documents_and_is_tagged_as_ours() {
+    let (account, topic) = seeded(Chain {
+        filter_pattern: None,
+        alarm_namespace: None,
+        ..Chain::default()
+    })
+    .await;
+    assert_eq!(remediate(&account, &topic, &[]).0, 0);
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.region("us-east-1"));
+    let alarms = cloudwatch.describe_alarms().alarm_names(ALARM).send().await.unwrap();
+    let alarm = &alarms.metric_alarms()[0];
+    assert_eq!(alarm.namespace(), Some("CloudTrailMetrics"));
+    assert_eq!(alarm.metric_name(), Some("IAMPolicyEventCount"));
+    assert_eq!(alarm.statistic().map(|s| s.as_str()), Some("Sum"));
+    assert_eq!(
+        (alarm.period(), alarm.evaluation_periods(), alarm.threshold()),
+        (Some(300), Some(1), Some(1.0))
+    );
+    assert_eq!(
+        alarm.comparison_operator().map(|c| c.as_str()),
+        Some("GreaterThanOrEqualToThreshold")
+    );
+    assert_eq!(alarm.treat_missing_data(), Some("notBreaching"));
+    assert_eq!(alarm.actions_enabled(), Some(true));
+    assert_eq!(alarm.alarm_actions(), [topic.clone()]);
+    let tags = cloudwatch
+        .list_tags_for_resource()
+        .resource_arn(alarm.alarm_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(tags
+        .tags()
+        .iter()
+        .any(|t| t.key() == Some("managed-by") && t.value() == Some("iam-policy-alarm")));
+}
+
+#[tokio::test]
+async fn runs_are_idempotent_ten_runs_leave_one_filter_and_one_alarm() {
+    let (account, topic) = seeded(Chain {
+        filter_pattern: None,
+        alarm_namespace: None,
+        ..Chain::default()
+    })
+    .await;
+    assert_eq!(remediate(&account, &topic, &[]).0, 0);
+    let (code, second) = remediate(&account, &topic, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(second["remediation"]["planned"], serde_json::json!([]), "{second:#}");
+    assert!(second["remediation"].get("applied").is_none());
+    for _ in 0..8 {
+        assert_eq!(remediate(&account, &topic, &[]).0, 0);
+    }
+    assert_eq!(account.filters_named("us-east-1", LOG_GROUP, FILTER).await, 1);
+    assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1);
+}
+
+#[tokio::test]
+async fn two_remediations_at_the_same_time_leave_one_filter_and_one_alarm() {
+    let (account, topic) = seeded(Chain {
+        filter_pattern: None,
+        alarm_namespace: None,
+        ..Chain::default()
+    })
+    .await;
+    let start = |account: &Account| {
+        let mut command = account.command(&["remediate", "--format", "json"]);
+        command
+            .env("ALARM_TOPIC_ARN", &topic)
+            .stdout(std::process::Stdio::piped());
+        command.spawn().unwrap()
+    };
+    let (a, b) = (start(&account), start(&account));
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.code().is_some() && b.status.code().is_some());
+    assert_eq!(account.filters_named("us-east-1", LOG_GROUP, FILTER).await, 1);
+    assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1);
+    let (code, audit) = account.audit(&[]);
+    assert_eq!((code, audit["status"].as_str()), (0, Some("PASS")), "{audit:#}");
+}
+
+#[tokio::test]
+async fn a_foreign_filter_with_our_name_is_left_unchanged_and_reported() {
+    let narrowed = "{ ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) }";
+    let (account, topic) = seeded(Chain {
+        filter_pattern: Some(narrowed),
+        alarm_namespace: None,
+        ..Chain::default()
+    })
+    .await;
+    let before = account.snapshot(&["us-east-1"]).await;
+    let (code, report) = remediate(&account, &topic, &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["status"], "FAIL");
+    let conflict = &report["remediation"]["conflicts"][0];
+    assert!(
+        conflict["summary"].as_str().unwrap().contains("left unchanged"),
+        "{conflict:#}"
+    );
+    assert_eq!(conflict["existing"]["pattern"], narrowed);
+    assert_eq!(conflict["wanted"]["filterName"], FILTER);
+    assert_eq!(account.snapshot(&["us-east-1"]).await, before, "nothing may change");
+}
+
+#[tokio::test]
+async fn a_foreign_alarm_with_our_name_is_left_unchanged_and_reported() {
+    let (account, topic) = seeded(Chain {
+        alarm_actions_enabled: false,
+        ..Chain::default()
+    })
+    .await;
+    let before = account.snapshot(&["us-east-1"]).await;
+    let (code, report) = remediate(&account, &topic, &[]);
+    assert_eq!(code, 1, "{report:#}");
+    let conflict = &report["remediation"]["conflicts"][0];
+    assert!(
+        conflict["summary"].as_str().unwrap().contains("did not create"),
+        "{conflict:#}"
+    );
+    assert_eq!(conflict["existing"]["actions_enabled"], false);
+    assert_eq!(conflict["wanted"]["ActionsEnabled"], true);
+    assert_eq!(account.snapshot(&["us-east-1"]).await, before, "nothing may change");
+}
+
+#[tokio::test]
+async fn our_own_alarm_is_updated_when_it_drifts() {
+    let (account, topic) = seeded(Chain {
+        filter_pattern: None,
+        alarm_namespace: None,
+        ..Chain::default()
+    })
+    .await;
+    assert_eq!(remediate(&account, &topic, &[]).0, 0);
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.region("us-east-1"));
+    let current = cloudwatch.describe_alarms().alarm_names(ALARM).send().await.unwrap();
+    let alarm = &current.metric_alarms()[0];
+    // Someone turns our alarm's actions off; the tag still says it is ours.
+    cloudwatch
+        .disable_alarm_actions()
+        .alarm_names(ALARM)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.audit(&[]).0, 1);
+    let (code, report) = remediate(&account, &topic, &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(report["remediation"]["planned"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with("update our alarm"));
+    assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1);
+    assert!(alarm.alarm_arn().is_some());
+}
+
+#[tokio::test]
+async fn dry_run_plans_every_request_in_full_and_changes_nothing() {
+    let (account, topic) = seeded(Chain {
+        filter_pattern: None,
+        alarm_namespace: None,
+        ..Chain::default()
+    })
+    .await;
+    let before = account.snapshot(&["us-east-1"]).await;
+    for args in [
+        vec!["remediate", "--dry-run", "--format", "json"],
+        vec!["remediate", "--format", "json"],
+    ] {
+        let dry_env: &[(&str, &str)] = if args.contains(&"--dry-run") {
+            &[]
+        } else {
+            &[("DRY_RUN", "true")]
+        };
+        let mut env = vec![("ALARM_TOPIC_ARN", topic.as_str())];
+        env.extend_from_slice(dry_env);
+        let (code, report) = account.run(&args, &env);
+        assert_eq!((code, report["dry_run"].as_bool()), (1, Some(true)), "{report:#}");
+        let plan = report["remediation"]["planned"].as_array().unwrap();
+        assert_eq!(plan.len(), 2);
+        assert_eq!(plan[0]["request"]["filterName"], FILTER);
+        assert_eq!(plan[0]["request"]["logGroupName"], LOG_GROUP);
+        assert!(plan[0]["request"]["filterPattern"]
+            .as_str()
+            .unwrap()
+            .contains("DetachGroupPolicy"));
+        assert_eq!(plan[1]["request"]["AlarmName"], ALARM);
+        assert_eq!(plan[1]["request"]["AlarmActions"][0], topic.as_str());
+        assert!(report["remediation"].get("applied").is_none());
+    }
+    assert_eq!(
+        account.snapshot(&["us-east-1"]).await,
+        before,
+        "a dry run changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn no_alarm_is_created_for_a_topic_in_another_region() {
+    let (account, _) = seeded(Chain {
+        log_group_region: "eu-west-1",
+        filter_pattern: None,
+        alarm_namespace: None,
+        ..Chain::default()
+    })
+    .await;
+    let us_topic = account.topic("us-east-1", "alarms-us").await;
+    let (code, report) = remediate(&account, &us_topic, &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(planned(&report), ["logs:PutMetricFilter"]);
+    let refused = report["remediation"]["refused"].to_string();
+    assert!(
+        refused.contains("can only notify a topic in their own region"),
+        "{refused}"
+    );
+    assert_eq!(account.alarms_named("eu-west-1", ALARM).await, 0);
+    assert_eq!(account.alarms_named("us-east-1", ALARM).await, 0);
+}
+
+#[tokio::test]
+async fn trails_are_never_changed_and_the_report_says_what_to_do() {
+    let (account, topic) = seeded(Chain {
+        logging: false,
+        ..Chain::default()
+    })
+    .await;
+    let before = account.snapshot(&["us-east-1"]).await;
+    let (code, report) = remediate(&account, &topic, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["remediation"]["planned"], serde_json::json!([]));
+    assert!(
+        report["remediation"]["refused"].to_string().contains("start-logging"),
+        "{report:#}"
+    );
+    assert_eq!(account.snapshot(&["us-east-1"]).await, before);
+}
