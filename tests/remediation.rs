@@ -36,7 +36,8 @@ fn planned(report: &Value) -> Vec<String> {
 async fn each_fixable_state_is_fixed_by_one_run() {
     let narrowed = "{ ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) }";
     // (what is broken, seed, settings that steer around a foreign resource with our name)
-    let cases: Vec<(&str, Chain, Vec<(&str, &str)>, Vec<&str>)> = vec![
+    type Case = (&'static str, Chain, Vec<(&'static str, &'static str)>, Vec<&'static str>);
+    let cases: Vec<Case> = vec![
         (
             "filter and alarm missing",
             Chain {
@@ -158,7 +159,7 @@ async fn the_created_alarm_is_what_the_rule_documents_and_is_tagged_as_ours() {
     );
     assert_eq!(alarm.treat_missing_data(), Some("notBreaching"));
     assert_eq!(alarm.actions_enabled(), Some(true));
-    assert_eq!(alarm.alarm_actions(), [topic.clone()]);
+    assert_eq!(alarm.alarm_actions(), std::slice::from_ref(&topic));
     let tags = cloudwatch
         .list_tags_for_resource()
         .resource_arn(alarm.alarm_arn().unwrap())

@@ -12,7 +12,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 /// The SDK's standard retry mode, bounded, with timeouts well below the function's.
 /// Worst case per call: `operation_timeout`; the audit has at most 6 dependent phases
 /// plus the publish, so it ends within 7 x 20 s = 140 s even when every call hangs, and
-/// template.yaml gives the function 240 s.
+/// template.yaml gives the function 300 s (its Timeout parameter).
 pub struct RetryBudget {
     pub max_attempts: u32,
     pub attempt_timeout: Duration,

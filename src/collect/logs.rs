@@ -75,3 +75,67 @@ pub async fn metric_filters(logs: &Client, arn: &LogGroupArn) -> Read<Vec<Metric
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudwatchlogs::operation::describe_metric_filters::{
+        DescribeMetricFiltersError, DescribeMetricFiltersOutput,
+    };
+    use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
+    use aws_sdk_cloudwatchlogs::types::{MetricFilter as SdkFilter, MetricTransformation};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    fn filter(name: &str) -> SdkFilter {
+        SdkFilter::builder()
+            .filter_name(name)
+            .filter_pattern("{ $.eventName = CreatePolicy }")
+            .metric_transformations(
+                MetricTransformation::builder()
+                    .metric_name("m")
+                    .metric_namespace("n")
+                    .metric_value("1")
+                    .dimensions("user", "$.userIdentity.arn")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    fn group() -> LogGroupArn {
+        "arn:aws:logs:us-east-1:123456789012:log-group:trail:*".parse().unwrap()
+    }
+
+    // The emulator ignores `limit` and answers in one page; paging is proven here.
+    #[tokio::test]
+    async fn metric_filters_reads_every_page() {
+        let pages = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters)
+            .sequence()
+            .output(|| {
+                DescribeMetricFiltersOutput::builder()
+                    .metric_filters(filter("a"))
+                    .next_token("t")
+                    .build()
+            })
+            .output(|| {
+                DescribeMetricFiltersOutput::builder()
+                    .metric_filters(filter("b"))
+                    .build()
+            })
+            .build();
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&pages]);
+        let filters = metric_filters(&logs, &group()).await.unwrap();
+        assert_eq!(filters.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(filters[0].transformations[0].dimensions["user"], "$.userIdentity.arn");
+        assert_eq!(pages.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_missing_log_group_has_no_filters() {
+        let missing = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters).then_error(|| {
+            DescribeMetricFiltersError::ResourceNotFoundException(ResourceNotFoundException::builder().build())
+        });
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, [&missing]);
+        assert_eq!(metric_filters(&logs, &group()).await.unwrap(), Vec::new());
+    }
+}

@@ -41,3 +41,97 @@ pub async fn read_topic(sns: &Client, arn: &TopicArn) -> Read<Topic> {
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sns::operation::get_topic_attributes::GetTopicAttributesOutput;
+    use aws_sdk_sns::operation::list_subscriptions_by_topic::ListSubscriptionsByTopicOutput;
+    use aws_sdk_sns::types::Subscription as SdkSubscription;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    fn subscription(arn: &str, endpoint: &str) -> SdkSubscription {
+        SdkSubscription::builder()
+            .subscription_arn(arn)
+            .protocol("email")
+            .endpoint(endpoint)
+            .topic_arn("arn:aws:sns:us-east-1:123456789012:alarms")
+            .build()
+    }
+
+    // The emulator lists every subscription as confirmed, so the pending state and
+    // pagination are proven here, on the real SDK types.
+    #[tokio::test]
+    async fn reads_every_page_and_keeps_pending_subscriptions_apart() {
+        let attributes = mock!(aws_sdk_sns::Client::get_topic_attributes).then_output(|| {
+            GetTopicAttributesOutput::builder()
+                .attributes("KmsMasterKeyId", "alias/aws/sns")
+                .attributes("Policy", "{}")
+                .build()
+        });
+        let first = mock!(aws_sdk_sns::Client::list_subscriptions_by_topic)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                ListSubscriptionsByTopicOutput::builder()
+                    .subscriptions(subscription("PendingConfirmation", "a@example.com"))
+                    .next_token("page-2")
+                    .build()
+            });
+        let second = mock!(aws_sdk_sns::Client::list_subscriptions_by_topic)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .then_output(|| {
+                ListSubscriptionsByTopicOutput::builder()
+                    .subscriptions(subscription(
+                        "arn:aws:sns:us-east-1:123456789012:alarms:1",
+                        "b@example.com",
+                    ))
+                    .build()
+            });
+        let sns = mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&attributes, &first, &second]);
+        let arn: TopicArn = "arn:aws:sns:us-east-1:123456789012:alarms".parse().unwrap();
+        let topic = read_topic(&sns, &arn).await.unwrap();
+        assert_eq!(topic.subscriptions.len(), 2);
+        assert_eq!(
+            topic.subscriptions.iter().map(|s| s.is_confirmed()).collect::<Vec<_>>(),
+            [false, true]
+        );
+        assert_eq!(topic.kms_key_id.as_deref(), Some("alias/aws/sns"));
+        assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn pending_subscriptions_are_read_as_unconfirmed() {
+        let attributes = mock!(aws_sdk_sns::Client::get_topic_attributes)
+            .then_output(|| GetTopicAttributesOutput::builder().build());
+        let pending = mock!(aws_sdk_sns::Client::list_subscriptions_by_topic).then_output(|| {
+            ListSubscriptionsByTopicOutput::builder()
+                .subscriptions(subscription("PendingConfirmation", "a@example.com"))
+                .build()
+        });
+        let sns = mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&attributes, &pending]);
+        let arn: TopicArn = "arn:aws:sns:us-east-1:123456789012:alarms".parse().unwrap();
+        let topic = read_topic(&sns, &arn).await.unwrap();
+        assert!(topic.subscriptions.iter().all(|s| !s.is_confirmed()));
+    }
+
+    #[tokio::test]
+    async fn a_throttled_read_is_a_retryable_error_naming_the_operation() {
+        let throttled = mock!(aws_sdk_sns::Client::get_topic_attributes).then_http_response(|| {
+            aws_smithy_runtime_api::http::Response::new(
+                aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+                aws_smithy_types::body::SdkBody::from(
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>",
+                ),
+            )
+        });
+        let list = mock!(aws_sdk_sns::Client::list_subscriptions_by_topic)
+            .then_output(|| ListSubscriptionsByTopicOutput::builder().build());
+        let sns = mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&throttled, &list], |c| c
+            .retry_config(aws_sdk_sns::config::retry::RetryConfig::disabled()));
+        let arn: TopicArn = "arn:aws:sns:us-east-1:123456789012:alarms".parse().unwrap();
+        let err = read_topic(&sns, &arn).await.unwrap_err();
+        assert_eq!(err.operation, "sns:GetTopicAttributes");
+        assert!(err.retryable, "{err:?}");
+        assert!(err.message.contains("Throttling"), "{err:?}");
+    }
+}

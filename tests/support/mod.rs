@@ -5,7 +5,6 @@
 //! test reaches the emulator through AWS_ENDPOINT_URL alone.
 #![allow(dead_code)]
 
-pub mod faults;
 pub mod seed;
 
 use std::io::{Read, Write};
@@ -17,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, OnceLock};
 use std::time::{Duration, Instant};
 
-use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use serde_json::Value;
 
@@ -131,8 +130,8 @@ impl Account {
             ),
         )
         .unwrap();
-        let files = ProfileFiles::builder()
-            .with_file(ProfileFileKind::Config, &config_file)
+        let files = EnvConfigFiles::builder()
+            .with_file(EnvConfigFileKind::Config, &config_file)
             .build();
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .profile_files(files)
