@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::Status;
 use crate::invocation::{RunRequest, Trigger};
+use crate::pattern;
 use crate::run::{run, App, RunError};
 use crate::settings::Mode;
 
@@ -37,6 +38,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Test a filter pattern against log events, as `aws logs test-metric-filter` does
+    /// (same JSON output), without an AWS account.
+    TestMetricFilter {
+        #[arg(long)]
+        filter_pattern: String,
+        #[arg(long, num_args = 1.., required = true)]
+        log_event_messages: Vec<String>,
+    },
+    /// Does a filter pattern match every one of the 16 IAM policy events, for every
+    /// identity type? Evaluates the pattern against realistic CloudTrail records.
+    Coverage {
+        #[arg(long)]
+        filter_pattern: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -54,6 +69,7 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
     let (mode, dry_run, format) = match cli.command {
         Command::Audit { format } => (Mode::Audit, false, format),
         Command::Remediate { dry_run, format } => (Mode::Remediate, dry_run || app.settings.dry_run, format),
+        Command::TestMetricFilter { .. } | Command::Coverage { .. } => return execute_offline(cli),
     };
     let request = RunRequest {
         mode,
@@ -74,8 +90,8 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
 
 fn print_report(report: &crate::report::Report, format: Format) {
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(report).unwrap_or_default()),
-        Format::Text => print!("{}", report.text()),
+        Format::Json => print_out(&serde_json::to_string_pretty(report).unwrap_or_default()),
+        Format::Text => print_out(report.text().trim_end()),
     }
 }
 
@@ -87,7 +103,31 @@ fn exit_code(status: Status) -> ExitCode {
     })
 }
 
-/// Runs the commands that need no AWS account.
-pub fn execute_offline(_cli: Cli) -> ExitCode {
-    ExitCode::from(2)
+/// Runs the commands that need no AWS account: the pattern engine's. An invalid
+/// pattern exits 2 with the error on stderr.
+pub fn execute_offline(cli: Cli) -> ExitCode {
+    let result = match &cli.command {
+        Command::TestMetricFilter {
+            filter_pattern,
+            log_event_messages,
+        } => pattern::test_metric_filter(filter_pattern, log_event_messages),
+        Command::Coverage { filter_pattern } => pattern::coverage_report(filter_pattern),
+        Command::Audit { .. } | Command::Remediate { .. } => return ExitCode::from(2),
+    };
+    match result {
+        Ok(json) => {
+            print_out(&serde_json::to_string_pretty(&json).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("iam-policy-alarm: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is the reader's choice, not an error.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }

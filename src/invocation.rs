@@ -53,7 +53,7 @@ pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, I
     if fields.contains_key("source") || fields.contains_key("detail-type") {
         return parse_scheduled(payload, settings);
     }
-    let manual = ManualPayload::deserialize(payload).map_err(|e| InvocationError(format!("manual payload: {e}")))?;
+    let manual = ManualPayload::deserialize(payload).map_err(|e| refused(format!("manual payload: {e}")))?;
     Ok(RunRequest {
         mode: manual.mode.unwrap_or(settings.mode),
         dry_run: manual.dry_run.unwrap_or(settings.dry_run),
@@ -63,10 +63,10 @@ pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, I
 
 fn parse_scheduled(payload: &Value, settings: &Settings) -> Result<RunRequest, InvocationError> {
     let event = EventBridgeEvent::<Value>::deserialize(payload)
-        .map_err(|e| InvocationError(format!("EventBridge event: {e}")))?;
+        .map_err(|e| refused(format!("EventBridge event: {e}")))?;
     let source = event.source.as_str();
     if source != "aws.events" || event.detail_type != "Scheduled Event" {
-        return Err(InvocationError(format!(
+        return Err(refused(format!(
             "EventBridge event with source {source:?} and detail-type {:?} is not a Scheduled Event from aws.events",
             event.detail_type
         )));
@@ -77,6 +77,25 @@ fn parse_scheduled(payload: &Value, settings: &Settings) -> Result<RunRequest, I
             rule: event.resources.and_then(|r| r.into_iter().next()),
         },
     ))
+}
+
+/// The error for a refused payload. Serde's messages quote the payload's own values:
+/// control characters are escaped and the text is cut, so whatever was sent, the error
+/// (and the log line that carries it) stays one line of bounded length.
+fn refused(message: String) -> InvocationError {
+    const MAX_CHARS: usize = 300;
+    let mut line = String::new();
+    for c in message.chars().take(MAX_CHARS) {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    if message.chars().nth(MAX_CHARS).is_some() {
+        line.push_str("… (cut)");
+    }
+    InvocationError(line)
 }
 
 fn json_kind(v: &Value) -> &'static str {

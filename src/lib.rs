@@ -11,7 +11,6 @@ pub mod cli;
 pub mod collect;
 pub mod invocation;
 pub mod lambda;
-#[path = "pattern_shim.rs"]
 pub mod pattern;
 pub mod plan;
 pub mod policy;

@@ -56,15 +56,28 @@ async fn run_cli(cli: Cli) -> ExitCode {
     }
 }
 
+/// One line on stderr: a JSON log record in Lambda, plain text on the command line.
 fn fail(message: &str) -> ExitCode {
-    tracing::error!(error = message, "start-up failed");
-    eprintln!("iam-policy-alarm: {message}");
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() {
+        tracing::error!(error = message, "start-up failed");
+    } else {
+        eprintln!("iam-policy-alarm: {message}");
+    }
     ExitCode::from(2)
 }
 
 fn init_logging(json: bool) {
     let default = if json { "info" } else { "warn" };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(default))
+        // At trace level the SDK's orchestrator logs every response body and decoded
+        // output, subscription endpoints (email addresses) included: never, whatever
+        // RUST_LOG says.
+        .add_directive(
+            "aws_smithy_runtime::client::orchestrator=debug"
+                .parse()
+                .expect("a valid directive"),
+        );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

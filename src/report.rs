@@ -104,23 +104,19 @@ impl Report {
 
     /// The SNS message: `MessageStructure=json` bodies per protocol (text for email and
     /// SMS, the JSON report for machines) and the attributes subscribers filter on.
+    /// A report too big for SNS (a thousand alarms on the metric) is shortened until it
+    /// fits, never dropped: the full report is in the function's log.
     pub fn sns_message(&self) -> SnsMessage {
-        let text = self.text();
-        let json = self.to_json_string();
-        let body = json!({
-            "default": text,
-            "email": text,
-            "sms": self.subject(),
-            "sqs": json,
-            "lambda": json,
-            "http": json,
-            "https": json,
-            "firehose": json,
-            "email-json": json,
-        });
+        let mut message = self.sns_body();
+        for keep in [1000, 100, 0] {
+            if message.len() <= MAX_SNS_MESSAGE_BYTES {
+                break;
+            }
+            message = self.shortened(keep).sns_body();
+        }
         SnsMessage {
             subject: self.subject(),
-            message: body.to_string(),
+            message,
             attributes: vec![
                 ("status".into(), self.status_word().into()),
                 (
@@ -130,7 +126,67 @@ impl Report {
             ],
         }
     }
+
+    fn sns_body(&self) -> String {
+        let text = self.text();
+        let json = self.to_json_string();
+        json!({
+            "default": text,
+            "email": text,
+            "sms": self.subject(),
+            "sqs": json,
+            "lambda": json,
+            "http": json,
+            "https": json,
+            "firehose": json,
+            "email-json": json,
+        })
+        .to_string()
+    }
+
+    /// The same verdict with every text cut to `keep` characters, no resource lists, at
+    /// most 5 errors per place and 20 remediation items per list; no trails at all when
+    /// `keep` is 0. Status, account and summary stay.
+    fn shortened(&self, keep: usize) -> Report {
+        let cut = |s: &str| match s.char_indices().nth(keep) {
+            Some((i, _)) => format!("{}…", &s[..i]),
+            None => s.to_string(),
+        };
+        let mut short = self.clone();
+        short.summary = format!(
+            "{} (shortened to fit an SNS message: the full report is in the function's log)",
+            self.summary
+        );
+        short.errors.truncate(5);
+        if keep == 0 {
+            short.trails.clear();
+        }
+        for trail in &mut short.trails {
+            let links = &mut trail.links;
+            for link in [&mut links.trail, &mut links.metric_filter, &mut links.alarm, &mut links.notification] {
+                link.detail = cut(&link.detail);
+                link.fix = link.fix.as_deref().map(cut);
+                link.resources.clear();
+                link.errors.truncate(5);
+            }
+        }
+        short.remediation = self.remediation.as_ref().map(|r| {
+            let mut lists = serde_json::Map::new();
+            for key in ["planned", "applied", "conflicts", "refused"] {
+                let items = r.get(key).and_then(Value::as_array).into_iter().flatten();
+                let summaries = items.take(20).map(|item| {
+                    json!({"summary": cut(item.get("summary").and_then(Value::as_str).unwrap_or(""))})
+                });
+                lists.insert(key.into(), summaries.collect());
+            }
+            Value::Object(lists)
+        });
+        short
+    }
 }
+
+/// SNS accepts 256 KiB per message, attributes included; this leaves a margin.
+pub const MAX_SNS_MESSAGE_BYTES: usize = 240 * 1024;
 
 fn remediation_text(remediation: &Value) -> String {
     let mut out = String::new();

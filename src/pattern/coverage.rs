@@ -1,0 +1,293 @@
+//! Does a pattern catch every IAM policy change? Decided by evaluating it over
+//! the generated CloudTrail corpus, never by comparing text: a pattern joined
+//! with `&&` or narrowed by another condition fails, an equivalent one written
+//! differently passes.
+
+use super::ast::Body;
+use super::cloudtrail::{corpus, IdentityType, Outcome};
+use super::{eval, json_scan, space, term, FilterPattern, IAM_POLICY_EVENTS};
+
+/// One (event, identity type) combination of the corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Variant {
+    /// One of [`IAM_POLICY_EVENTS`].
+    pub event: &'static str,
+    /// Who made the call.
+    pub identity: IdentityType,
+}
+
+/// What a pattern catches of the 16 IAM policy events.
+///
+/// Required: for each event, a successful call by each [`IdentityType`].
+/// Failed (AccessDenied) calls are reported in `failed_calls_*` but do not
+/// affect `covers_all`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    /// Every required record matched.
+    pub covers_all: bool,
+    /// Events with at least one required record unmatched, in [`IAM_POLICY_EVENTS`] order.
+    pub missing: Vec<&'static str>,
+    /// Each required (event, identity) record that did not match.
+    pub missing_variants: Vec<Variant>,
+    /// Failed calls the pattern matches (informational).
+    pub failed_calls_matched: Vec<Variant>,
+    /// Failed calls the pattern does not match (informational).
+    pub failed_calls_missed: Vec<Variant>,
+    /// Number of required records evaluated (16 events × 5 identity types).
+    pub required_records: usize,
+}
+
+impl Coverage {
+    /// One line for humans, e.g. "covers all 16 IAM policy events" or
+    /// "misses 2 of 16 IAM policy events: CreatePolicy, DeletePolicy".
+    pub fn summary(&self) -> String {
+        let total = IAM_POLICY_EVENTS.len();
+        if self.covers_all {
+            return format!("covers all {total} IAM policy events");
+        }
+        let mut line = format!(
+            "misses {} of {total} IAM policy events: {}",
+            self.missing.len(),
+            self.missing.join(", ")
+        );
+        let matched_for: Vec<&str> = IdentityType::ALL
+            .iter()
+            .filter(|id| {
+                self.missing.iter().any(|e| {
+                    !self
+                        .missing_variants
+                        .iter()
+                        .any(|v| v.event == *e && v.identity == **id)
+                })
+            })
+            .map(|id| id.as_str())
+            .collect();
+        if !matched_for.is_empty() {
+            line.push_str(&format!(" (matched only when called by {})", matched_for.join(", ")));
+        }
+        line
+    }
+}
+
+/// Evaluates the pattern on one pre-built record; the JSON path reuses the
+/// parsed record instead of re-reading the text, and one `hits` buffer.
+fn record_matches(
+    pattern: &FilterPattern,
+    json: &str,
+    value: &'static serde_json::Value,
+    hits: &mut eval::Hits<'static>,
+) -> bool {
+    match &pattern.body {
+        Body::All => true,
+        Body::Terms(t) => term::matches(t, json),
+        Body::Space(s) => space::matches(s, json, &mut Default::default()),
+        Body::Json(j) => json_scan::resolve_value(value, &j.selectors, hits) && eval::eval_json(&j.expr, hits),
+    }
+}
+
+pub(super) fn evaluate(pattern: &FilterPattern) -> Coverage {
+    let corpus = corpus();
+    let mut missing_variants = Vec::new();
+    let mut failed_calls_matched = Vec::new();
+    let mut failed_calls_missed = Vec::new();
+    let mut required_records = 0;
+    let mut hits = Vec::new();
+    for (r, v) in corpus.records.iter().zip(&corpus.values) {
+        let hit = record_matches(pattern, &r.json, v, &mut hits);
+        let variant = Variant {
+            event: r.event,
+            identity: r.identity,
+        };
+        match r.outcome {
+            Outcome::Success => {
+                required_records += 1;
+                if !hit {
+                    missing_variants.push(variant);
+                }
+            }
+            Outcome::AccessDenied if hit => failed_calls_matched.push(variant),
+            Outcome::AccessDenied => failed_calls_missed.push(variant),
+        }
+    }
+    let missing: Vec<&'static str> = IAM_POLICY_EVENTS
+        .iter()
+        .copied()
+        .filter(|e| missing_variants.iter().any(|v| v.event == *e))
+        .collect();
+    Coverage {
+        covers_all: missing.is_empty(),
+        missing,
+        missing_variants,
+        failed_calls_matched,
+        failed_calls_missed,
+        required_records,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{coverage, matches, parse, sample_records, CANONICAL_PATTERN, IAM_POLICY_EVENTS};
+    use super::*;
+
+    fn cov(p: &str) -> Coverage {
+        coverage(&parse(p).unwrap_or_else(|e| panic!("{p}: {e}")))
+    }
+
+    fn or_of(events: &[&str], clause: impl Fn(&str) -> String) -> String {
+        events.iter().map(|e| clause(e)).collect::<Vec<_>>().join(" || ")
+    }
+
+    #[test]
+    fn canonical_pattern_covers() {
+        let c = cov(CANONICAL_PATTERN);
+        assert!(c.covers_all, "{}", c.summary());
+        assert_eq!(c.summary(), "covers all 16 IAM policy events");
+        assert_eq!(c.required_records, 80);
+        assert!(c.missing_variants.is_empty());
+        assert_eq!(c.failed_calls_matched.len(), 32, "failed calls have the same eventName");
+    }
+
+    #[test]
+    fn security_hub_pattern_covers() {
+        // Security Hub CloudWatch.4 / CIS 1.4 4.4 pattern, verbatim style (no spaces, unquoted).
+        let p = format!(
+            "{{($.eventSource=iam.amazonaws.com) && ({})}}",
+            or_of(&IAM_POLICY_EVENTS, |e| format!("($.eventName={e})"))
+        );
+        assert!(cov(&p).covers_all);
+    }
+
+    #[test]
+    fn equivalent_spellings_cover() {
+        let quoted = format!(
+            "{{ {} }}",
+            or_of(&IAM_POLICY_EVENTS, |e| format!("$.eventName = \"{e}\""))
+        );
+        assert!(cov(&quoted).covers_all);
+        let multiline = format!(
+            "{{\n  {}\n}}",
+            or_of(&IAM_POLICY_EVENTS, |e| format!("($.eventName = {e})\n"))
+        );
+        assert!(cov(&multiline).covers_all);
+        let mut reversed = IAM_POLICY_EVENTS;
+        reversed.reverse();
+        assert!(cov(&format!("{{ {} }}", or_of(&reversed, |e| format!("$.eventName={e}")))).covers_all);
+        assert!(cov("{ $.eventSource = iam.amazonaws.com }").covers_all);
+        assert!(cov("{ $.eventSource = \"iam.*\" }").covers_all);
+        assert!(cov("{ $.eventName = %Policy% }").covers_all);
+        assert!(cov("{ $.eventName = *Policy* }").covers_all);
+        assert!(cov("{ $.eventName = *Policy || $.eventName = *PolicyVersion }").covers_all);
+    }
+
+    #[test]
+    fn match_everything_covers() {
+        for p in ["", "   ", "\" \"", "\"\"", "[...]", "[]", "{ $.eventName = * }", "%.%"] {
+            assert!(cov(p).covers_all, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn and_joined_narrowed_misspelled_do_not_cover() {
+        let and_joined = format!(
+            "{{ {} }}",
+            IAM_POLICY_EVENTS.map(|e| format!("($.eventName={e})")).join(" && ")
+        );
+        let c = cov(&and_joined);
+        assert!(!c.covers_all);
+        assert_eq!(c.missing.len(), 16);
+
+        let narrowed = CANONICAL_PATTERN
+            .replacen("{ (", "{ $.userIdentity.type = IAMUser && ((", 1)
+            .replacen(") }", ")) }", 1);
+        let c = cov(&narrowed);
+        assert_eq!(c.missing, IAM_POLICY_EVENTS.to_vec());
+        assert_eq!(c.missing_variants.len(), 64);
+        assert!(
+            c.summary().ends_with("(matched only when called by IAMUser)"),
+            "{}",
+            c.summary()
+        );
+
+        let misspelled = CANONICAL_PATTERN.replace("= CreatePolicy)", "= XCreatePolicy)");
+        let c = cov(&misspelled);
+        assert_eq!(c.missing, ["CreatePolicy"]);
+        assert_eq!(c.summary(), "misses 1 of 16 IAM policy events: CreatePolicy");
+
+        let lowercase = CANONICAL_PATTERN.replace("= DeletePolicy)", "= deletepolicy)");
+        assert_eq!(cov(&lowercase).missing, ["DeletePolicy"]);
+    }
+
+    #[test]
+    fn each_single_omission_is_reported() {
+        for skip in IAM_POLICY_EVENTS {
+            let rest: Vec<&str> = IAM_POLICY_EVENTS.iter().copied().filter(|e| *e != skip).collect();
+            let c = cov(&format!("{{ {} }}", or_of(&rest, |e| format!("($.eventName = {e})"))));
+            assert_eq!(c.missing, [skip]);
+            assert_eq!(c.missing_variants.len(), 5);
+        }
+        let two = CANONICAL_PATTERN
+            .replace("($.eventName = CreatePolicy) || ", "")
+            .replace("($.eventName = DeletePolicy) || ", "");
+        assert_eq!(
+            cov(&two).summary(),
+            "misses 2 of 16 IAM policy events: CreatePolicy, DeletePolicy"
+        );
+    }
+
+    #[test]
+    fn term_patterns() {
+        // A term is a substring: "CreatePolicy" also catches CreatePolicyVersion, nothing else.
+        let c = cov("\"CreatePolicy\"");
+        assert_eq!(c.missing.len(), 14);
+        assert!(!c.missing.contains(&"CreatePolicy") && !c.missing.contains(&"CreatePolicyVersion"));
+        assert!(cov("iam").covers_all);
+        assert!(cov("Policy").covers_all);
+        assert!(!cov("Policy -AccessDenied").failed_calls_missed.is_empty());
+        assert!(!cov("-iam").covers_all);
+    }
+
+    #[test]
+    fn only_successful_calls_are_required() {
+        let c = cov("{ $.errorCode NOT EXISTS }");
+        assert!(c.covers_all);
+        assert!(c.failed_calls_matched.is_empty());
+        assert_eq!(c.failed_calls_missed.len(), 32);
+        let c = cov("{ $.errorCode = AccessDenied }");
+        assert_eq!(c.missing.len(), 16);
+        assert_eq!(c.failed_calls_matched.len(), 32);
+    }
+
+    #[test]
+    fn identity_specific_patterns() {
+        let c = cov("{ $.userIdentity.type != Root }");
+        assert_eq!(c.missing.len(), 16);
+        assert!(c.missing_variants.iter().all(|v| v.identity == IdentityType::Root));
+        assert!(!cov("{ $.userIdentity.invokedBy NOT EXISTS }").covers_all);
+        assert!(!cov("{ $.userIdentity.accessKeyId = * }").covers_all);
+        assert!(!cov("{ $.tlsDetails.tlsVersion = TLSv1.3 }").covers_all);
+        assert!(!cov("{ $.requestParameters.policyArn = * }").covers_all);
+        assert!(!cov("{ $.responseElements IS NULL }").covers_all);
+    }
+
+    #[test]
+    fn coverage_agrees_with_matching_the_text() {
+        for p in [
+            CANONICAL_PATTERN,
+            "{ $.userIdentity.type = IAMUser }",
+            "{ $.requestParameters.* = *developers* }",
+            "{ $.responseElements.policy.attachmentCount = 0 }",
+            "{ $.readOnly IS FALSE && $.managementEvent IS TRUE }",
+            "[...]",
+        ] {
+            let pattern = parse(p).unwrap();
+            let c = coverage(&pattern);
+            for r in sample_records().iter().filter(|r| r.outcome == Outcome::Success) {
+                let missed = c.missing_variants.contains(&Variant {
+                    event: r.event,
+                    identity: r.identity,
+                });
+                assert_eq!(matches(&pattern, &r.json).matched, !missed, "{p} on {}", r.json);
+            }
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Property tests: robustness on any input, and invariants of coverage.
+
+use proptest::prelude::*;
+use proptest::sample::select;
+use serde::de::IgnoredAny;
+
+use super::{coverage, json_scan, matches, parse, sample_records, self_check, IAM_POLICY_EVENTS};
+
+/// Pieces of the three grammars, so random strings reach deep into the parsers.
+const PATTERN_TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    "...",
+    "$",
+    ".",
+    "$.a",
+    "$.eventName",
+    "[0]",
+    "[*]",
+    ".*",
+    "['k.1']",
+    "=",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "==",
+    "!",
+    "&&",
+    "||",
+    "&",
+    "|",
+    "IS",
+    "NULL",
+    "TRUE",
+    "FALSE",
+    "NOT",
+    "EXISTS",
+    "\"",
+    "\"q\"",
+    "\"a\\\"b\"",
+    "%",
+    "%a.c%",
+    "%[a-z]+%",
+    "%\\d{1,3}%",
+    "%(x)%",
+    "*",
+    "x*",
+    "*y",
+    "1",
+    "-2.5e+3",
+    "+7",
+    "?",
+    "-",
+    "ERROR",
+    "CreatePolicy",
+    "w1",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "é",
+    "\\",
+    "'",
+    "@",
+];
+
+const MESSAGE_TOKENS: &[&str] = &[
+    "{",
+    "}",
+    "[",
+    "]",
+    ":",
+    ",",
+    "\"",
+    "\"a\"",
+    "\"eventName\"",
+    "\"CreatePolicy\"",
+    "\"k.1\"",
+    "1",
+    "-0",
+    "2.5e3",
+    "true",
+    "false",
+    "null",
+    "\\",
+    "\\u00e9",
+    "\\ud800",
+    " ",
+    "\t",
+    "\n",
+    "ERROR",
+    "x",
+    "é",
+    "[ERROR]",
+    "404",
+];
+
+fn token_string(tokens: &'static [&'static str], max: usize) -> impl Strategy<Value = String> {
+    prop::collection::vec(select(tokens), 0..max).prop_map(|v| v.concat())
+}
+
+fn any_pattern() -> impl Strategy<Value = String> {
+    prop_oneof![any::<String>(), token_string(PATTERN_TOKENS, 40)]
+}
+
+fn any_message() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        token_string(MESSAGE_TOKENS, 60),
+        // A real record with a random edit, so near-valid JSON is explored too.
+        (
+            0..sample_records().len(),
+            any::<prop::sample::Index>(),
+            token_string(MESSAGE_TOKENS, 3)
+        )
+            .prop_map(|(r, at, insert)| {
+                let mut s = sample_records()[r].json.clone();
+                let mut i = at.index(s.len() + 1);
+                while !s.is_char_boundary(i) {
+                    i -= 1;
+                }
+                s.insert_str(i, &insert);
+                s
+            }),
+    ]
+}
+
+/// Valid patterns of every kind, to pair with random messages.
+const VALID_PATTERNS: &[&str] = &[
+    "",
+    "ERROR",
+    "?ERROR ?WARN",
+    "ERROR -WARN \"a b\"",
+    "%[a-z]+\\d%",
+    "[...]",
+    "[]",
+    "[a, b]",
+    "[a, ..., b = 4* || b > 10, ...]",
+    "[w1=ERROR, ..., w3 != x, w4]",
+    "{ $.eventName = CreatePolicy }",
+    "{ $.* = %a% || $.a[*] != 1 }",
+    "{ $[0] = 1 || $.a.b NOT EXISTS && $.c IS NULL }",
+    "{ ($.a > 1 || $.a <= -2e3) && $.b = \"*x*\" }",
+    "{ $.['k.1'] IS TRUE || $.k IS FALSE }",
+    super::CANONICAL_PATTERN,
+];
+
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-1000i64..1000).prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(Value::from),
+        select(&["a", "CreatePolicy", "x y", "é", "1", "*", ""][..]).prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(select(&["a", "b", "k.1", "eventName", "é"][..]), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
+}
+
+fn json_pattern() -> impl Strategy<Value = String> {
+    let selector = prop::collection::vec(
+        select(&[".a", ".b", "['k.1']", ".eventName", "[0]", "[1]", ".*"][..]),
+        1..4,
+    )
+    .prop_map(|segs| format!("${}", segs.concat()));
+    let test = select(
+        &[
+            " = a",
+            " != a",
+            " = 1",
+            " != 1",
+            " > 0",
+            " <= 10",
+            " = *",
+            " = \"*e*\"",
+            " IS NULL",
+            " IS TRUE",
+            " IS FALSE",
+            " NOT EXISTS",
+            " = %^C%",
+        ][..],
+    );
+    prop::collection::vec((selector, test), 1..4).prop_map(|conds| {
+        let parts: Vec<String> = conds.into_iter().map(|(s, t)| format!("({s}{t})")).collect();
+        format!("{{ {} }}", parts.join(" || "))
+    })
+}
+
+/// Clauses for the coverage invariants: real events, near misses, narrowing conditions.
+fn clause() -> impl Strategy<Value = String> {
+    let event = select(&IAM_POLICY_EVENTS[..]);
+    prop_oneof![
+        event.clone().prop_map(|e| format!("$.eventName = {e}")),
+        event.clone().prop_map(|e| format!("$.eventName = \"{e}\"")),
+        event.prop_map(|e| format!("$.eventName=X{e}")),
+        select(&["IAMUser", "Root", "AssumedRole"][..]).prop_map(|t| format!("$.userIdentity.type = {t}")),
+        Just("$.eventSource = iam.amazonaws.com".to_owned()),
+        Just("$.errorCode NOT EXISTS".to_owned()),
+        Just("$.errorCode = AccessDenied".to_owned()),
+    ]
+}
+
+fn wrap(expr: &str, times: usize) -> String {
+    format!("{}{expr}{}", "(".repeat(times), ")".repeat(times))
+}
+
+fn coverage_key(p: &str) -> (bool, Vec<&'static str>, Vec<super::Variant>, Vec<super::Variant>) {
+    let mut c = coverage(&parse(p).unwrap_or_else(|e| panic!("{p}: {e}")));
+    c.missing_variants.sort();
+    c.failed_calls_matched.sort();
+    (c.covers_all, c.missing, c.missing_variants, c.failed_calls_matched)
+}
+
+proptest! {
+    // At least 512 cases (PROPTEST_CASES raises it). No regression files: they
+    // would land outside this module's directory.
+    #![proptest_config(ProptestConfig {
+        cases: ProptestConfig::default().cases.max(512),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn parse_never_panics_and_errors_point_inside(p in any_pattern()) {
+        if let Err(e) = parse(&p) {
+            prop_assert!(e.position() <= p.chars().count());
+            let prefix = format!("invalid filter pattern at position {}: ", e.position());
+            prop_assert!(e.to_string().starts_with(&prefix));
+        }
+    }
+
+    #[test]
+    fn matches_never_panics(p in any_pattern(), msg in any_message()) {
+        if let Ok(p) = parse(&p) {
+            let m = matches(&p, &msg);
+            prop_assert!(m.matched || m.extracted.is_empty());
+            self_check(&p, &msg);
+        }
+    }
+
+    #[test]
+    fn valid_patterns_on_any_message(i in 0..VALID_PATTERNS.len(), msg in any_message()) {
+        let p = parse(VALID_PATTERNS[i]).unwrap();
+        let m = matches(&p, &msg);
+        prop_assert!(m.matched || m.extracted.is_empty());
+        self_check(&p, &msg);
+    }
+
+    #[test]
+    fn scanner_validity_equals_serde_json(msg in any_message()) {
+        // Inputs here stay far below the nesting limit, where the two must agree exactly.
+        let serde_ok = serde_json::from_str::<IgnoredAny>(&msg).is_ok();
+        prop_assert_eq!(json_scan::is_valid_json(&msg), serde_ok, "{:?}", msg);
+    }
+
+    #[test]
+    fn scanner_and_value_resolve_alike(v in json_value(), p in json_pattern()) {
+        // Random selectors may exceed the wildcard quotas; those patterns are rejected, skip them.
+        let Ok(pattern) = parse(&p) else { return Ok(()) };
+        // `self_check` asserts the scanner (on the text) and the Value path agree.
+        self_check(&pattern, &v.to_string());
+        self_check(&pattern, &serde_json::to_string_pretty(&v).unwrap());
+    }
+
+    #[test]
+    fn reordering_or_clauses_keeps_coverage(
+        clauses in prop::collection::vec(clause(), 1..20),
+        seed in any::<u64>(),
+    ) {
+        let original = format!("{{ {} }}", clauses.join(" || "));
+        let mut shuffled = clauses.clone();
+        // Fisher-Yates with a simple generator: proptest shrinks `seed`, not the permutation.
+        let mut x = seed | 1;
+        for i in (1..shuffled.len()).rev() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let reordered = format!("{{ {} }}", shuffled.join(" || "));
+        prop_assert_eq!(coverage_key(&original), coverage_key(&reordered));
+    }
+
+    #[test]
+    fn redundant_parentheses_keep_coverage(
+        clauses in prop::collection::vec((clause(), 0usize..4), 1..12),
+        outer in 0usize..4,
+        and_tail in prop::option::of(clause()),
+    ) {
+        let plain: Vec<String> = clauses.iter().map(|(c, _)| c.clone()).collect();
+        let wrapped: Vec<String> = clauses.iter().map(|(c, n)| wrap(c, *n)).collect();
+        let tail = and_tail.map(|t| format!(" && {t}")).unwrap_or_default();
+        // `a || b && t` groups as `a || (b && t)`, so parenthesize only whole operands.
+        let p1 = format!("{{ {}{tail} }}", plain.join(" || "));
+        let p2 = format!("{{ {}{tail} }}", wrapped.join(" || "));
+        let last = wrapped.len() - 1;
+        let mut grouped = wrapped.clone();
+        grouped[last] = format!("({}{tail})", grouped[last]);
+        let p3 = format!("{{ {} }}", wrap(&grouped.join(" || "), outer));
+        let key = coverage_key(&p1);
+        prop_assert_eq!(&key, &coverage_key(&p2));
+        prop_assert_eq!(&key, &coverage_key(&p3));
+    }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let deep = format!("{{ {}$.a = 1{} }}", "(".repeat(500), ")".repeat(500));
+    assert_eq!(parse(&deep).unwrap_err().kind(), super::PatternErrorKind::TooDeep);
+    let p = parse("{ $.a NOT EXISTS }").unwrap();
+    let nested = "[".repeat(1_000_000) + &"]".repeat(1_000_000);
+    assert!(!matches(&p, &nested).matched);
+    let nested_obj = "{\"a\":".repeat(200_000) + "1" + &"}".repeat(200_000);
+    assert!(!matches(&p, &nested_obj).matched);
+}
+
+#[test]
+fn long_inputs_take_linear_time() {
+    // Worst cases for each matcher on a 4 MB event; each must finish quickly.
+    let big = "a ".repeat(2_000_000);
+    let start = std::time::Instant::now();
+    for p in [
+        "[..., x = b, ..., y = c, ..., z = d]",
+        "%c|a*a*ab%",
+        "%a*a*a*a*a*b%",
+        "a b -c",
+        "{ $.a = 1 }",
+    ] {
+        let p = parse(p).unwrap();
+        assert!(!matches(&p, &big).matched || p.source().starts_with("a b"));
+    }
+    let json = format!("[{}1]", "\"aaaaaaaaaaaaaaaa\",".repeat(200_000));
+    let p = parse("{ $[*] = %a*a*a*b% }").unwrap();
+    assert!(!matches(&p, &json).matched);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+}

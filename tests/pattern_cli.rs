@@ -1,0 +1,71 @@
+//! The pattern engine's commands, as users run them: no AWS account needed.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn run(args: &[&str]) -> (i32, Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_iam-policy-alarm"))
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (
+        output.status.code().unwrap_or(-1),
+        stdout,
+        String::from_utf8_lossy(&output.stderr).to_string(),
+    )
+}
+
+#[test]
+fn test_metric_filter_prints_what_the_api_returns() {
+    let (code, out, _) = run(&[
+        "test-metric-filter",
+        "--filter-pattern",
+        "[ip, user, ..., status=404]",
+        "--log-event-messages",
+        "127.0.0.1 frank GET /index.html 404",
+        "127.0.0.1 bob GET /index.html 200",
+    ]);
+    assert_eq!(code, 0);
+    let matches = out["matches"].as_array().unwrap();
+    assert_eq!(matches.len(), 1);
+    assert_eq!(matches[0]["eventNumber"], 1);
+    assert_eq!(matches[0]["eventMessage"], "127.0.0.1 frank GET /index.html 404");
+    assert_eq!(matches[0]["extractedValues"]["$user"], "frank");
+    assert_eq!(matches[0]["extractedValues"]["$status"], "404");
+}
+
+#[test]
+fn coverage_reports_missing_events_and_exits_zero_either_way() {
+    let (code, out, _) = run(&[
+        "coverage",
+        "--filter-pattern",
+        "{ ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) }",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out["covers_all"], false);
+    assert_eq!(out["missing"].as_array().unwrap().len(), 14);
+    let (code, out, _) = run(&["coverage", "--filter-pattern", "{ $.eventSource = iam.amazonaws.com }"]);
+    assert_eq!((code, out["covers_all"].as_bool()), (0, Some(true)));
+}
+
+#[test]
+fn an_invalid_pattern_exits_2_with_the_position_on_stderr() {
+    for args in [
+        vec!["coverage", "--filter-pattern", "{ ($.eventName = CreatePolicy) "],
+        vec![
+            "test-metric-filter",
+            "--filter-pattern",
+            "{ $.a = ",
+            "--log-event-messages",
+            "{}",
+        ],
+    ] {
+        let (code, out, stderr) = run(&args);
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(out, Value::Null, "nothing on stdout");
+        assert!(stderr.contains("invalid filter pattern at position"), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}
