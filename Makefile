@@ -42,7 +42,10 @@ lint:
 test-rust: $(VENV_STAMP)
 	cargo test --lib --bins --tests
 
-test: tools lint test-rust test-iam-permissions validate deploy-local-prebuilt fuzz
+# deploy-local-prebuilt packages the binary `cargo test` already built (no second
+# build with the non-test feature set); the emulator never runs it.
+test: tools lint test-rust test-iam-permissions validate fuzz
+	$(MAKE) deploy-local-prebuilt SAM_CARGO_BUILD=true
 
 demo: $(VENV_STAMP)
 	scripts/demo.sh
