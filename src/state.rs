@@ -188,3 +188,8 @@ impl Trail {
         [owner, log_group_owner].into_iter().flatten().find(|a| *a != account)
     }
 }
+
+/// The AWS-managed SNS key, by alias: known without asking KMS.
+pub fn is_aws_managed_sns_alias(key_id: &str) -> bool {
+    key_id == "alias/aws/sns" || key_id.ends_with(":alias/aws/sns")
+}

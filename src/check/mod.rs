@@ -8,7 +8,7 @@ mod notification;
 mod trail;
 
 pub use alarm::alarm_problems;
-pub use notification::{is_aws_managed_sns_alias, mask_endpoint};
+pub use notification::mask_endpoint;
 pub use trail::records_all_management_events;
 
 use alarm::alarm_link;

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::{LinkFinding, Problems};
 use crate::arn::TopicArn;
 use crate::policy::{self, Verdict};
-use crate::state::{AccountState, ReadError, Topic};
+use crate::state::{is_aws_managed_sns_alias, AccountState, ReadError, Topic};
 
 pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, String)], account: &str) -> LinkFinding {
     let mut p = Problems::default();
@@ -121,9 +121,6 @@ fn topic_problems(
     )))
 }
 
-pub fn is_aws_managed_sns_alias(key_id: &str) -> bool {
-    key_id == "alias/aws/sns" || key_id.ends_with(":alias/aws/sns")
-}
 
 fn aws_managed_key_problem() -> String {
     "is encrypted with the AWS-managed key aws/sns, whose key policy cannot grant CloudWatch kms:GenerateDataKey*, so alarm notifications are dropped".into()

@@ -116,7 +116,7 @@ pub async fn collect(clients: &Clients) -> AccountState {
         .values()
         .filter_map(|t| t.as_ref().ok())
         .filter_map(|t| Some((t.arn.region().to_string(), t.kms_key_id.clone()?)))
-        .filter(|(_, key)| !key.is_empty() && !crate::check::is_aws_managed_sns_alias(key))
+        .filter(|(_, key)| !key.is_empty() && !crate::state::is_aws_managed_sns_alias(key))
         .collect();
     let key_reads = bounded(keys.into_iter().map(|(region, key_id)| {
         let c = clients.regional(&region);
