@@ -62,6 +62,30 @@ impl FromStr for Arn {
     }
 }
 
+impl Arn {
+    /// An ARN of `service` that must name a region and an account, as topics and log
+    /// groups do.
+    fn regional(value: &str, service: &str, wrong_service: &'static str) -> Result<Arn, ArnError> {
+        let arn: Arn = value.parse()?;
+        let fail = |reason| {
+            Err(ArnError {
+                value: value.to_string(),
+                reason,
+            })
+        };
+        if arn.service != service {
+            return fail(wrong_service);
+        }
+        if !is_region(&arn.region) {
+            return fail("region is missing or malformed");
+        }
+        if !is_account_id(&arn.account) {
+            return fail("account is not 12 digits");
+        }
+        Ok(arn)
+    }
+}
+
 impl fmt::Display for Arn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -108,20 +132,11 @@ impl TopicArn {
 impl FromStr for TopicArn {
     type Err = ArnError;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        let arn: Arn = value.parse()?;
+        let arn = Arn::regional(value, "sns", "not an SNS topic ARN (service is not sns)")?;
         let fail = |reason| ArnError {
             value: value.to_string(),
             reason,
         };
-        if arn.service != "sns" {
-            return Err(fail("not an SNS topic ARN (service is not sns)"));
-        }
-        if !is_region(&arn.region) {
-            return Err(fail("region is missing or malformed"));
-        }
-        if !is_account_id(&arn.account) {
-            return Err(fail("account is not 12 digits"));
-        }
         let name_ok = arn.resource.len() <= 256
             && arn
                 .resource
@@ -161,20 +176,11 @@ pub struct LogGroupArn {
 impl FromStr for LogGroupArn {
     type Err = ArnError;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        let arn: Arn = value.parse()?;
+        let arn = Arn::regional(value, "logs", "not a CloudWatch Logs ARN (service is not logs)")?;
         let fail = |reason| ArnError {
             value: value.to_string(),
             reason,
         };
-        if arn.service != "logs" {
-            return Err(fail("not a CloudWatch Logs ARN (service is not logs)"));
-        }
-        if !is_region(&arn.region) {
-            return Err(fail("region is missing or malformed"));
-        }
-        if !is_account_id(&arn.account) {
-            return Err(fail("account is not 12 digits"));
-        }
         let name = arn
             .resource
             .strip_prefix("log-group:")
