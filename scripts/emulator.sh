@@ -34,7 +34,7 @@ seed_account() { "$venv/bin/python" "$root/scripts/demo_seed.py"; }
 # Runs the function under cargo lambda watch (which builds it) on a free port.
 start_function() {
     LAMBDA_PORT="$(free_port)"
-    (cd "$root" && PATH="$venv/bin:$PATH" cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" >"$root/target/lambda-watch.log" 2>&1) &
+    (cd "$root" && PATH="$venv/bin:$PATH" exec cargo lambda watch -A 127.0.0.1 -P "$LAMBDA_PORT" >"$root/target/lambda-watch.log" 2>&1) &
     pids+=($!)
     for _ in $(seq 600); do
         (echo >"/dev/tcp/127.0.0.1/$LAMBDA_PORT") 2>/dev/null && return 0

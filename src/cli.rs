@@ -80,7 +80,7 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
     print_report(&outcome.report, format);
     // An incomplete audit already exits 2 through its status; other errors say why.
     match outcome.error() {
-        Some(e @ (RunError::Publish(_) | RunError::Remediation { .. })) => {
+        Some(e @ (RunError::Publish { .. } | RunError::Remediation { .. })) => {
             eprintln!("iam-policy-alarm: {e}");
             ExitCode::from(2)
         }

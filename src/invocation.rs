@@ -62,8 +62,8 @@ pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, I
 }
 
 fn parse_scheduled(payload: &Value, settings: &Settings) -> Result<RunRequest, InvocationError> {
-    let event = EventBridgeEvent::<Value>::deserialize(payload)
-        .map_err(|e| refused(format!("EventBridge event: {e}")))?;
+    let event =
+        EventBridgeEvent::<Value>::deserialize(payload).map_err(|e| refused(format!("EventBridge event: {e}")))?;
     let source = event.source.as_str();
     if source != "aws.events" || event.detail_type != "Scheduled Event" {
         return Err(refused(format!(

@@ -163,7 +163,12 @@ impl Report {
         }
         for trail in &mut short.trails {
             let links = &mut trail.links;
-            for link in [&mut links.trail, &mut links.metric_filter, &mut links.alarm, &mut links.notification] {
+            for link in [
+                &mut links.trail,
+                &mut links.metric_filter,
+                &mut links.alarm,
+                &mut links.notification,
+            ] {
                 link.detail = cut(&link.detail);
                 link.fix = link.fix.as_deref().map(cut);
                 link.resources.clear();
@@ -174,9 +179,9 @@ impl Report {
             let mut lists = serde_json::Map::new();
             for key in ["planned", "applied", "conflicts", "refused"] {
                 let items = r.get(key).and_then(Value::as_array).into_iter().flatten();
-                let summaries = items.take(20).map(|item| {
-                    json!({"summary": cut(item.get("summary").and_then(Value::as_str).unwrap_or(""))})
-                });
+                let summaries = items
+                    .take(20)
+                    .map(|item| json!({"summary": cut(item.get("summary").and_then(Value::as_str).unwrap_or(""))}));
                 lists.insert(key.into(), summaries.collect());
             }
             Value::Object(lists)

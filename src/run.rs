@@ -36,7 +36,10 @@ impl Outcome {
     /// Lambda's retries and failure destination catch it.
     pub fn error(&self) -> Option<RunError> {
         if let Err(e) = &self.published {
-            return Some(RunError::Publish(e.to_string()));
+            return Some(RunError::Publish {
+                message: e.to_string(),
+                retryable: e.retryable,
+            });
         }
         if let Some(e) = &self.remediation_failure {
             return Some(RunError::Remediation {
@@ -65,8 +68,8 @@ impl Outcome {
 pub enum RunError {
     #[error("audit incomplete: {summary}")]
     Incomplete { summary: String, retryable: bool },
-    #[error("report not published: {0}")]
-    Publish(String),
+    #[error("report not published: {message}")]
+    Publish { message: String, retryable: bool },
     #[error("remediation stopped: {message}; the next run completes it")]
     Remediation { message: String, retryable: bool },
 }
@@ -77,7 +80,8 @@ impl RunError {
         match self {
             RunError::Incomplete { retryable: true, .. } => "AuditIncomplete.Retryable",
             RunError::Incomplete { retryable: false, .. } => "AuditIncomplete.NotRetryable",
-            RunError::Publish(_) => "PublishFailed.Retryable",
+            RunError::Publish { retryable: true, .. } => "PublishFailed.Retryable",
+            RunError::Publish { retryable: false, .. } => "PublishFailed.NotRetryable",
             RunError::Remediation { retryable: true, .. } => "RemediationFailed.Retryable",
             RunError::Remediation { retryable: false, .. } => "RemediationFailed.NotRetryable",
         }
@@ -146,14 +150,16 @@ async fn remediate(app: &App, request: &RunRequest) -> (Report, Option<ReadError
     if request.dry_run || plan.actions.is_empty() {
         let mut report = Report::new(before, request.mode, request.dry_run, now());
         report.remediation = Some(remediation);
-        return (report, None);
+        return (report, existing.into_values().find_map(Result::err));
     }
     let applied = apply(&app.clients, &plan).await;
     remediation["applied"] = json!(applied.results);
     let after = check(&collect(&app.clients).await, &settings.names);
     let mut report = Report::new(after, request.mode, request.dry_run, now());
     report.remediation = Some(remediation);
-    (report, applied.failure)
+    // An alarm that could not be looked up was not written: the run is incomplete.
+    let lookup_failure = existing.into_values().find_map(Result::err);
+    (report, applied.failure.or(lookup_failure))
 }
 
 pub fn now() -> String {

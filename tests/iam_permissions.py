@@ -421,6 +421,7 @@ class IamPermissions(unittest.TestCase):
                 "cloudwatch:DescribeAlarms",
                 "cloudwatch:ListTagsForResource",
                 "cloudwatch:PutMetricAlarm",
+                "logs:DescribeLogStreams",
                 "logs:CreateLogStream",
                 "sns:GetTopicAttributes",
                 "sns:ListSubscriptionsByTopic",

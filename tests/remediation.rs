@@ -36,7 +36,12 @@ fn planned(report: &Value) -> Vec<String> {
 async fn each_fixable_state_is_fixed_by_one_run() {
     let narrowed = "{ ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) }";
     // (what is broken, seed, settings that steer around a foreign resource with our name)
-    type Case = (&'static str, Chain, Vec<(&'static str, &'static str)>, Vec<&'static str>);
+    type Case = (
+        &'static str,
+        Chain,
+        Vec<(&'static str, &'static str)>,
+        Vec<&'static str>,
+    );
     let cases: Vec<Case> = vec![
         (
             "filter and alarm missing",
@@ -368,4 +373,57 @@ async fn trails_are_never_changed_and_the_report_says_what_to_do() {
         "{report:#}"
     );
     assert_eq!(account.snapshot(&["us-east-1"]).await, before);
+}
+
+/// Each step remediation takes, refused (or its answer lost) by AWS: the run fails
+/// loudly, the account holds at most one filter and one alarm, and the next run, with
+/// AWS healthy again, completes the chain.
+#[tokio::test]
+async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
+    use support::faults::{Fault, FaultProxy, Schedule};
+    let refused = |code: &str| Fault::error(400, code, "refused by the test");
+    let steps = [
+        ("logs:DescribeMetricFilters", Fault::Status(503)),
+        ("cloudwatch:DescribeAlarms", Fault::Status(503)),
+        ("logs:DescribeLogStreams", refused("InvalidParameterException")),
+        ("logs:CreateLogStream", refused("InvalidParameterException")),
+        ("logs:PutMetricFilter", refused("InvalidParameterException")),
+        ("cloudwatch:PutMetricAlarm", refused("ValidationError")),
+        // Applied, but every answer lost: the write is an upsert, so retries are safe.
+        ("cloudwatch:PutMetricAlarm", Fault::LostResponse),
+    ];
+    for (step, fault) in steps {
+        let (account, topic) = seeded(Chain {
+            filter_pattern: None,
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+        let proxy = FaultProxy::start(support::moto().port);
+        proxy.fail(step, fault.clone(), Schedule::Always);
+        let endpoint = proxy.url();
+        let (code, report) = remediate(&account, &topic, &[("AWS_ENDPOINT_URL", &endpoint)]);
+        assert_eq!(code, 2, "{step} {fault:?}: the run must fail: {report:#}");
+        if fault != Fault::LostResponse {
+            // (A lost answer to a write that took effect re-audits as PASS; the run
+            // still fails, since it could not know.)
+            assert_ne!(report["status"], "PASS", "{step}");
+        }
+        assert!(proxy.faulted(step) > 0, "{step} was never reached");
+        assert!(
+            account.filters_named("us-east-1", LOG_GROUP, FILTER).await <= 1,
+            "{step}"
+        );
+        assert!(account.alarms_named("us-east-1", ALARM).await <= 1, "{step}");
+
+        let (code, report) = remediate(&account, &topic, &[]);
+        assert_eq!(
+            (code, report["status"].as_str()),
+            (0, Some("PASS")),
+            "{step}: the next run completes it: {report:#}"
+        );
+        assert_eq!(report["remediation"]["conflicts"], serde_json::json!([]), "{step}");
+        assert_eq!(account.filters_named("us-east-1", LOG_GROUP, FILTER).await, 1, "{step}");
+        assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1, "{step}");
+    }
 }

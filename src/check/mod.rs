@@ -183,15 +183,27 @@ fn verdict(trails: &[TrailFinding], errors: &[ReadError], region: &str) -> (Stat
         );
     }
     if !errors.is_empty() || trails.iter().any(|t| t.status == LinkStatus::Error) {
-        let n = errors.len()
-            + trails
-                .iter()
-                .flat_map(|t| t.links.all())
-                .map(|(_, l)| l.errors.len())
-                .sum::<usize>();
+        let failed: Vec<&ReadError> = errors
+            .iter()
+            .chain(trails.iter().flat_map(|t| t.links.all()).flat_map(|(_, l)| &l.errors))
+            .collect();
+        let mut named: Vec<String> = failed
+            .iter()
+            .map(|e| format!("{} ({})", e.operation, e.message))
+            .collect();
+        named.dedup();
+        let shown = named.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+        let more = named.len().saturating_sub(3);
         return (
             Status::Error,
-            format!("the audit could not read everything it needs ({n} failed reads): no verdict"),
+            format!(
+                "the audit could not read everything it needs, so there is no verdict: {shown}{}",
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
         );
     }
     if trails.is_empty() {
@@ -222,7 +234,9 @@ fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names
         status: chain_status(&links),
         links,
     };
-    if let Some(owner) = trail.foreign_account(account) {
+    // With the account unknown (STS failed) nothing can be called foreign; the run is
+    // ERROR anyway.
+    if let Some(owner) = trail.foreign_account(account).filter(|_| !account.is_empty()) {
         let why = format!(
             "trail {} (organization trail: {}) delivers to account {owner}; its metric filter, alarm and topic live there: run this audit in account {owner}",
             trail.arn, trail.organization

@@ -121,7 +121,6 @@ fn topic_problems(
     )))
 }
 
-
 fn aws_managed_key_problem() -> String {
     "is encrypted with the AWS-managed key aws/sns, whose key policy cannot grant CloudWatch kms:GenerateDataKey*, so alarm notifications are dropped".into()
 }

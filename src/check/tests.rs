@@ -301,8 +301,11 @@ fn organization_trail_of_another_account_is_external_not_a_failure_of_this_one()
 fn unreadable_account_basics_are_an_error_never_a_pass() {
     let mut state = compliant();
     state.account_id = Err(read_error("sts:GetCallerIdentity"));
-    state.trails = Ok(vec![]);
-    assert_eq!(check(&state, &Names::default()).status, Status::Error);
+    let findings = check(&state, &Names::default());
+    assert_eq!(findings.status, Status::Error);
+    assert!(findings.summary.contains("sts:GetCallerIdentity (Throttling: Rate exceeded)"), "{}", findings.summary);
+    // The account is unknown, so no trail can be called another account's.
+    assert_ne!(findings.trails[0].links.trail.status, LinkStatus::External);
     let mut state = compliant();
     state.trails = Err(read_error("cloudtrail:DescribeTrails"));
     let findings = check(&state, &Names::default());

@@ -10,15 +10,27 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 /// The SDK's standard retry mode, bounded, with timeouts well below the function's.
-/// Worst case per call: `operation_timeout`; the audit has at most 6 dependent phases
-/// plus the publish, so it ends within 7 x 20 s = 140 s even when every call hangs, and
-/// template.yaml gives the function 300 s (its Timeout parameter).
+/// Worst case per call: `operation_timeout`. Dependent phases run one after another,
+/// the reads inside a phase concurrently, so a run ends within phases x
+/// operation_timeout even when every call hangs: audit 7 x 20 s = 140 s, remediation
+/// 19 x 20 s = 380 s. template.yaml's Timeout defaults to 600 s and may not go below
+/// 150 s (audit only); tests/faults.rs checks both against these figures.
 pub struct RetryBudget {
     pub max_attempts: u32,
     pub attempt_timeout: Duration,
     pub operation_timeout: Duration,
     pub connect_timeout: Duration,
 }
+
+/// (STS || DescribeTrails), (trail status and selectors || log groups and filters),
+/// DescribeAlarmsForMetric, (topic attributes || subscriptions), DescribeKey,
+/// GetKeyPolicy, Publish.
+pub const AUDIT_PHASES: u32 = 7;
+
+/// The audit's six reads, the configured alarm's lookup, per log group the lease (two
+/// CreateLogStream), DescribeMetricFilters, PutMetricFilter and PutMetricAlarm, the
+/// re-audit's six reads, Publish.
+pub const REMEDIATION_PHASES: u32 = 19;
 
 pub const RETRY_BUDGET: RetryBudget = RetryBudget {
     max_attempts: 4,

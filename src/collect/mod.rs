@@ -15,7 +15,7 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
-pub use clients::{load_sdk_config, Clients, Regional, RETRY_BUDGET};
+pub use clients::{load_sdk_config, Clients, Regional, AUDIT_PHASES, REMEDIATION_PHASES, RETRY_BUDGET};
 pub use error::read_error;
 
 use crate::arn::{LogGroupArn, TopicArn};

@@ -5,6 +5,7 @@
 //! test reaches the emulator through AWS_ENDPOINT_URL alone.
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod seed;
 
 use std::io::{Read, Write};

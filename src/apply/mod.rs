@@ -3,7 +3,7 @@
 //! name; a metric filter is written only under a lease, because two runs racing to
 //! create it must leave exactly one.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+mod lease;
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
@@ -48,35 +48,24 @@ pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
     applied
 }
 
-/// Takes the lease (a log stream whose name holds the filter and the current and next
-/// minute: CreateLogStream fails for the second caller), re-reads the filters, and
-/// writes the filter only if nobody did meanwhile.
+/// Under the lease: re-reads the filters and writes the filter only if nobody did
+/// meanwhile; the lease is released whatever happened.
 async fn put_metric_filter(clients: &Clients, request: &MetricFilterRequest) -> Result<String, ReadError> {
     let logs = clients.regional(&request.group.region).logs;
-    let minute = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 60);
-    for window in [minute, minute + 1] {
-        let stream = format!("iam-policy-alarm-lease/{}/{window}", request.filter_name);
-        let claimed = logs
-            .create_log_stream()
-            .log_group_name(&request.log_group_name)
-            .log_stream_name(&stream)
-            .send()
-            .await;
-        match claimed {
-            Ok(_) => {}
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
-            {
-                return Ok(format!(
-                    "skipped: another remediation holds the lease {stream}; the next run checks again"
-                ));
-            }
-            Err(e) => return Err(read_error("logs:CreateLogStream", &request.log_group_name, e)),
-        }
-    }
+    let lease = match lease::claim(&logs, &request.log_group_name, &request.filter_name).await? {
+        lease::Claim::Held(lease) => lease,
+        lease::Claim::Busy(why) => return Ok(format!("skipped: {why}")),
+    };
+    let outcome = put_metric_filter_held(clients, &logs, request).await;
+    lease::release(&logs, lease).await;
+    outcome
+}
+
+async fn put_metric_filter_held(
+    clients: &Clients,
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    request: &MetricFilterRequest,
+) -> Result<String, ReadError> {
     let current = metric_filters(clients, &request.group).await?;
     if current.iter().any(|f| f.name == request.filter_name) {
         return Ok("skipped: a filter with this name appeared meanwhile; left unchanged".into());

@@ -1,0 +1,546 @@
+//! The audit under the faults AWS really produces, injected by a proxy (FaultProxy)
+//! between the built binary and the emulator: throttling in each protocol's own error
+//! format, 500 and 503, reset connections, truncated bodies, calls that outlive the
+//! attempt timeout, calls that never answer. Transient faults change nothing in the
+//! result; persistent ones make the report ERROR, naming the operation, never PASS;
+//! a failed publish fails the run and loses nothing; no fault leads to a write.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use iam_policy_alarm::collect::{AUDIT_PHASES, REMEDIATION_PHASES, RETRY_BUDGET};
+use serde_json::Value;
+use support::faults::{encrypt_topic, Fault, FaultProxy, LambdaFace, Schedule};
+use support::seed::Chain;
+use support::{moto, project_dir, Account};
+
+/// Every request a compliant audit with a findings topic makes, in the order of its
+/// phases. AssumeRole is the test profile's credentials (Lambda's come from its
+/// environment); the rest are the audit's own reads, and the publish.
+const OPERATIONS: [&str; 13] = [
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:GetEventSelectors",
+    "logs:DescribeLogGroups",
+    "logs:DescribeMetricFilters",
+    "cloudwatch:DescribeAlarmsForMetric",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "sns:Publish",
+];
+
+/// The longest an audit can take when every call hangs: each phase gives up after the
+/// operation timeout.
+fn worst_case() -> Duration {
+    RETRY_BUDGET.operation_timeout * AUDIT_PHASES
+}
+
+/// A compliant account whose chain uses every read the audit can make (the alarm's
+/// topic is encrypted with a customer-managed key), and a findings topic.
+struct Compliant {
+    account: Account,
+    findings: String,
+}
+
+async fn compliant() -> Compliant {
+    let account = Account::new().await;
+    let seeded = account.seed(&Chain::default()).await;
+    encrypt_topic(&account, "us-east-1", &seeded.topic_arn).await;
+    let findings = account.topic("us-east-1", "findings").await;
+    Compliant { account, findings }
+}
+
+struct Run {
+    code: i32,
+    report: Value,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl Compliant {
+    /// `iam-policy-alarm audit --format json`, through `proxy`, publishing findings.
+    fn audit(&self, proxy: &FaultProxy) -> Run {
+        let start = Instant::now();
+        let output = self
+            .account
+            .command(&["audit", "--format", "json"])
+            .env("AWS_ENDPOINT_URL", proxy.url())
+            .env("FINDINGS_TOPIC_ARN", &self.findings)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            report: support::report_of(&output),
+            stderr,
+            elapsed: start.elapsed(),
+        }
+    }
+
+    fn baseline(&self) -> (FaultProxy, Run) {
+        let proxy = FaultProxy::start(moto().port);
+        let run = self.audit(&proxy);
+        assert_eq!(
+            (run.code, run.report["status"].as_str()),
+            (0, Some("PASS")),
+            "{:#}",
+            run.report
+        );
+        let expected: BTreeSet<String> = OPERATIONS.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            proxy.operations(),
+            expected,
+            "the audit's operations changed: update OPERATIONS"
+        );
+        (proxy, run)
+    }
+}
+
+/// The report without its timestamp: what two runs over the same account must share.
+fn verdict(report: &Value) -> Value {
+    let mut report = report.clone();
+    report.as_object_mut().unwrap().remove("time");
+    report
+}
+
+/// Every failed read the report names, with the status of the link (or "report" for
+/// reads that failed before any trail could be looked at).
+fn named_errors(report: &Value) -> Vec<(String, Value)> {
+    let mut found: Vec<(String, Value)> = report["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| ("report".to_string(), e.clone()))
+        .collect();
+    for trail in report["trails"].as_array().into_iter().flatten() {
+        for (_, link) in trail["links"].as_object().into_iter().flatten() {
+            for e in link["errors"].as_array().into_iter().flatten() {
+                found.push((link["status"].as_str().unwrap_or("?").to_string(), e.clone()));
+            }
+        }
+    }
+    found
+}
+
+// ---------------------------------------------------------------- budget
+
+/// The lines of the mapping entry `name:` indented by two spaces (a resource or a
+/// parameter), up to the next entry at that depth.
+fn entry<'a>(template: &'a str, name: &str) -> Vec<&'a str> {
+    let head = format!("  {name}:");
+    template
+        .lines()
+        .skip_while(|l| *l != head)
+        .skip(1)
+        .take_while(|l| l.is_empty() || l.starts_with("   "))
+        .collect()
+}
+
+/// The function's timeout in template.yaml, in seconds, resolved through `!Ref` to its
+/// parameter's Default.
+/// The Timeout parameter's (Default, MinValue), or the literal Timeout twice.
+fn template_timeout() -> (u64, u64) {
+    let template = std::fs::read_to_string(project_dir().join("template.yaml")).unwrap();
+    let field = |lines: &[&str], name: &str| -> Option<String> {
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(|v| v.trim().trim_matches('"').to_string())
+    };
+    let function = entry(&template, "AuditFunction");
+    let value = field(&function, "Timeout:").expect("AuditFunction has a Timeout");
+    let Some(parameter) = value.strip_prefix("!Ref ") else {
+        let literal = value.parse().unwrap();
+        return (literal, literal);
+    };
+    let parameter = entry(&template, parameter);
+    let default = field(&parameter, "Default:").expect("the Timeout parameter has a Default");
+    let minimum = field(&parameter, "MinValue:").expect("the Timeout parameter has a MinValue");
+    (default.parse().unwrap(), minimum.parse().unwrap())
+}
+
+#[test]
+fn retry_budget_fits_inside_the_function_timeout() {
+    let b = &RETRY_BUDGET;
+    assert_eq!(b.max_attempts, 4);
+    assert!(b.connect_timeout < b.attempt_timeout);
+    assert!(b.attempt_timeout < b.operation_timeout);
+    // Every attempt could run to its timeout: the operation timeout is what bounds a call.
+    assert!(b.attempt_timeout * b.max_attempts >= b.operation_timeout);
+    let worst = worst_case().as_secs();
+    assert_eq!(worst, 140);
+    let remediation = (b.operation_timeout * REMEDIATION_PHASES).as_secs();
+    assert_eq!(remediation, 380);
+    let (default, minimum) = template_timeout();
+    assert!(
+        default > remediation,
+        "template.yaml's default Timeout ({default} s) must exceed remediation's worst case, {REMEDIATION_PHASES} phases x {} s = {remediation} s",
+        b.operation_timeout.as_secs()
+    );
+    assert!(
+        minimum > worst,
+        "template.yaml's smallest Timeout ({minimum} s) must exceed the audit's worst case, {AUDIT_PHASES} phases x {} s = {worst} s",
+        b.operation_timeout.as_secs()
+    );
+}
+
+// ---------------------------------------------------------------- transient faults
+
+/// Each operation fails once with `fault`, then works: the result is the same as
+/// without faults, each operation was retried exactly once, and nothing was written.
+async fn transient(fault: Fault) {
+    let c = compliant().await;
+    let (clean, baseline) = c.baseline();
+    let proxy = FaultProxy::start(moto().port);
+    for op in OPERATIONS {
+        proxy.fail(op, fault.clone(), Schedule::First(1));
+    }
+    let run = c.audit(&proxy);
+    assert_eq!(
+        (run.code, verdict(&run.report)),
+        (baseline.code, verdict(&baseline.report)),
+        "{fault:?}: {}",
+        run.stderr
+    );
+    for op in OPERATIONS {
+        assert_eq!(proxy.faulted(op), 1, "{fault:?} on {op}");
+        assert_eq!(proxy.count(op), clean.count(op) + 1, "{fault:?}: {op} retried once");
+    }
+    assert!(proxy.writes().is_empty(), "{:?}", proxy.writes());
+    // One retry per phase, each after at most a 1 s backoff (plus the request).
+    assert!(
+        run.elapsed < Duration::from_secs(20),
+        "{fault:?}: took {:?}",
+        run.elapsed
+    );
+    eprintln!(
+        "{fault:?} once on each of {} operations: {:?} (clean run {:?})",
+        OPERATIONS.len(),
+        run.elapsed,
+        baseline.elapsed
+    );
+}
+
+#[tokio::test]
+async fn transient_throttling_of_every_operation_changes_nothing() {
+    transient(Fault::Throttle).await;
+}
+
+#[tokio::test]
+async fn transient_500_of_every_operation_changes_nothing() {
+    transient(Fault::Status(500)).await;
+}
+
+#[tokio::test]
+async fn transient_503_of_every_operation_changes_nothing() {
+    transient(Fault::Status(503)).await;
+}
+
+#[tokio::test]
+async fn transient_connection_reset_of_every_operation_changes_nothing() {
+    transient(Fault::Reset).await;
+}
+
+#[tokio::test]
+async fn transient_truncated_body_of_every_operation_changes_nothing() {
+    transient(Fault::Truncate).await;
+}
+
+/// Three throttles in a row on one call use the whole budget (4 attempts) and still
+/// complete.
+#[tokio::test]
+async fn throttling_up_to_the_attempt_limit_still_completes() {
+    let c = compliant().await;
+    let (_, baseline) = c.baseline();
+    let proxy = FaultProxy::start(moto().port);
+    let limit = RETRY_BUDGET.max_attempts as usize;
+    proxy.fail(
+        "logs:DescribeMetricFilters",
+        Fault::Throttle,
+        Schedule::First(limit - 1),
+    );
+    let run = c.audit(&proxy);
+    assert_eq!(verdict(&run.report), verdict(&baseline.report), "{}", run.stderr);
+    assert_eq!(proxy.count("logs:DescribeMetricFilters"), limit);
+    assert!(proxy.writes().is_empty());
+}
+
+/// A call that outlives the 5 s attempt timeout is abandoned and retried.
+#[tokio::test]
+async fn a_call_slower_than_the_attempt_timeout_is_retried() {
+    let c = compliant().await;
+    let (_, baseline) = c.baseline();
+    let proxy = FaultProxy::start(moto().port);
+    let slow = RETRY_BUDGET.attempt_timeout + Duration::from_secs(1);
+    proxy.fail("logs:DescribeMetricFilters", Fault::Delay(slow), Schedule::First(1));
+    let run = c.audit(&proxy);
+    assert_eq!(verdict(&run.report), verdict(&baseline.report), "{}", run.stderr);
+    assert_eq!(proxy.count("logs:DescribeMetricFilters"), 2);
+    assert!(proxy.writes().is_empty());
+    assert!(run.elapsed >= RETRY_BUDGET.attempt_timeout, "{:?}", run.elapsed);
+    assert!(run.elapsed < RETRY_BUDGET.operation_timeout, "{:?}", run.elapsed);
+}
+
+// ---------------------------------------------------------------- persistent faults
+
+/// Each read in turn fails on every attempt, each with a different fault: the report
+/// is ERROR, names the operation and its error in the link that needed it (or in the
+/// report's errors, for the reads before any trail), says whether a retry can help,
+/// and nothing is written. Never PASS, never FAIL.
+#[tokio::test]
+async fn persistent_failure_of_each_read_is_an_error_naming_it() {
+    let c = compliant().await;
+    c.baseline();
+    let faults = [
+        (Fault::Throttle, "Throttl", true),
+        (Fault::Status(503), "ServiceUnavailable", true),
+        (Fault::Status(500), "InternalFailure", true),
+        (Fault::Reset, "dispatch failure", true),
+        (Fault::Truncate, "response error", true),
+        (
+            Fault::error(403, "AccessDenied", "not authorized to perform this action"),
+            "AccessDenied",
+            false,
+        ),
+    ];
+    let reads: Vec<&str> = OPERATIONS[1..OPERATIONS.len() - 1].to_vec();
+    let start = Instant::now();
+    let results: Vec<(String, Fault, &str, bool, Run, FaultProxy)> = std::thread::scope(|s| {
+        let handles: Vec<_> = reads
+            .iter()
+            .enumerate()
+            .map(|(i, op)| {
+                let (fault, says, retryable) = faults[i % faults.len()].clone();
+                let c = &c;
+                s.spawn(move || {
+                    let proxy = FaultProxy::start(moto().port);
+                    proxy.fail(op, fault.clone(), Schedule::Always);
+                    let run = c.audit(&proxy);
+                    (op.to_string(), fault, says, retryable, run, proxy)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (op, fault, says, retryable, run, proxy) in &results {
+        let report = &run.report;
+        let context = format!("{op} failing with {fault:?}: {report:#}");
+        assert_eq!((run.code, report["status"].as_str()), (2, Some("ERROR")), "{context}");
+        let named: Vec<_> = named_errors(report)
+            .into_iter()
+            .filter(|(_, e)| e["operation"] == op.as_str())
+            .collect();
+        assert!(!named.is_empty(), "the report does not name {op}: {context}");
+        for (where_, error) in &named {
+            assert!(
+                where_ == "report" || where_ == "ERROR",
+                "{op} unreadable but its link is {where_}: {context}"
+            );
+            let message = error["message"].as_str().unwrap();
+            assert!(message.contains(says), "{op}: {message:?} should say {says:?}");
+            assert_eq!(error["retryable"], *retryable, "{context}");
+        }
+        let attempts = if *retryable {
+            RETRY_BUDGET.max_attempts as usize
+        } else {
+            1
+        };
+        let calls = proxy.count(op);
+        assert!(calls >= attempts && calls % attempts == 0, "{op}: {calls} calls");
+        assert!(proxy.writes().is_empty(), "{op}: {:?}", proxy.writes());
+        assert!(run.elapsed < worst_case(), "{op}: {:?}", run.elapsed);
+    }
+    eprintln!(
+        "{} persistent failures, concurrently: {:?}",
+        results.len(),
+        start.elapsed()
+    );
+}
+
+/// When the credentials cannot be had, nothing can be read: ERROR, never PASS.
+#[tokio::test]
+async fn no_credentials_is_an_error() {
+    let c = compliant().await;
+    let proxy = FaultProxy::start(moto().port);
+    proxy.fail(
+        "sts:AssumeRole",
+        Fault::error(403, "AccessDenied", "not authorized to perform sts:AssumeRole"),
+        Schedule::Always,
+    );
+    let run = c.audit(&proxy);
+    assert_eq!(
+        (run.code, run.report["status"].as_str()),
+        (2, Some("ERROR")),
+        "{:#}",
+        run.report
+    );
+    assert_eq!(run.report["trails"], serde_json::json!([]));
+    let errors = named_errors(&run.report);
+    assert!(!errors.is_empty());
+    for (_, e) in errors {
+        assert!(e["message"].as_str().unwrap().contains("credentials"), "{e}");
+    }
+    assert_eq!(proxy.operations(), BTreeSet::from(["sts:AssumeRole".to_string()]));
+}
+
+/// A call that never answers is cut at the operation timeout: ERROR naming it, within
+/// the budget.
+#[tokio::test]
+async fn a_call_that_never_answers_is_an_error_at_the_operation_timeout() {
+    let c = compliant().await;
+    let proxy = FaultProxy::start(moto().port);
+    let op = "cloudwatch:DescribeAlarmsForMetric";
+    proxy.fail(op, Fault::Delay(Duration::from_secs(60)), Schedule::Always);
+    let run = c.audit(&proxy);
+    assert_eq!(
+        (run.code, run.report["status"].as_str()),
+        (2, Some("ERROR")),
+        "{:#}",
+        run.report
+    );
+    let alarm = &run.report["trails"][0]["links"]["alarm"];
+    assert_eq!(alarm["status"], "ERROR", "{alarm:#}");
+    assert_eq!(alarm["errors"][0]["operation"], op);
+    assert!(
+        alarm["errors"][0]["message"].as_str().unwrap().contains("timeout"),
+        "{alarm:#}"
+    );
+    assert_eq!(alarm["errors"][0]["retryable"], true);
+    let timeout = RETRY_BUDGET.operation_timeout;
+    assert!(
+        run.elapsed >= timeout && run.elapsed < timeout + Duration::from_secs(10),
+        "{:?}",
+        run.elapsed
+    );
+    assert!(proxy.writes().is_empty());
+}
+
+#[test]
+fn schedules_pick_the_calls_they_name() {
+    let picked = |s: Schedule| (1..=6).filter(|n| s.fires(*n)).collect::<Vec<_>>();
+    assert_eq!(picked(Schedule::Always), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(picked(Schedule::First(2)), [1, 2]);
+    assert_eq!(picked(Schedule::After(4)), [5, 6]);
+    assert_eq!(picked(Schedule::Every(3)), [3, 6]);
+    assert_eq!(picked(Schedule::Nth(5)), [5]);
+}
+
+// ---------------------------------------------------------------- publishing
+
+/// The answer to a publish is lost after SNS took the message: the SDK retries, and
+/// subscribers get the findings twice rather than not at all.
+#[tokio::test]
+async fn a_lost_publish_response_is_retried_at_least_once_delivery() {
+    let c = compliant().await;
+    let inbox = c.account.sqs_subscriber(&c.findings, "findings-inbox").await;
+    let proxy = FaultProxy::start(moto().port);
+    proxy.fail("sns:Publish", Fault::LostResponse, Schedule::First(1));
+    let run = c.audit(&proxy);
+    assert_eq!(
+        (run.code, run.report["status"].as_str()),
+        (0, Some("PASS")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(proxy.count("sns:Publish"), 2);
+    let messages = c.account.received("us-east-1", &inbox).await;
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert_eq!(messages[0]["Message"], messages[1]["Message"]);
+    assert!(proxy.writes().is_empty());
+}
+
+/// Publishing fails on every attempt: the run fails (exit 2, saying why), and the
+/// report is still printed in full.
+#[tokio::test]
+async fn a_failed_publish_fails_the_run_and_the_report_is_still_printed() {
+    let c = compliant().await;
+    let (_, baseline) = c.baseline();
+    let proxy = FaultProxy::start(moto().port);
+    proxy.fail("sns:Publish", Fault::Throttle, Schedule::Always);
+    let run = c.audit(&proxy);
+    assert_eq!(run.code, 2);
+    assert_eq!(verdict(&run.report), verdict(&baseline.report));
+    assert!(
+        run.stderr.contains("report not published: sns:Publish on ")
+            && run.stderr.contains("Throttling: Rate exceeded"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(proxy.count("sns:Publish"), RETRY_BUDGET.max_attempts as usize);
+    assert!(proxy.writes().is_empty());
+}
+
+// ---------------------------------------------------------------- the Lambda face
+
+/// Through the Lambda runtime API: an incomplete audit and a lost publish are
+/// invocation errors whose type says whether a retry can help, and the findings are
+/// in the function's JSON log, in full, even when publishing failed.
+#[tokio::test]
+async fn lambda_errors_say_whether_to_retry_and_the_findings_are_logged() {
+    let c = compliant().await;
+    let proxy = FaultProxy::start(moto().port);
+    let lambda = LambdaFace::start(
+        &c.account,
+        &[("AWS_ENDPOINT_URL", &proxy.url()), ("FINDINGS_TOPIC_ARN", &c.findings)],
+    );
+
+    let passed = lambda.invoke("{}");
+    assert!(passed.ok, "{passed:?}");
+    assert_eq!(passed.payload["status"], "PASS");
+
+    proxy.fail("logs:DescribeMetricFilters", Fault::Status(503), Schedule::Always);
+    let failed = lambda.invoke("{}");
+    assert_eq!(failed.error_type(), Some("AuditIncomplete.Retryable"), "{failed:?}");
+    let logged = lambda.findings().pop().expect("findings logged");
+    assert_eq!(logged["status"], "ERROR");
+    assert_eq!(
+        logged["trails"][0]["links"]["metric_filter"]["errors"][0]["operation"],
+        "logs:DescribeMetricFilters"
+    );
+
+    proxy.heal();
+    proxy.fail(
+        "cloudtrail:GetEventSelectors",
+        Fault::error(403, "AccessDeniedException", "not authorized"),
+        Schedule::Always,
+    );
+    let denied = lambda.invoke("{}");
+    assert_eq!(denied.error_type(), Some("AuditIncomplete.NotRetryable"), "{denied:?}");
+
+    proxy.heal();
+    proxy.fail("sns:Publish", Fault::Status(503), Schedule::Always);
+    let unpublished = lambda.invoke("{}");
+    assert_eq!(
+        unpublished.error_type(),
+        Some("PublishFailed.Retryable"),
+        "{unpublished:?}"
+    );
+    assert!(unpublished.error_message().contains("sns:Publish"), "{unpublished:?}");
+    let logged = lambda.findings().pop().expect("findings logged");
+    assert_eq!(
+        verdict(&logged),
+        verdict(&passed.payload),
+        "the log holds the whole report"
+    );
+
+    proxy.heal();
+    proxy.fail(
+        "sns:Publish",
+        Fault::error(403, "AuthorizationError", "not authorized"),
+        Schedule::Always,
+    );
+    let refused = lambda.invoke("{}");
+    assert_eq!(refused.error_type(), Some("PublishFailed.NotRetryable"), "{refused:?}");
+
+    proxy.heal();
+    let again = lambda.invoke("{}");
+    assert!(again.ok && again.payload["status"] == "PASS", "{again:?}");
+    assert!(proxy.writes().is_empty());
+}
