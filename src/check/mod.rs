@@ -173,7 +173,12 @@ pub fn check(state: &AccountState, names: &Names) -> Findings {
 }
 
 fn verdict(trails: &[TrailFinding], errors: &[ReadError], region: &str) -> (Status, String) {
-    if let Some(t) = trails.iter().find(|t| t.status == LinkStatus::Pass) {
+    // Without the account's identity nothing can be vouched for, whatever else was read.
+    if let Some(t) = trails
+        .iter()
+        .find(|t| t.status == LinkStatus::Pass)
+        .filter(|_| errors.is_empty())
+    {
         return (
             Status::Pass,
             format!(

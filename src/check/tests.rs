@@ -303,7 +303,13 @@ fn unreadable_account_basics_are_an_error_never_a_pass() {
     state.account_id = Err(read_error("sts:GetCallerIdentity"));
     let findings = check(&state, &Names::default());
     assert_eq!(findings.status, Status::Error);
-    assert!(findings.summary.contains("sts:GetCallerIdentity (Throttling: Rate exceeded)"), "{}", findings.summary);
+    assert!(
+        findings
+            .summary
+            .contains("sts:GetCallerIdentity (Throttling: Rate exceeded)"),
+        "{}",
+        findings.summary
+    );
     // The account is unknown, so no trail can be called another account's.
     assert_ne!(findings.trails[0].links.trail.status, LinkStatus::External);
     let mut state = compliant();
