@@ -90,11 +90,10 @@ impl RunError {
 
 pub async fn run(app: &App, request: &RunRequest) -> Outcome {
     tracing::info!(mode = %request.mode, dry_run = request.dry_run, trigger = ?request.trigger, "run started");
-    let report = match request.mode {
+    let (report, remediation_failure) = match request.mode {
         Mode::Audit => (audit(app, request).await, None),
         Mode::Remediate => remediate(app, request).await,
     };
-    let (report, remediation_failure) = report;
     let json = report.to_json_string();
     // Logged in full before publishing, so the findings survive a failed publish.
     tracing::info!(status = report.status_word(), account = report.account.as_deref().unwrap_or("unknown"), report = %json, "findings");
