@@ -11,6 +11,9 @@ FUZZ_SECONDS ?= 60
 # The deployment targets (validate, build, deploy, deploy-local, ...) live in mk/sam.mk.
 SAM_PROJECT_VENV_PREREQ := $(VENV_STAMP)
 include mk/sam.mk
+# The performance evidence (bench-all writes BENCHMARKS.md); not part of make test.
+BENCH_PROJECT_VENV_PREREQ := $(VENV_STAMP)
+include mk/bench.mk
 
 .PHONY: help tools lint test test-rust demo invoke bench fuzz
 
@@ -25,6 +28,7 @@ help:
 	@echo "make deploy         sam build && sam deploy to AWS (first time: sam build && sam deploy --guided)"
 	@echo "make deploy-local   sam build, then deploy to the emulator and check every resource"
 	@echo "make bench          criterion benchmarks of the pattern engine (figures in README.md)"
+	@echo "make bench-all      cold start, memory, size, round trips, scale and Prowler side by side -> BENCHMARKS.md (~30 min; installs Prowler)"
 	@echo "make fuzz           fuzz the pattern engine for FUZZ_SECONDS (default $(FUZZ_SECONDS))"
 
 $(VENV_STAMP): tools/requirements.txt
