@@ -3,71 +3,13 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::faults::{cargo_lambda, LambdaFace};
 use support::seed::Chain;
-use support::{project_dir, Account};
-
-/// Kills the process when dropped, so a failing test leaves nothing running.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn cargo_lambda() -> Command {
-    let mut command = Command::new(project_dir().join(".venv/bin/cargo-lambda"));
-    command.arg("lambda").current_dir(project_dir());
-    command
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The runtime API emulator, and the function binary polling it.
-fn serve(account: &Account, env: &[(&str, &str)]) -> (u16, Running, Running) {
-    let port = free_port();
-    let emulator = cargo_lambda()
-        .args([
-            "watch",
-            "--only-lambda-apis",
-            "-A",
-            "127.0.0.1",
-            "-P",
-            &port.to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start cargo lambda watch");
-    let emulator = Running(emulator);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "cargo lambda watch did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let mut function = account.command(&[]);
-    function
-        .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt"))
-        .env("AWS_LAMBDA_FUNCTION_NAME", "_")
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let function = Running(function.spawn().expect("start the function"));
-    (port, emulator, function)
-}
+use support::Account;
 
 /// One invocation; a function that died would leave `invoke` waiting, so it is bounded.
 fn invoke(port: u16, data: &[&str]) -> (bool, Value, String) {
@@ -113,7 +55,8 @@ async fn each_sample_event_through_the_lambda_runtime() {
             ..Chain::default()
         })
         .await;
-    let (port, _emulator, _function) = serve(&account, &[("ALARM_TOPIC_ARN", &seeded.topic_arn)]);
+    let face = LambdaFace::start(&account, &[("ALARM_TOPIC_ARN", &seeded.topic_arn)]);
+    let port = face.port;
 
     let (ok, report, stderr) = invoke(port, &["--data-file", "events/schedule.json"]);
     assert!(ok, "{stderr}");
@@ -153,7 +96,8 @@ async fn each_sample_event_through_the_lambda_runtime() {
 #[tokio::test]
 async fn a_malformed_event_is_an_invocation_error_that_says_what_was_expected() {
     let account = Account::new().await;
-    let (port, _emulator, _function) = serve(&account, &[]);
+    let face = LambdaFace::start(&account, &[]);
+    let port = face.port;
     for payload in [
         r#"{"mode": "fix"}"#,
         r#""audit""#,

@@ -726,7 +726,8 @@ pub async fn encrypt_topic(account: &super::Account, region: &str, topic_arn: &s
 /// emulator), its stderr (the JSON log) kept in a file. Both processes are killed on
 /// drop.
 pub struct LambdaFace {
-    port: u16,
+    /// Where cargo lambda's emulator takes invocations (`cargo lambda invoke -P`).
+    pub port: u16,
     log: std::path::PathBuf,
     emulator: std::process::Child,
     function: std::process::Child,
@@ -757,7 +758,8 @@ impl Invocation {
     }
 }
 
-fn cargo_lambda() -> std::process::Command {
+/// `cargo lambda ...` from the project venv, run in the project directory.
+pub fn cargo_lambda() -> std::process::Command {
     let mut command = std::process::Command::new(super::project_dir().join(".venv/bin/cargo-lambda"));
     command.arg("lambda").current_dir(super::project_dir());
     die_with_parent(&mut command);
