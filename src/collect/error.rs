@@ -13,7 +13,6 @@ const THROTTLING_CODES: &[&str] = &[
     "RequestThrottledException",
     "TooManyRequestsException",
     "RequestLimitExceeded",
-    "LimitExceededException",
     "ServiceUnavailable",
     "InternalFailure",
     "InternalError",
