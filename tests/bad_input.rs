@@ -11,7 +11,7 @@ use iam_policy_alarm::invocation::parse_event;
 use iam_policy_alarm::settings::{Mode, Settings};
 use serde_json::{json, Value};
 use support::faults::{FaultProxy, LambdaFace};
-use support::seed::{Chain, CIS_PATTERN, LOG_GROUP};
+use support::seed::{put_metric_filter, Chain, CIS_PATTERN, LOG_GROUP};
 use support::{moto, Account, REGION};
 
 /// The longest error line a refused input may produce, whatever its size.
@@ -301,7 +301,7 @@ async fn hostile_filter_patterns_are_judged_without_panic() {
         for (name, pattern) in &hostile {
             // The emulator may refuse what AWS refuses; what it keeps, the audit reads.
             seeded += usize::from(
-                put_filter(&logs, name, pattern, "CloudTrailMetrics", name)
+                put_metric_filter(&logs, LOG_GROUP, name, pattern, "CloudTrailMetrics", name)
                     .await
                     .is_ok(),
             );
@@ -329,31 +329,6 @@ async fn hostile_filter_patterns_are_judged_without_panic() {
     }
 }
 
-async fn put_filter(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    name: &str,
-    pattern: &str,
-    namespace: &str,
-    metric: &str,
-) -> Result<(), String> {
-    logs.put_metric_filter()
-        .log_group_name(LOG_GROUP)
-        .filter_name(name)
-        .filter_pattern(pattern)
-        .metric_transformations(
-            aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
-                .metric_name(metric)
-                .metric_namespace(namespace)
-                .metric_value("1")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| format!("{e:?}"))
-}
-
 /// A thousand metric filters on the trail's log group and a thousand alarms on the
 /// metric: judged in bounded time, and the report still fits an SNS message.
 #[tokio::test]
@@ -378,7 +353,15 @@ async fn thousands_of_filters_and_alarms_are_handled_in_bounded_time() {
                 } else {
                     (CIS_PATTERN.to_string(), "IAMPolicyEventCount".to_string())
                 };
-                put_filter(&logs, &format!("filter-{i:04}"), &pattern, "CloudTrailMetrics", &metric).await
+                put_metric_filter(
+                    &logs,
+                    LOG_GROUP,
+                    &format!("filter-{i:04}"),
+                    &pattern,
+                    "CloudTrailMetrics",
+                    &metric,
+                )
+                .await
             }
         })
         .buffer_unordered(32)

@@ -173,19 +173,7 @@ impl Account {
         metric: &str,
     ) {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&self.region(region));
-        logs.put_metric_filter()
-            .log_group_name(group)
-            .filter_name(name)
-            .filter_pattern(pattern)
-            .metric_transformations(
-                MetricTransformation::builder()
-                    .metric_name(metric)
-                    .metric_namespace(namespace)
-                    .metric_value("1")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
+        put_metric_filter(&logs, group, name, pattern, namespace, metric)
             .await
             .expect("put metric filter");
     }
@@ -352,4 +340,31 @@ impl Account {
         let out = cloudwatch.describe_alarms().alarm_names(name).send().await.unwrap();
         out.metric_alarms().len()
     }
+}
+
+/// PutMetricFilter with value 1; the error as text, for tests that expect refusals.
+pub async fn put_metric_filter(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+    name: &str,
+    pattern: &str,
+    namespace: &str,
+    metric: &str,
+) -> Result<(), String> {
+    logs.put_metric_filter()
+        .log_group_name(group)
+        .filter_name(name)
+        .filter_pattern(pattern)
+        .metric_transformations(
+            MetricTransformation::builder()
+                .metric_name(metric)
+                .metric_namespace(namespace)
+                .metric_value("1")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
 }
