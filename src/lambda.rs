@@ -9,6 +9,33 @@ use crate::invocation::parse_event;
 use crate::report::Report;
 use crate::run::{run, App};
 
+/// Variables Lambda always sets and lambda_runtime reads with `expect` (a panic and a
+/// backtrace when one is missing, e.g. AWS_LAMBDA_RUNTIME_API set by hand): checked
+/// first, so a misconfigured start is one line naming the variable.
+const RUNTIME_VARIABLES: [&str; 3] = [
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+];
+
+pub fn check_runtime_environment(var: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    for name in RUNTIME_VARIABLES {
+        match var(name) {
+            None => {
+                return Err(format!(
+                    "{name} is not set: AWS_LAMBDA_RUNTIME_API says this is Lambda, which always sets it"
+                ))
+            }
+            Some(v) if name == "AWS_LAMBDA_FUNCTION_MEMORY_SIZE" && v.parse::<i32>().is_err() => {
+                let shown: String = v.chars().take(40).collect();
+                return Err(format!("{name}={shown:?} is not a whole number of MB"));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 pub async fn serve(app: App) -> Result<(), lambda_runtime::Error> {
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| handle(app, event.payload))).await
@@ -29,5 +56,39 @@ pub async fn handle(app: &App, payload: Value) -> Result<Report, Diagnostic> {
             error_message: e.to_string(),
         }),
         None => Ok(outcome.report),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_runtime_environment;
+
+    fn check(vars: &[(&str, &str)]) -> Result<(), String> {
+        check_runtime_environment(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn lambda_variables_are_required_before_the_runtime_reads_them() {
+        let all = [
+            ("AWS_LAMBDA_FUNCTION_NAME", "iam-policy-alarm"),
+            ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"),
+        ];
+        assert_eq!(check(&all), Ok(()));
+        for missing in 0..all.len() {
+            let vars: Vec<_> = all
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != missing)
+                .map(|(_, v)| *v)
+                .collect();
+            let error = check(&vars).unwrap_err();
+            assert!(error.starts_with(&format!("{} is not set", all[missing].0)), "{error}");
+        }
+        let error = check(&[all[0], all[1], ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "lots")]).unwrap_err();
+        assert_eq!(
+            error,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=\"lots\" is not a whole number of MB"
+        );
     }
 }

@@ -4,6 +4,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use tracing::Level;
+use tracing_subscriber::filter::{filter_fn, FilterExt};
+use tracing_subscriber::prelude::*;
 use tracing_subscriber::EnvFilter;
 
 use iam_policy_alarm::cli::{self, Cli};
@@ -36,6 +39,9 @@ async fn build_app() -> Result<App, String> {
 }
 
 async fn serve_lambda() -> ExitCode {
+    if let Err(e) = lambda::check_runtime_environment(|name| std::env::var(name).ok()) {
+        return fail(&e);
+    }
     let app = match build_app().await {
         Ok(app) => app,
         Err(e) => return fail(&e),
@@ -68,28 +74,26 @@ fn fail(message: &str) -> ExitCode {
 
 fn init_logging(json: bool) {
     let default = if json { "info" } else { "warn" };
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(default))
-        // At trace level the SDK's orchestrator logs every response body and decoded
-        // output, subscription endpoints (email addresses) included: never, whatever
-        // RUST_LOG says.
-        .add_directive(
-            "aws_smithy_runtime::client::orchestrator=debug"
-                .parse()
-                .expect("a valid directive"),
-        );
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let level = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // At trace level the SDK's orchestrator logs every response body and decoded
+    // output, subscription endpoints (email addresses) included: never, whatever
+    // RUST_LOG says. A separate filter caps that target without raising its level above
+    // the default (an EnvFilter directive would set it, not cap it).
+    let no_bodies = filter_fn(|meta| {
+        !(*meta.level() == Level::TRACE && meta.target().starts_with("aws_smithy_runtime::client::orchestrator"))
+    });
+    let filter = level.and(no_bodies);
+    let stderr_layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     if json {
         // Lambda's JSON log format: one object per line, fields flattened, no colours.
-        builder
+        let layer = stderr_layer
             .json()
             .flatten_event(true)
             .with_current_span(false)
-            .with_ansi(false)
-            .init();
+            .with_ansi(false);
+        tracing_subscriber::registry().with(layer.with_filter(filter)).init();
     } else {
-        builder.with_target(false).init();
+        let layer = stderr_layer.with_target(false);
+        tracing_subscriber::registry().with(layer.with_filter(filter)).init();
     }
 }

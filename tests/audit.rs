@@ -49,6 +49,18 @@ async fn everything_in_place_passes() {
     );
 }
 
+/// On the command line the default log level is warn: a clean audit prints its report
+/// on stdout and nothing on stderr.
+#[tokio::test]
+async fn a_clean_audit_writes_nothing_to_stderr() {
+    let account = Account::new().await;
+    account.seed(&Chain::default()).await;
+    let output = account.command(&["audit"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("PASS"));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
 #[tokio::test]
 async fn log_group_in_another_region_passes() {
     let chain = Chain {

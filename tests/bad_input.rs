@@ -223,6 +223,26 @@ async fn invalid_settings_stop_the_binary_with_one_line_naming_the_variable() {
     assert_eq!(proxy.calls().len(), 0, "{:?}", proxy.operations());
 }
 
+/// AWS_LAMBDA_RUNTIME_API set by hand without the rest of Lambda's environment: one
+/// line naming the missing variable, not lambda_runtime's panic and backtrace.
+#[tokio::test]
+async fn a_partial_lambda_environment_stops_with_one_line() {
+    let account = Account::new().await;
+    let output = account
+        .command(&[])
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env_remove("AWS_LAMBDA_FUNCTION_NAME")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("AWS_LAMBDA_FUNCTION_NAME is not set"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 /// An alarm topic in another region than the log group cannot be notified by an alarm
 /// there: remediation refuses to write that alarm, says why, and writes nothing else
 /// that depends on it.

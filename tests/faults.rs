@@ -19,13 +19,12 @@ use support::{moto, project_dir, Account};
 /// Every request a compliant audit with a findings topic makes, in the order of its
 /// phases. AssumeRole is the test profile's credentials (Lambda's come from its
 /// environment); the rest are the audit's own reads, and the publish.
-const OPERATIONS: [&str; 13] = [
+const OPERATIONS: [&str; 12] = [
     "sts:AssumeRole",
     "sts:GetCallerIdentity",
     "cloudtrail:DescribeTrails",
     "cloudtrail:GetTrailStatus",
     "cloudtrail:GetEventSelectors",
-    "logs:DescribeLogGroups",
     "logs:DescribeMetricFilters",
     "cloudwatch:DescribeAlarmsForMetric",
     "sns:GetTopicAttributes",
@@ -362,6 +361,42 @@ async fn persistent_failure_of_each_read_is_an_error_naming_it() {
         results.len(),
         start.elapsed()
     );
+}
+
+/// DescribeLogGroups is asked only when a group has no metric filters (an empty answer
+/// may mean a missing group); when it cannot be read, the trail link is ERROR naming it.
+#[tokio::test]
+async fn an_unreadable_log_group_without_filters_is_an_error_naming_describe_log_groups() {
+    let account = Account::new().await;
+    account
+        .seed(&Chain {
+            filter_pattern: None,
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+    let proxy = FaultProxy::start(moto().port);
+    proxy.fail(
+        "logs:DescribeLogGroups",
+        Fault::error(403, "AccessDenied", "not authorized to perform this action"),
+        Schedule::Always,
+    );
+    let output = account
+        .command(&["audit", "--format", "json"])
+        .env("AWS_ENDPOINT_URL", proxy.url())
+        .output()
+        .unwrap();
+    let report = support::report_of(&output);
+    assert_eq!(
+        (output.status.code(), report["status"].as_str()),
+        (Some(2), Some("ERROR")),
+        "{report:#}"
+    );
+    let trail = &report["trails"][0]["links"]["trail"];
+    assert_eq!(trail["status"], "ERROR", "{report:#}");
+    assert_eq!(trail["errors"][0]["operation"], "logs:DescribeLogGroups", "{report:#}");
+    assert_eq!(proxy.count("logs:DescribeLogGroups"), 1);
+    assert!(proxy.writes().is_empty(), "{:?}", proxy.writes());
 }
 
 /// When the credentials cannot be had, nothing can be read: ERROR, never PASS.

@@ -91,6 +91,21 @@ async fn each_sample_event_through_the_lambda_runtime() {
     let (ok, report, stderr) = invoke(port, &["--data-file", "events/audit.json"]);
     assert!(ok, "{stderr}");
     assert_eq!(report["status"], "PASS", "{report:#}");
+
+    // The default level is info: the SDK's per-request debug records stay out of the
+    // function's log (and out of the CloudWatch Logs bill).
+    let log = face.log();
+    let levels: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"))["level"].to_string())
+        .collect();
+    assert!(!levels.is_empty());
+    assert!(
+        levels
+            .iter()
+            .all(|l| l == "\"INFO\"" || l == "\"WARN\"" || l == "\"ERROR\""),
+        "{levels:?}\n{log}"
+    );
 }
 
 #[tokio::test]

@@ -8,10 +8,25 @@ use super::read_error;
 use crate::arn::LogGroupArn;
 use crate::state::{LogGroup, MetricFilter, Read, Transformation};
 
+/// The group's metric filters, and whether it exists. DescribeMetricFilters answers
+/// both when the group has filters (a filter does not outlive its group) or is missing
+/// (ResourceNotFoundException). Only an empty answer needs DescribeLogGroups to tell an
+/// empty group from a missing one, so a group with filters costs one call, not two.
 pub async fn read_log_group(logs: &Client, arn: LogGroupArn) -> LogGroup {
-    let (exists, filters) = tokio::join!(exists(logs, &arn), metric_filters(logs, &arn));
-    // A missing group has no filters; say only that it is missing.
-    let filters = if exists == Ok(false) { Ok(Vec::new()) } else { filters };
+    let (exists, filters) = match filters_or_missing(logs, &arn).await {
+        Ok(Some(filters)) if !filters.is_empty() => (Ok(true), Ok(filters)),
+        Ok(None) => (Ok(false), Ok(Vec::new())),
+        filters => {
+            let exists = exists(logs, &arn).await;
+            // A missing group has no filters; say only that it is missing.
+            let filters = if exists == Ok(false) {
+                Ok(Vec::new())
+            } else {
+                filters.map(Option::unwrap_or_default)
+            };
+            (exists, filters)
+        }
+    };
     LogGroup { arn, exists, filters }
 }
 
@@ -34,7 +49,13 @@ async fn exists(logs: &Client, arn: &LogGroupArn) -> Read<bool> {
     Ok(false)
 }
 
+/// The metric filters of a group; none when it does not exist.
 pub async fn metric_filters(logs: &Client, arn: &LogGroupArn) -> Read<Vec<MetricFilter>> {
+    filters_or_missing(logs, arn).await.map(Option::unwrap_or_default)
+}
+
+/// The metric filters of a group, or None when AWS says the group does not exist.
+async fn filters_or_missing(logs: &Client, arn: &LogGroupArn) -> Read<Option<Vec<MetricFilter>>> {
     let result = logs
         .describe_metric_filters()
         .log_group_name(&arn.name)
@@ -49,41 +70,44 @@ pub async fn metric_filters(logs: &Client, arn: &LogGroupArn) -> Read<Vec<Metric
             if e.as_service_error()
                 .is_some_and(|s| s.is_resource_not_found_exception()) =>
         {
-            Vec::new()
+            return Ok(None)
         }
         Err(e) => return Err(read_error("logs:DescribeMetricFilters", arn.to_string(), e)),
     };
-    Ok(filters
-        .iter()
-        .map(|f| MetricFilter {
-            name: f.filter_name().unwrap_or_default().to_string(),
-            pattern: f.filter_pattern().unwrap_or_default().to_string(),
-            transformations: f
-                .metric_transformations()
-                .iter()
-                .map(|t| Transformation {
-                    namespace: t.metric_namespace().to_string(),
-                    name: t.metric_name().to_string(),
-                    value: t.metric_value().to_string(),
-                    default_value: t.default_value(),
-                    dimensions: t
-                        .dimensions()
-                        .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                        .unwrap_or_else(BTreeMap::new),
-                })
-                .collect(),
-        })
-        .collect())
+    Ok(Some(
+        filters
+            .iter()
+            .map(|f| MetricFilter {
+                name: f.filter_name().unwrap_or_default().to_string(),
+                pattern: f.filter_pattern().unwrap_or_default().to_string(),
+                transformations: f
+                    .metric_transformations()
+                    .iter()
+                    .map(|t| Transformation {
+                        namespace: t.metric_namespace().to_string(),
+                        name: t.metric_name().to_string(),
+                        value: t.metric_value().to_string(),
+                        default_value: t.default_value(),
+                        dimensions: t
+                            .dimensions()
+                            .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                            .unwrap_or_else(BTreeMap::new),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput;
     use aws_sdk_cloudwatchlogs::operation::describe_metric_filters::{
         DescribeMetricFiltersError, DescribeMetricFiltersOutput,
     };
     use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
-    use aws_sdk_cloudwatchlogs::types::{MetricFilter as SdkFilter, MetricTransformation};
+    use aws_sdk_cloudwatchlogs::types::{LogGroup as SdkGroup, MetricFilter as SdkFilter, MetricTransformation};
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
     fn filter(name: &str) -> SdkFilter {
@@ -137,5 +161,79 @@ mod tests {
         });
         let logs = mock_client!(aws_sdk_cloudwatchlogs, [&missing]);
         assert_eq!(metric_filters(&logs, &group()).await.unwrap(), Vec::new());
+    }
+
+    fn groups_named(names: &'static [&'static str]) -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(move || {
+            DescribeLogGroupsOutput::builder()
+                .set_log_groups(Some(
+                    names
+                        .iter()
+                        .map(|n| SdkGroup::builder().log_group_name(*n).build())
+                        .collect(),
+                ))
+                .build()
+        })
+    }
+
+    fn filters(names: &'static [&'static str]) -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters).then_output(move || {
+            DescribeMetricFiltersOutput::builder()
+                .set_metric_filters(Some(names.iter().map(|n| filter(n)).collect()))
+                .build()
+        })
+    }
+
+    // A group with filters exists: one call, no DescribeLogGroups.
+    #[tokio::test]
+    async fn a_group_with_filters_is_read_in_one_call() {
+        let (found, groups) = (filters(&["a"]), groups_named(&["trail"]));
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&found, &groups]);
+        let group = read_log_group(&logs, group()).await;
+        assert_eq!((group.exists, group.filters.unwrap().len()), (Ok(true), 1));
+        assert_eq!((found.num_calls(), groups.num_calls()), (1, 0));
+    }
+
+    // The emulator answers an empty list for a missing group too: DescribeLogGroups decides.
+    #[tokio::test]
+    async fn an_empty_answer_is_settled_by_describe_log_groups() {
+        for (names, exists) in [(&["trail"][..], true), (&["trail-other"][..], false)] {
+            let (empty, groups) = (filters(&[]), groups_named(names));
+            let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&empty, &groups]);
+            let group = read_log_group(&logs, group()).await;
+            assert_eq!((group.exists, group.filters), (Ok(exists), Ok(Vec::new())), "{names:?}");
+            assert_eq!(groups.num_calls(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn not_found_means_missing_without_a_second_call() {
+        let missing = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters).then_error(|| {
+            DescribeMetricFiltersError::ResourceNotFoundException(ResourceNotFoundException::builder().build())
+        });
+        let groups = groups_named(&["trail"]);
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&missing, &groups]);
+        let group = read_log_group(&logs, group()).await;
+        assert_eq!((group.exists, group.filters), (Ok(false), Ok(Vec::new())));
+        assert_eq!(groups.num_calls(), 0);
+    }
+
+    // A failed filter read stays an error unless the group turns out to be missing.
+    #[tokio::test]
+    async fn a_failed_filter_read_is_kept_unless_the_group_is_missing() {
+        for (names, exists) in [(&["trail"][..], true), (&[][..], false)] {
+            let failing = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters)
+                .then_error(|| DescribeMetricFiltersError::unhandled(std::io::Error::other("denied")));
+            let groups = groups_named(names);
+            let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&failing, &groups]);
+            let group = read_log_group(&logs, group()).await;
+            assert_eq!(group.exists, Ok(exists), "{names:?}");
+            if exists {
+                let error = group.filters.unwrap_err();
+                assert_eq!(error.operation, "logs:DescribeMetricFilters");
+            } else {
+                assert_eq!(group.filters, Ok(Vec::new()));
+            }
+        }
     }
 }

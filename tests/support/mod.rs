@@ -166,6 +166,8 @@ impl Account {
             "METRIC_NAME",
             "FILTER_NAME",
             "ALARM_NAME",
+            // Tests that want more than the default log level say so.
+            "RUST_LOG",
         ] {
             command.env_remove(var);
         }
