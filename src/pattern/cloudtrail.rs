@@ -83,7 +83,7 @@ const DENIED_IDENTITIES: [IdentityType; 2] = [IdentityType::IAMUser, IdentityTyp
 
 pub(super) struct Corpus {
     pub(super) records: Vec<SampleRecord>,
-    /// `records[i]` parsed once, for fast repeated evaluation of JSON patterns.
+    /// `records[i]` as a parsed value, for fast repeated evaluation of JSON patterns.
     pub(super) values: Vec<Value>,
 }
 
@@ -91,18 +91,18 @@ pub(super) fn corpus() -> &'static Corpus {
     static CORPUS: OnceLock<Corpus> = OnceLock::new();
     CORPUS.get_or_init(|| {
         let mut records = Vec::new();
+        let mut values = Vec::new();
         for (e, event) in IAM_POLICY_EVENTS.iter().enumerate() {
-            for identity in IdentityType::ALL {
-                records.push(build(e, event, identity, Outcome::Success));
-            }
-            for identity in DENIED_IDENTITIES {
-                records.push(build(e, event, identity, Outcome::AccessDenied));
+            let outcomes = IdentityType::ALL
+                .map(|identity| (identity, Outcome::Success))
+                .into_iter()
+                .chain(DENIED_IDENTITIES.map(|identity| (identity, Outcome::AccessDenied)));
+            for (identity, outcome) in outcomes {
+                let (record, value) = build(e, event, identity, outcome);
+                records.push(record);
+                values.push(value);
             }
         }
-        let values = records
-            .iter()
-            .map(|r| serde_json::from_str(&r.json).expect("generated records are valid JSON"))
-            .collect();
         Corpus { records, values }
     })
 }
@@ -138,7 +138,7 @@ fn s(v: impl Into<String>) -> J {
 impl J {
     fn write(&self, out: &mut String) {
         match self {
-            J::S(v) => out.push_str(&Value::from(v.as_str()).to_string()),
+            J::S(v) => write_json_string(out, v),
             J::B(b) => out.push_str(if *b { "true" } else { "false" }),
             J::N(n) => {
                 let _ = write!(out, "{n}");
@@ -150,7 +150,7 @@ impl J {
                     if k > 0 {
                         out.push(',');
                     }
-                    out.push_str(&Value::from(*name).to_string());
+                    write_json_string(out, name);
                     out.push(':');
                     v.write(out);
                 }
@@ -158,6 +158,52 @@ impl J {
             }
         }
     }
+
+    /// The same value as parsing what `write` wrote, without the parse: building the
+    /// corpus is on every cold start's path.
+    fn into_value(self) -> Value {
+        match self {
+            J::S(v) => Value::String(v),
+            J::B(b) => Value::Bool(b),
+            J::N(n) => Value::from(n),
+            J::Null => Value::Null,
+            J::O(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.into_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// A JSON string literal, escaped as serde_json escapes it. Runs of bytes that need no
+/// escape are copied whole (only ASCII bytes are escaped, so every cut is a char boundary).
+fn write_json_string(out: &mut String, v: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in v.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&v[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&v[start..]);
+    out.push('"');
 }
 
 /// Deterministic pseudo-random hex, so IDs look real and differ per record.
@@ -419,7 +465,7 @@ fn caller_arn(identity: IdentityType) -> String {
     }
 }
 
-fn build(event_index: usize, event: &'static str, identity: IdentityType, outcome: Outcome) -> SampleRecord {
+fn build(event_index: usize, event: &'static str, identity: IdentityType, outcome: Outcome) -> (SampleRecord, Value) {
     let seed = (event_index as u64) * 64 + (identity as u64) * 8 + outcome as u64;
     let Client { ip, agent } = client(identity, event);
     let minute = event_index % 60;
@@ -480,19 +526,38 @@ fn build(event_index: usize, event: &'static str, identity: IdentityType, outcom
     if identity == IdentityType::Root {
         members.push(("sessionCredentialFromConsole", s("true")));
     }
+    let record = J::O(members);
     let mut json = String::with_capacity(2048);
-    J::O(members).write(&mut json);
-    SampleRecord {
+    record.write(&mut json);
+    let sample = SampleRecord {
         event,
         identity,
         outcome,
         json,
-    }
+    };
+    (sample, record.into_value())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // The values are built, not parsed: they must be exactly what parsing the text gives,
+    // and the text exactly what serde_json would write.
+    #[test]
+    fn values_are_the_parsed_records_and_the_text_is_canonical_json() {
+        let c = corpus();
+        for (r, v) in c.records.iter().zip(&c.values) {
+            let parsed: Value = serde_json::from_str(&r.json).unwrap();
+            assert_eq!(&parsed, v);
+            assert_eq!(parsed.to_string(), r.json);
+        }
+        for text in ["plain", "q\"b\\n\nr\rt\tb\u{8}f\u{c}c\u{1}d\u{1f}e\u{7f}", "é ✓ /"] {
+            let mut out = String::new();
+            write_json_string(&mut out, text);
+            assert_eq!(out, Value::from(text).to_string(), "{text:?}");
+        }
+    }
 
     #[test]
     fn corpus_shape() {
