@@ -47,7 +47,7 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
     meta = r["meta"]
     cmds = r.get("commands", {})
     init = r.get("init", {})
-    shipped_name = "aws-lc-rs (shipped)"
+    shipped_name = shipped_variant(init)
     shipped = get(init, "variants", shipped_name) or {}
     audit = r.get("audit", {})
     rem = r.get("remediate", {})
@@ -189,7 +189,7 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
     labels = {
         "compliant": "compliant, single trail (goal <= 6)",
         "compliant_publish": "same, with FINDINGS_TOPIC_ARN (+ Publish)",
-        "compliant_kms_topic": "same, topic encrypted with a customer managed key (+ DescribeKey -> GetKeyPolicy)",
+        "compliant_kms_topic": "same, topic encrypted with a customer managed key (+ DescribeKey ∥ GetKeyPolicy)",
     }
     for k, label in labels.items():
         c = rt.get(k)
@@ -347,6 +347,11 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
     return bench_md + "\n", "\n".join(P) + "\n"
 
 
+def shipped_variant(init: dict) -> str | None:
+    """bench/run.py names the build `make build` ships "... (shipped)"."""
+    return next((n for n in get(init, "variants") or {} if n.endswith("(shipped)")), None)
+
+
 def tls_decision(init: dict, size: dict) -> str:
     variants = get(init, "variants") or {}
     if len(variants) < 2:
@@ -357,25 +362,30 @@ def tls_decision(init: dict, size: dict) -> str:
     best = min(variants, key=lambda n: key(variants[n]))
     init_best = min(variants, key=lambda n: get(variants[n], "init_ms", "median") or 1e9)
     lines = [f"Fastest full cold start over HTTPS: **{best}**; fastest init alone: **{init_best}**."]
-    shipped = variants.get("aws-lc-rs (shipped)")
-    if shipped and best != "aws-lc-rs (shipped)":
-        gain = key(shipped) - key(variants[best])
-        lines.append(
-            f"It saves {gain:.1f} ms per cold start against the shipped build (medians; compare with the spread above "
-            "before acting on a difference of a few ms).")
-    if best.startswith("aws-lc-rs, AWS_LC_SYS_NO_JITTER_ENTROPY"):
-        lines.append(
-            "The difference is aws-lc's CPU jitter entropy source, which runs when the process first draws "
-            "random bytes (its first TLS handshake, so after init: the init column does not show it). "
-            "Keeping the fastest therefore means building the release with `AWS_LC_SYS_NO_JITTER_ENTROPY=1` "
-            "(e.g. `[env]` in `.cargo/config.toml`, which `make build`, SAM's cargo-lambda build and CI all "
-            "honour); the DRBG is then seeded from the kernel's getrandom, as ring's is. ring is as fast "
-            "and ~2.3 MB smaller unzipped (~0.7 MB zipped: enough to bring the x86_64 zip back under 6 MB), "
-            "but needs the code change below.")
+    shipped_name = shipped_variant(init)
+    shipped = variants.get(shipped_name)
+    if shipped:
+        for name, v in variants.items():
+            if name != shipped_name:
+                gain = key(v) - key(shipped)
+                lines.append(
+                    f"Against {name}, the shipped build's HTTPS cold start is {abs(gain):.1f} ms "
+                    f"{'faster' if gain >= 0 else 'slower'} (medians; compare with the spread above before "
+                    "acting on a difference of a few ms).")
+    lines.append(
+        "The difference between the two aws-lc-rs builds is aws-lc's CPU jitter entropy source, which runs "
+        "when the process first draws random bytes (its first TLS handshake, so after init: the init column "
+        "does not show it). The release is therefore built with `AWS_LC_SYS_NO_JITTER_ENTROPY=1`, set in "
+        "`[env]` of `.cargo/config.toml`, which `make build`, SAM's cargo-lambda build and CI all honour; the "
+        "DRBG is then seeded from the kernel's getrandom, as ring's is. ring is about as fast and ~2.3 MB "
+        "smaller unzipped (~0.7 MB zipped), but needs the code change below; with trace-level logging "
+        "compiled out of release builds (`tracing/release_max_level_debug`) the aws-lc-rs zips are within "
+        "the 6 MB goal without it.")
     lines.append(
         "How each is built: the SDK's `default-https-client` feature hard-codes rustls with aws-lc-rs "
-        "(aws-smithy-runtime `default_https_client`, `CryptoMode::AwsLc`); `AWS_LC_SYS_NO_JITTER_ENTROPY=1` "
-        "is a build-time switch of aws-lc-sys (no code change); ring needs the SDK crates without "
+        "(aws-smithy-runtime `default_https_client`, `CryptoMode::AwsLc`); `AWS_LC_SYS_NO_JITTER_ENTROPY` "
+        "is a build-time switch of aws-lc-sys (no code change; `bench/variants.sh` builds the jitter variant "
+        "with `=0`); ring needs the SDK crates without "
         "`default-https-client` and an `aws-smithy-http-client` built with `CryptoMode::Ring` passed to "
         "`aws_config::defaults(..).http_client(..)` — `bench/ring_copy.py` makes exactly that patch in a copy "
         "of the crate under `target/bench-variants/ring/`.")
@@ -411,18 +421,19 @@ def prowler_notes(prow: dict) -> str:
 
 
 ROUNDTRIP_NOTES = """The audit's dependent phases (src/collect/mod.rs): (GetCallerIdentity ∥ DescribeTrails) ->
-(GetTrailStatus ∥ GetEventSelectors ∥ DescribeLogGroups ∥ DescribeMetricFilters, for every trail
-and log group at once) -> DescribeAlarmsForMetric (one per covering metric) -> (GetTopicAttributes ∥
-ListSubscriptionsByTopic, per topic) -> DescribeKey -> GetKeyPolicy (only for a topic encrypted with
-a customer managed key) -> Publish (only with FINDINGS_TOPIC_ARN). Independent calls of a phase run
-concurrently, at most 8 in flight (`CONCURRENCY` in src/collect/mod.rs). The KMS row's verdict is
-FAIL (moto's default key policy does not let CloudWatch use the key): it is there to count calls.
+(GetTrailStatus ∥ GetEventSelectors ∥ DescribeMetricFilters, for every trail and log group at
+once) -> DescribeAlarmsForMetric (one per covering metric) -> (GetTopicAttributes ∥
+ListSubscriptionsByTopic, per topic) -> (DescribeKey ∥ GetKeyPolicy) (only for a topic encrypted
+with a customer managed key) -> Publish (only with FINDINGS_TOPIC_ARN). Independent calls of a
+phase run concurrently, at most 8 in flight (`CONCURRENCY` in src/collect/mod.rs). The KMS row's
+verdict is FAIL (moto's default key policy does not let CloudWatch use the key): it is there to
+count calls.
 
-Two ways to cut further, not made here (src/ is not this benchmark's to change): GetKeyPolicy needs
-DescribeKey first only when the topic names its key by alias; with a key id or ARN both can run at
-once (-1 round trip for KMS topics). DescribeLogGroups is issued only to tell a missing log group
-from an empty one; DescribeMetricFilters' ResourceNotFoundException already says so (-1 call per
-log group, no round trip saved)."""
+Two calls are made only when they are needed: DescribeLogGroups only for a log group whose
+DescribeMetricFilters answer is empty (to tell a missing group from an empty one; on AWS a missing
+group is already a ResourceNotFoundException, but the emulator answers an empty list), and
+GetKeyPolicy waits for DescribeKey only when the topic names its key by alias (GetKeyPolicy takes a
+key id or ARN, not an alias)."""
 
 SCALE_NOTES = """Only what the chain needs is read: trails (one DescribeTrails with shadow trails), the status and
 selectors of each, the log groups trails deliver to (not the other 15), their filters, alarms by

@@ -35,6 +35,8 @@ import seed as seedlib  # noqa: E402
 
 STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale"]
 LATENCY_MS = 50
+# The release build `make build` ships: aws-lc-rs, jitter entropy off (.cargo/config.toml).
+SHIPPED = "aws-lc-rs, AWS_LC_SYS_NO_JITTER_ENTROPY=1 (shipped)"
 PROWLER_CHECK = "cloudwatch_log_metric_filter_policy_changes"
 SCALE_SIZES = [(20, 10), (20, 100), (100, 1000), (1000, 10000)]  # (filters, alarms)
 
@@ -215,9 +217,9 @@ class Bench:
 
     def variants(self) -> dict:
         """name -> binary: the shipped build first, then those bench/variants.sh built."""
-        found = {"aws-lc-rs (shipped)": self.bin}
+        found = {SHIPPED: self.bin}
         base = os.path.join(ROOT, "target/bench-variants")
-        for name, label in (("nojitter", "aws-lc-rs, AWS_LC_SYS_NO_JITTER_ENTROPY=1"), ("ring", "ring")):
+        for name, label in (("jitter", "aws-lc-rs with jitter entropy (the crate's default)"), ("ring", "ring")):
             p = os.path.join(base, name, "bootstrap")
             if os.path.exists(p):
                 found[label] = p
@@ -396,7 +398,7 @@ class Bench:
             "compliant": self.roundtrip_case(["audit", "--format", "json"]),
             "compliant_publish": self.roundtrip_case(["audit", "--format", "json"], {"FINDINGS_TOPIC_ARN": findings}),
         }
-        # A topic encrypted with a customer managed key adds DescribeKey -> GetKeyPolicy.
+        # A topic encrypted with a customer managed key (named by key id) adds DescribeKey ∥ GetKeyPolicy.
         kms = self.seed.client("kms")
         key = kms.create_key()["KeyMetadata"]["KeyId"]
         self.seed.client("sns").set_topic_attributes(TopicArn=info["topic"], AttributeName="KmsMasterKeyId", AttributeValue=key)

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds the TLS variants of the release x86_64 bootstrap that bench/run.py compares
-# with the shipped build (rustls + aws-lc-rs, the SDK's default-https-client):
-#   nojitter  the same, with aws-lc-sys built with AWS_LC_SYS_NO_JITTER_ENTROPY=1
+# with the shipped build (rustls + aws-lc-rs, the SDK's default-https-client, aws-lc-sys
+# built with AWS_LC_SYS_NO_JITTER_ENTROPY=1 by .cargo/config.toml):
+#   jitter    the same with aws-lc's CPU jitter entropy source (the crate's default:
+#             AWS_LC_SYS_NO_JITTER_ENTROPY=0, which overrides the [env] setting)
 #   ring      rustls + ring: a copy of the crate whose SDK crates drop
 #             default-https-client and whose load_sdk_config() sets an
 #             aws-smithy-http-client built with CryptoMode::Ring (the SDK's default
 #             client hard-codes aws-lc-rs, so ring needs this code change)
 # Each in its own target dir under target/bench-variants/ (a full release build each,
 # ~10-15 min on 2 cores; a rebuild with nothing changed takes seconds).
-# Usage: bench/variants.sh [nojitter] [ring]   (default: both)
+# Usage: bench/variants.sh [jitter] [ring]   (default: both)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -16,7 +18,7 @@ export PATH="$root/.venv/bin:$PATH"
 out="$root/target/bench-variants"
 mkdir -p "$out"
 variants=("$@")
-[ ${#variants[@]} -eq 0 ] && variants=(nojitter ring)
+[ ${#variants[@]} -eq 0 ] && variants=(jitter ring)
 
 build() { # name, source dir
     local name="$1" src="$2"
@@ -27,8 +29,8 @@ build() { # name, source dir
 
 for v in "${variants[@]}"; do
     case "$v" in
-    nojitter)
-        AWS_LC_SYS_NO_JITTER_ENTROPY=1 build nojitter "$root"
+    jitter)
+        AWS_LC_SYS_NO_JITTER_ENTROPY=0 build jitter "$root"
         ;;
     ring)
         src="$out/ring/src-copy"

@@ -20,7 +20,7 @@
 #   bench-report     only the report, from target/bench/results.json
 #
 # Knobs
-#   BENCH_VARIANTS   TLS variants to build and compare (default: nojitter ring;
+#   BENCH_VARIANTS   TLS variants to build and compare (default: jitter ring;
 #                    empty: compare none)
 #   BENCH_ARGS       extra arguments for bench/run.py (e.g. --runs 5 --no-prowler-scale)
 #
@@ -32,7 +32,7 @@ BENCH_SAVED_DEFAULT_GOAL := $(.DEFAULT_GOAL)
 BENCH_PYTHON_BOOTSTRAP ?= python3
 BENCH_PROJECT_VENV ?= .venv
 BENCH_PROJECT_VENV_PREREQ ?= bench-project-venv
-BENCH_VARIANTS ?= nojitter ring
+BENCH_VARIANTS ?= jitter ring
 BENCH_ARGS ?=
 BENCH_TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 BENCH_OUT := $(BENCH_TARGET_DIR)/bench
