@@ -251,9 +251,9 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
     if prow.get("by_op"):
         w("Prowler's calls: " + ", ".join(f"{k} x{v}" for k, v in prow["by_op"].items()) + ".")
         w("")
-    w(prowler_notes(prow))
+    w(prowler_notes(prow, audit, rt))
     w("")
-    w(f"Command: `{cmds.get('prowler', '')}`")
+    w(f"Command: `{cmds.get('prowler', '')}`; emulator_call: {cmds.get('emulator_call', '')}.")
     w("")
     verdict_table = []
     if verdicts:
@@ -392,18 +392,25 @@ def tls_decision(init: dict, size: dict) -> str:
     return "\n".join(lines)
 
 
-def prowler_notes(prow: dict) -> str:
+def prowler_notes(prow: dict, audit: dict, rt: dict) -> str:
     ph = prow.get("phases_ms") or {}
     if not ph:
         return ""
+    calls = get(rt, "compliant", "calls")
+    chain = get(rt, "compliant", "chain")
+    per_call = get(audit, "emulator_call_ms", "median")
+    wall = get(audit, "wall_ms", "median")
+    floor = calls * per_call if calls and per_call else None
     parts = [
-        "On the emulator, the scan-phase ratio is bounded by moto itself: every call costs moto (one "
-        "Python process) a few ms of CPU, both tools make a similar number of calls in their scan "
-        "(ours 9 in 4 dependent waves, Prowler's 11 after its provider set-up), and our own process "
-        "accounts for only its start-up (init, ~10 ms) and exit; the rest of our wall time is spent "
-        "waiting on moto. Against AWS, where a round trip costs 20-100 ms, the ratio is set by the "
-        "dependent round trips instead (4 for ours; Prowler's three service clients are built one "
-        "after the other, each with its own dependent listing and per-resource tag calls).",
+        "On the emulator, the scan-phase ratio is bounded by moto itself. One request costs moto "
+        f"{f1(per_call, 1)} ms by itself (median; an STS GetCallerIdentity on its own connection, "
+        "`emulator_call` below), and moto is one Python process, so concurrent calls mostly queue: "
+        f"our audit's {calls} calls (in {chain} dependent waves) need about {f1(floor, 0)} ms of moto's time "
+        f"out of our {f1(wall, 1)} ms wall time. The rest is our process's start-up (init, ~10 ms) and "
+        "exit. Prowler's scan makes 11 calls after its provider set-up, plus its own Python work. Against "
+        "AWS, where a round trip costs 20-100 ms, the ratio is set by the dependent round trips instead "
+        f"({chain} for ours; Prowler's three service clients are built one after the other, each with its "
+        "own dependent listing and per-resource tag calls).",
         "",
         f"Where Prowler's time goes (medians, from its log timestamps): Python start-up and imports until its "
         f"first log line {f1((ph.get('startup_ms') or 0) / 1000, 1)} s; provider set-up (session, credentials, "

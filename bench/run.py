@@ -342,8 +342,39 @@ class Bench:
             self.results["commands"]["audit_hyperfine"] = (
                 "hyperfine -N --warmup 3 --runs 30 'iam-policy-alarm audit --format json'"
             )
+        out["emulator_call_ms"] = self.emulator_call_ms()
         self.results["audit"] = out
         self.results["commands"]["audit"] = "/usr/bin/time -v iam-policy-alarm audit --format json"
+        self.results["commands"]["emulator_call"] = (
+            "sts:GetCallerIdentity posted to moto 50 times, one connection each (bench/run.py emulator_call_ms)"
+        )
+
+    def emulator_call_ms(self, runs: int = 50) -> dict:
+        """What one request costs the emulator by itself: a signed-looking STS
+        GetCallerIdentity (moto does not check signatures) on a fresh connection, as our
+        client sends them (moto closes each connection). The floor under any audit's wall
+        time on the emulator is roughly its call count times this."""
+        import http.client
+
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        }
+        body = "Action=GetCallerIdentity&Version=2011-06-15"
+        times = []
+        for i in range(runs + 5):
+            t0 = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", self.moto.port, timeout=10)
+            conn.request("POST", "/", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if response.status != 200:
+                raise RuntimeError(f"emulator call: HTTP {response.status}")
+            if i >= 5:  # the first calls warm moto's backend
+                times.append((time.perf_counter() - t0) * 1000)
+        return summary(times)
 
     def check_verdict(self, run: dict, expected: str, what: str):
         try:
