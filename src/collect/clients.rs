@@ -22,9 +22,11 @@ pub struct RetryBudget {
     pub connect_timeout: Duration,
 }
 
-/// (STS || DescribeTrails), (trail status and selectors || log groups and filters),
+/// (STS || DescribeTrails), (trail status and selectors || metric filters),
 /// DescribeAlarmsForMetric, (topic attributes || subscriptions), DescribeKey,
-/// GetKeyPolicy, Publish.
+/// GetKeyPolicy, Publish. The bound of the longest path: GetKeyPolicy runs beside
+/// DescribeKey unless the key is named by alias, and DescribeLogGroups follows the
+/// filters only for a group that has none, whose path then ends there.
 pub const AUDIT_PHASES: u32 = 7;
 
 /// The audit's six reads, the configured alarm's lookup, per log group the lease (two
