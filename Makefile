@@ -15,10 +15,11 @@ include mk/sam.mk
 BENCH_PROJECT_VENV_PREREQ := $(VENV_STAMP)
 include mk/bench.mk
 
-.PHONY: help tools lint test test-rust demo invoke bench fuzz
+.PHONY: help tools lint check test test-rust demo invoke bench fuzz
 
 help:
 	@echo "make demo           audit FAIL -> remediate dry run -> remediate -> audit PASS, on the embedded emulator"
+	@echo "make check          the quick tier: cargo fmt --check, clippy -D warnings, unit tests (no emulator, no Python tools)"
 	@echo "make test           lint, unit + emulator tests, IAM permission test, template validation, emulator deploy, fuzz ($(FUZZ_SECONDS) s)"
 	@echo "make tools          install the pinned Python tools (moto, cargo-lambda, aws-sam-cli, cfn-lint, checkov)"
 	@echo "make lint           cargo fmt --check and cargo clippy -D warnings"
@@ -41,6 +42,11 @@ tools: $(VENV_STAMP) tools-sam
 lint:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
+
+# The inner loop: formatting, lints and the pure tests (pattern, rule, check, plan,
+# report, adapters against aws-smithy-mocks); needs nothing but cargo.
+check: lint
+	cargo test --lib --bins
 
 # One debug profile for everything: the binary the integration tests drive is built once.
 test-rust: $(VENV_STAMP)

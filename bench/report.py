@@ -1,4 +1,4 @@
-"""Writes BENCHMARKS.md and docs/PERF-SECTION.md (the README's performance section)
+"""Writes BENCHMARKS.md and target/bench/PERF-SECTION.md (the README's performance section)
 from the results bench/run.py wrote. Every figure sits beside its goal, with the date,
 the machine and the command that reproduces it."""
 
@@ -510,7 +510,7 @@ def main():
     ap.add_argument("--started")
     ap.add_argument("--finished")
     ap.add_argument("--benchmarks", default="BENCHMARKS.md")
-    ap.add_argument("--perf-section", default="docs/PERF-SECTION.md")
+    ap.add_argument("--perf-section", default="target/bench/PERF-SECTION.md")
     ap.add_argument("--notes", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.json"))
     a = ap.parse_args()
     r = json.load(open(a.results))

@@ -1,7 +1,7 @@
-"""The performance benchmark of issue 7 (run by `make bench-all`, see mk/bench.mk):
+"""The performance benchmark (run by `make bench-all`, see mk/bench.mk):
 init time, memory, artifact size, API round trips, scale, and Prowler side by side,
 all against a moto server it starts on 127.0.0.1. Writes the raw results as JSON,
-the chart (bench/chart.py) and BENCHMARKS.md + docs/PERF-SECTION.md (bench/report.py).
+the chart (bench/chart.py) and BENCHMARKS.md + target/bench/PERF-SECTION.md (bench/report.py).
 
 Run with the project venv's Python (boto3 for seeding, moto_server):
     .venv/bin/python bench/run.py --out target/bench/results.json
@@ -123,7 +123,10 @@ def clean_env(endpoint: str, extra: dict | None = None) -> dict:
 def timed(cmd: list[str], env: dict, cwd: str | None = None, timeout: int = 1800) -> dict:
     """One run under /usr/bin/time -v: wall time (measured here around the process,
     perf_counter) and peak RSS (time's 'Maximum resident set size') of the same run."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+    # Inside the repository's target/, like every other file the benchmark writes.
+    scratch = os.path.join(ROOT, "target/bench")
+    os.makedirs(scratch, exist_ok=True)
+    with tempfile.NamedTemporaryFile("r", suffix=".time", dir=scratch) as tf:
         t0 = time.perf_counter()
         p = subprocess.run(
             ["/usr/bin/time", "-v", "-o", tf.name] + cmd, env=env, cwd=cwd, capture_output=True, timeout=timeout

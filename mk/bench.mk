@@ -1,6 +1,7 @@
-# Performance benchmark of iam-policy-alarm (issue 7): cold start, memory, artifact
+# Performance benchmark of iam-policy-alarm: cold start, memory, artifact
 # size, API round trips, scale, and Prowler side by side, on a moto server on
-# 127.0.0.1. Writes BENCHMARKS.md, docs/PERF-SECTION.md and bench/scale.png.
+# 127.0.0.1. Writes BENCHMARKS.md and bench/scale.png, and the README's performance
+# section to $(BENCH_OUT)/PERF-SECTION.md (under target/) for pasting.
 # Included by the top-level Makefile; also runs on its own:
 #     make -f mk/bench.mk bench-all
 # Not part of `make test`. On a fresh machine it installs what it needs: Debian's
@@ -108,6 +109,6 @@ bench-report:
 	$(BENCH_CHART_VENV)/bin/python bench/chart.py $(BENCH_OUT)/results.json bench/scale.png
 	$(BENCH_PROJECT_VENV)/bin/python bench/report.py $(BENCH_OUT)/results.json \
 	  --steps $(BENCH_OUT)/steps.txt --started $(BENCH_OUT)/started --finished $(BENCH_OUT)/finished \
-	  --benchmarks BENCHMARKS.md --perf-section docs/PERF-SECTION.md
+	  --benchmarks BENCHMARKS.md --perf-section $(BENCH_OUT)/PERF-SECTION.md
 
 .DEFAULT_GOAL := $(BENCH_SAVED_DEFAULT_GOAL)

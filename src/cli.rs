@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::check::Status;
 use crate::invocation::{RunRequest, Trigger};
 use crate::pattern;
+use crate::rule;
 use crate::run::{run, App, RunError};
 use crate::settings::Mode;
 
@@ -110,13 +111,15 @@ pub fn execute_offline(cli: Cli) -> ExitCode {
         Command::TestMetricFilter {
             filter_pattern,
             log_event_messages,
-        } => pattern::test_metric_filter(filter_pattern, log_event_messages),
-        Command::Coverage { filter_pattern } => pattern::coverage_report(filter_pattern),
+        } => pattern::test_metric_filter(filter_pattern, log_event_messages).map(|v| serde_json::to_string_pretty(&v)),
+        Command::Coverage { filter_pattern } => {
+            rule::coverage_report(filter_pattern).map(|r| serde_json::to_string_pretty(&r))
+        }
         Command::Audit { .. } | Command::Remediate { .. } => return ExitCode::from(2),
     };
     match result {
         Ok(json) => {
-            print_out(&serde_json::to_string_pretty(&json).unwrap_or_default());
+            print_out(&json.unwrap_or_default());
             ExitCode::SUCCESS
         }
         Err(e) => {

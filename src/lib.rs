@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod arn;
+pub mod aws;
 pub mod check;
 pub mod cli;
 pub mod collect;
@@ -14,8 +15,8 @@ pub mod lambda;
 pub mod pattern;
 pub mod plan;
 pub mod policy;
-pub mod publish;
 pub mod report;
+pub mod rule;
 pub mod run;
 pub mod settings;
 pub mod state;

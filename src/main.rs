@@ -9,8 +9,8 @@ use tracing_subscriber::filter::{filter_fn, FilterExt};
 use tracing_subscriber::prelude::*;
 use tracing_subscriber::EnvFilter;
 
+use iam_policy_alarm::aws::{load_sdk_config, Clients};
 use iam_policy_alarm::cli::{self, Cli};
-use iam_policy_alarm::collect::{load_sdk_config, Clients};
 use iam_policy_alarm::lambda;
 use iam_policy_alarm::run::App;
 use iam_policy_alarm::settings::Settings;

@@ -1,18 +1,18 @@
-//! plan: Findings + what exists + Settings -> the exact requests remediation would send,
-//! and what it will not do and why. Pure. The rules: build only the metric filter and
-//! the alarm, exactly as the rule's documented remediation does; never touch a trail;
-//! never overwrite a filter, nor an alarm this tool did not create; never delete.
+//! plan: Findings + AccountState + Settings -> the exact requests remediation would
+//! send, and what it will not do and why. Pure. The rules: build only the metric filter
+//! and the alarm, exactly as the rule's documented remediation does (`rule`); never
+//! touch a trail; never overwrite a filter, nor an alarm this tool did not create;
+//! never delete.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::arn::LogGroupArn;
 use crate::check::{Findings, LinkStatus, Status};
-use crate::pattern;
+use crate::rule::{WANTED_ALARM, WANTED_FILTER};
 use crate::settings::Settings;
-use crate::state::{AccountState, Alarm, MetricFilter, Read};
+use crate::state::{AccountState, Alarm, AwsError, MetricFilter, TaggedAlarm, Transformation};
 
 /// Tag that marks an alarm as created by this tool: the only alarms it may update.
 pub const OWNER_TAG: (&str, &str) = ("managed-by", "iam-policy-alarm");
@@ -103,34 +103,64 @@ impl Action {
                 r.metric_transformations[0].metric_name
             ),
             Action::PutMetricAlarm { request: r, replaces_own } => format!(
-                "{} alarm {} in {} on {}/{} (Sum >= 1 over 300 s) notifying {}",
+                "{} alarm {} in {} on {}/{} ({}) notifying {}",
                 if *replaces_own { "update our" } else { "put" },
                 r.alarm_name,
                 r.region,
                 r.namespace,
                 r.metric_name,
+                WANTED_ALARM.summary(),
                 r.alarm_actions.join(", ")
             ),
         }
     }
 
     /// The action as the report shows it: operation, region and the request in full.
-    pub fn to_json(&self) -> Value {
-        let request = match self {
-            Action::PutMetricFilter(r) => serde_json::to_value(r),
-            Action::PutMetricAlarm { request, .. } => serde_json::to_value(request),
+    pub fn planned(&self) -> PlannedAction {
+        PlannedAction {
+            operation: self.operation(),
+            region: self.region().to_string(),
+            summary: self.summary(),
+            request: match self {
+                Action::PutMetricFilter(r) => Request::MetricFilter(r.clone()),
+                Action::PutMetricAlarm { request, .. } => Request::Alarm(request.clone()),
+            },
         }
-        .unwrap_or(Value::Null);
-        json!({"operation": self.operation(), "region": self.region(), "summary": self.summary(), "request": request})
     }
 }
 
+/// One planned request, as the report lists it. `request` keeps the API's own field
+/// names, so it can be sent as it stands (`aws logs put-metric-filter --cli-input-json`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlannedAction {
+    pub operation: &'static str,
+    pub region: String,
+    pub summary: String,
+    pub request: Request,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Request {
+    MetricFilter(MetricFilterRequest),
+    Alarm(AlarmRequest),
+}
+
+/// A resource with the name remediation would write, left unchanged: what is there and
+/// what remediation would have written, in the same shape so they compare field by field.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Conflict {
     pub resource: String,
     pub summary: String,
-    pub existing: Value,
-    pub wanted: Value,
+    pub existing: Resource,
+    pub wanted: Resource,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Resource {
+    MetricFilter(MetricFilter),
+    Alarm(Alarm),
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -139,20 +169,14 @@ pub struct Plan {
     pub conflicts: Vec<Conflict>,
     /// What remediation will not do, and what the user should do instead.
     pub refused: Vec<String>,
+    /// Reads the plan needed that had failed: nothing was planned where they were
+    /// needed, and the run is incomplete.
+    pub unread: Vec<AwsError>,
 }
-
-/// An alarm that already has the configured name, in one region, and whether we made it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExistingAlarm {
-    pub alarm: Alarm,
-    pub ours: bool,
-}
-
-pub type ExistingAlarms = BTreeMap<String, Read<Option<ExistingAlarm>>>;
 
 /// The log groups remediation may work on: those of this account's failing trails that
-/// exist. Their regions are where the configured alarm name must be looked up.
-pub fn target_log_groups(findings: &Findings, state: &AccountState) -> Vec<LogGroupArn> {
+/// exist.
+fn target_log_groups(findings: &Findings, state: &AccountState) -> Vec<LogGroupArn> {
     let mut seen = BTreeSet::new();
     findings
         .trails
@@ -164,7 +188,7 @@ pub fn target_log_groups(findings: &Findings, state: &AccountState) -> Vec<LogGr
         .collect()
 }
 
-pub fn plan(findings: &Findings, state: &AccountState, existing: &ExistingAlarms, settings: &Settings) -> Plan {
+pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> Plan {
     let mut plan = Plan::default();
     match findings.status {
         Status::Pass => return plan,
@@ -218,7 +242,14 @@ pub fn plan(findings: &Findings, state: &AccountState, existing: &ExistingAlarms
         if alarm_ok {
             continue;
         }
-        plan_alarm(&group, metric, existing, settings, &mut alarm_regions, &mut plan);
+        plan_alarm(
+            &group,
+            metric,
+            &state.named_alarms,
+            settings,
+            &mut alarm_regions,
+            &mut plan,
+        );
     }
     plan
 }
@@ -227,7 +258,7 @@ pub fn plan(findings: &Findings, state: &AccountState, existing: &ExistingAlarms
 fn usable_metric(filters: &[MetricFilter]) -> Option<(String, String)> {
     filters
         .iter()
-        .filter(|f| pattern::parse(&f.pattern).is_ok_and(|p| pattern::coverage(&p).covers_all))
+        .filter(|f| f.covers_all())
         .flat_map(|f| &f.transformations)
         .find(|t| t.dimensions.is_empty() && t.value.trim().parse::<f64>().is_ok_and(|v| v >= 1.0))
         .map(|t| (t.namespace.clone(), t.name.clone()))
@@ -239,12 +270,30 @@ fn wanted_filter(group: &LogGroupArn, settings: &Settings) -> MetricFilterReques
         group: group.clone(),
         log_group_name: group.name.clone(),
         filter_name: names.filter_name.clone(),
-        filter_pattern: pattern::CANONICAL_PATTERN.to_string(),
+        filter_pattern: WANTED_FILTER.pattern.to_string(),
         metric_transformations: vec![MetricTransformationRequest {
             metric_name: names.metric_name.clone(),
             metric_namespace: names.metric_namespace.clone(),
-            metric_value: "1".into(),
+            metric_value: WANTED_FILTER.metric_value.into(),
         }],
+    }
+}
+
+impl MetricFilterRequest {
+    /// The filter this request would create, as the state describes filters.
+    fn as_filter(&self) -> MetricFilter {
+        let transformations = self
+            .metric_transformations
+            .iter()
+            .map(|t| Transformation {
+                namespace: t.metric_namespace.clone(),
+                name: t.metric_name.clone(),
+                value: t.metric_value.clone(),
+                default_value: None,
+                dimensions: BTreeMap::new(),
+            })
+            .collect();
+        MetricFilter::new(self.filter_name.clone(), self.filter_pattern.clone(), transformations)
     }
 }
 
@@ -262,8 +311,8 @@ fn plan_filter(
                 "a metric filter named {} exists on {} and does not cover all 16 IAM policy events with a countable metric; it is left unchanged. Rename or fix it, or set FILTER_NAME to another name",
                 existing.name, group.name
             ),
-            existing: serde_json::to_value(existing).unwrap_or(Value::Null),
-            wanted: serde_json::to_value(&wanted).unwrap_or(Value::Null),
+            existing: Resource::MetricFilter(existing.clone()),
+            wanted: Resource::MetricFilter(wanted.as_filter()),
         });
         return None;
     }
@@ -289,20 +338,19 @@ pub fn wanted_alarm(
     topic: String,
     alarm_name: &str,
 ) -> AlarmRequest {
+    let spec = WANTED_ALARM;
     AlarmRequest {
         region: region.to_string(),
         alarm_name: alarm_name.to_string(),
-        alarm_description:
-            "Triggered by AWS IAM authorization (policy) changes. Created by iam-policy-alarm (CIS 4.4, CWL-010)."
-                .into(),
+        alarm_description: spec.description.into(),
         namespace,
         metric_name,
-        statistic: "Sum".into(),
-        period: 300,
-        evaluation_periods: 1,
-        threshold: 1.0,
-        comparison_operator: "GreaterThanOrEqualToThreshold".into(),
-        treat_missing_data: "notBreaching".into(),
+        statistic: spec.statistic.into(),
+        period: spec.period,
+        evaluation_periods: spec.evaluation_periods,
+        threshold: spec.threshold,
+        comparison_operator: spec.comparison_operator.into(),
+        treat_missing_data: spec.treat_missing_data.into(),
         actions_enabled: true,
         alarm_actions: vec![topic],
         tags: vec![Tag {
@@ -310,6 +358,34 @@ pub fn wanted_alarm(
             value: OWNER_TAG.1.into(),
         }],
     }
+}
+
+impl AlarmRequest {
+    /// The alarm this request would write at `arn`, as the state describes alarms.
+    fn as_alarm(&self, arn: &str) -> Alarm {
+        Alarm {
+            name: self.alarm_name.clone(),
+            arn: arn.to_string(),
+            actions_enabled: self.actions_enabled,
+            alarm_actions: self.alarm_actions.clone(),
+            namespace: self.namespace.clone(),
+            metric_name: self.metric_name.clone(),
+            statistic: Some(self.statistic.clone()),
+            extended_statistic: None,
+            dimensions: BTreeMap::new(),
+            period: Some(self.period),
+            evaluation_periods: Some(self.evaluation_periods),
+            datapoints_to_alarm: None,
+            threshold: Some(self.threshold),
+            comparison_operator: Some(self.comparison_operator.clone()),
+            treat_missing_data: Some(self.treat_missing_data.clone()),
+        }
+    }
+}
+
+/// Remediation updates only alarms that carry its owner tag.
+fn is_ours(alarm: &TaggedAlarm) -> bool {
+    alarm.tags.get(OWNER_TAG.0).map(String::as_str) == Some(OWNER_TAG.1)
 }
 
 /// Does `existing` already say what `wanted` says (tags aside)?
@@ -332,7 +408,7 @@ pub fn equivalent(existing: &Alarm, wanted: &AlarmRequest) -> bool {
 fn plan_alarm(
     group: &LogGroupArn,
     metric: (String, String),
-    existing: &ExistingAlarms,
+    existing: &BTreeMap<String, crate::state::Read<Option<TaggedAlarm>>>,
     settings: &Settings,
     alarm_regions: &mut BTreeSet<String>,
     plan: &mut Plan,
@@ -364,18 +440,32 @@ fn plan_alarm(
     }
     let wanted = wanted_alarm(&group.region, metric, topic.to_string(), name);
     match existing.get(&group.region) {
-        None | Some(Ok(None)) => plan.actions.push(Action::PutMetricAlarm { request: wanted, replaces_own: false }),
+        Some(Ok(None)) => plan.actions.push(Action::PutMetricAlarm { request: wanted, replaces_own: false }),
+        // Never write a name that was not looked up: it may be someone else's alarm.
+        None => {
+            let unread = AwsError {
+                operation: "cloudwatch:DescribeAlarms".into(),
+                resource: name.clone(),
+                message: "not read".into(),
+                retryable: false,
+            };
+            plan.refused.push(format!("alarm {name} in {} was not looked up: nothing written there", group.region));
+            plan.unread.push(unread);
+        }
         Some(Ok(Some(found))) if equivalent(&found.alarm, &wanted) => {}
-        Some(Ok(Some(found))) if found.ours => plan.actions.push(Action::PutMetricAlarm { request: wanted, replaces_own: true }),
+        Some(Ok(Some(found))) if is_ours(found) => plan.actions.push(Action::PutMetricAlarm { request: wanted, replaces_own: true }),
         Some(Ok(Some(found))) => plan.conflicts.push(Conflict {
             resource: found.alarm.arn.clone(),
             summary: format!(
                 "an alarm named {name} exists in {} that this tool did not create (no {}={} tag) and it differs from what remediation would write; it is left unchanged. Fix it, or set ALARM_NAME to another name",
                 group.region, OWNER_TAG.0, OWNER_TAG.1
             ),
-            existing: serde_json::to_value(&found.alarm).unwrap_or(Value::Null),
-            wanted: serde_json::to_value(&wanted).unwrap_or(Value::Null),
+            existing: Resource::Alarm(found.alarm.clone()),
+            wanted: Resource::Alarm(wanted.as_alarm(&found.alarm.arn)),
         }),
-        Some(Err(e)) => plan.refused.push(format!("alarm {name} in {} could not be looked up ({e}): nothing written there", group.region)),
+        Some(Err(e)) => {
+            plan.refused.push(format!("alarm {name} in {} could not be looked up ({e}): nothing written there", group.region));
+            plan.unread.push(e.clone());
+        }
     }
 }

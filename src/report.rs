@@ -3,13 +3,14 @@
 //! subject, per-protocol bodies and filterable message attributes. Pure.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::check::{Findings, LinkStatus, Status};
+use crate::apply::AppliedAction;
+use crate::check::{Findings, LinkStatus, Status, TrailFinding};
+use crate::plan::{Conflict, Plan, PlannedAction};
+use crate::rule::CONTROLS_SUMMARY as CONTROLS;
 use crate::settings::Mode;
-
-/// The controls this audit automates, named in every report.
-pub const CONTROLS: &str = "CIS AWS Foundations 4.4, Security Hub CloudWatch.4, Conformity CWL-010";
+use crate::state::AwsError;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -21,11 +22,85 @@ pub struct Report {
     pub dry_run: bool,
     pub controls: &'static str,
     pub summary: String,
-    pub trails: Vec<crate::check::TrailFinding>,
+    pub trails: Vec<TrailFinding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<crate::state::ReadError>,
+    pub errors: Vec<AwsError>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub remediation: Option<Value>,
+    pub remediation: Option<RemediationSection>,
+}
+
+/// What remediation found, planned and did. Full in the report; in an SNS message too
+/// big for SNS, only the summaries.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum RemediationSection {
+    Full(Remediation),
+    Shortened(ShortenedRemediation),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Remediation {
+    /// The audit the plan was made from.
+    pub before: Before,
+    pub planned: Vec<PlannedAction>,
+    pub conflicts: Vec<Conflict>,
+    pub refused: Vec<Summary>,
+    /// Absent in a dry run and when nothing was planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied: Option<Vec<AppliedAction>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Before {
+    pub status: Status,
+    pub summary: String,
+    pub trails: Vec<TrailFinding>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub summary: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShortenedRemediation {
+    pub planned: Vec<Summary>,
+    pub applied: Vec<Summary>,
+    pub conflicts: Vec<Summary>,
+    pub refused: Vec<Summary>,
+}
+
+impl Remediation {
+    pub fn new(before: &Findings, plan: &Plan) -> Self {
+        Remediation {
+            before: Before {
+                status: before.status,
+                summary: before.summary.clone(),
+                trails: before.trails.clone(),
+            },
+            planned: plan.actions.iter().map(|a| a.planned()).collect(),
+            conflicts: plan.conflicts.clone(),
+            refused: plan.refused.iter().map(|r| Summary { summary: r.clone() }).collect(),
+            applied: None,
+        }
+    }
+
+    /// Each list as (label in the text report, summaries), in report order.
+    fn lists(&self) -> [(&'static str, Vec<&str>); 4] {
+        [
+            ("planned", self.planned.iter().map(|a| a.summary.as_str()).collect()),
+            (
+                "applied",
+                self.applied
+                    .iter()
+                    .flatten()
+                    .map(|a| a.action.summary.as_str())
+                    .collect(),
+            ),
+            ("conflict", self.conflicts.iter().map(|c| c.summary.as_str()).collect()),
+            ("not done", self.refused.iter().map(|r| r.summary.as_str()).collect()),
+        ]
+    }
 }
 
 impl Report {
@@ -95,7 +170,7 @@ impl Report {
                 }
             }
         }
-        if let Some(remediation) = &self.remediation {
+        if let Some(RemediationSection::Full(remediation)) = &self.remediation {
             out.push_str("\nRemediation:\n");
             out.push_str(&remediation_text(remediation));
         }
@@ -130,18 +205,18 @@ impl Report {
     fn sns_body(&self) -> String {
         let text = self.text();
         let json = self.to_json_string();
-        json!({
-            "default": text,
-            "email": text,
-            "sms": self.subject(),
-            "sqs": json,
-            "lambda": json,
-            "http": json,
-            "https": json,
-            "firehose": json,
-            "email-json": json,
-        })
-        .to_string()
+        let bodies = SnsBodies {
+            default: &text,
+            email: &text,
+            sms: &self.subject(),
+            sqs: &json,
+            lambda: &json,
+            http: &json,
+            https: &json,
+            firehose: &json,
+            email_json: &json,
+        };
+        serde_json::to_string(&bodies).unwrap_or_default()
     }
 
     /// The same verdict with every text cut to `keep` characters, no resource lists, at
@@ -175,17 +250,24 @@ impl Report {
                 link.errors.truncate(5);
             }
         }
-        short.remediation = self.remediation.as_ref().map(|r| {
-            let mut lists = serde_json::Map::new();
-            for key in ["planned", "applied", "conflicts", "refused"] {
-                let items = r.get(key).and_then(Value::as_array).into_iter().flatten();
-                let summaries = items
-                    .take(20)
-                    .map(|item| json!({"summary": cut(item.get("summary").and_then(Value::as_str).unwrap_or(""))}));
-                lists.insert(key.into(), summaries.collect());
+        short.remediation = match &self.remediation {
+            Some(RemediationSection::Full(r)) => {
+                let [planned, applied, conflicts, refused] = r.lists().map(|(_, summaries)| {
+                    summaries
+                        .into_iter()
+                        .take(20)
+                        .map(|s| Summary { summary: cut(s) })
+                        .collect()
+                });
+                Some(RemediationSection::Shortened(ShortenedRemediation {
+                    planned,
+                    applied,
+                    conflicts,
+                    refused,
+                }))
             }
-            Value::Object(lists)
-        });
+            other => other.clone(),
+        };
         short
     }
 }
@@ -193,29 +275,30 @@ impl Report {
 /// SNS accepts 256 KiB per message, attributes included; this leaves a margin.
 pub const MAX_SNS_MESSAGE_BYTES: usize = 240 * 1024;
 
-fn remediation_text(remediation: &Value) -> String {
-    let mut out = String::new();
-    if let Some(before) = remediation.get("before") {
-        out.push_str(&format!(
-            "  before: {} ({})\n",
-            before["status"].as_str().unwrap_or("?"),
-            before["summary"].as_str().unwrap_or("")
-        ));
-    }
-    for (key, label) in [
-        ("planned", "planned"),
-        ("applied", "applied"),
-        ("conflicts", "conflict"),
-        ("refused", "not done"),
-    ] {
-        for item in remediation.get(key).and_then(Value::as_array).into_iter().flatten() {
-            out.push_str(&format!(
-                "  {label}: {}\n",
-                item.get("summary").and_then(Value::as_str).unwrap_or(&item.to_string())
-            ));
+fn remediation_text(remediation: &Remediation) -> String {
+    let before = &remediation.before;
+    let mut out = format!("  before: {} ({})\n", status_word(before.status), before.summary);
+    for (label, summaries) in remediation.lists() {
+        for summary in summaries {
+            out.push_str(&format!("  {label}: {summary}\n"));
         }
     }
     out
+}
+
+/// `MessageStructure=json`: one body per subscription protocol.
+#[derive(Serialize)]
+struct SnsBodies<'a> {
+    default: &'a str,
+    email: &'a str,
+    sms: &'a str,
+    sqs: &'a str,
+    lambda: &'a str,
+    http: &'a str,
+    https: &'a str,
+    firehose: &'a str,
+    #[serde(rename = "email-json")]
+    email_json: &'a str,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,21 +1,19 @@
 //! One run, whoever asked for it (the schedule, a manual invocation, the CLI):
-//! collect -> check -> report, log the report in full, publish it.
+//! collect -> check -> report, or collect -> check -> plan -> apply -> collect -> check
+//! -> report; then log the report in full and publish it.
 
 use std::time::SystemTime;
 
 use aws_smithy_types::date_time::{DateTime, Format};
 
-use serde_json::{json, Value};
-
-use crate::apply::apply;
+use crate::apply::{apply, publish};
+use crate::aws::{AwsError, Clients};
 use crate::check::{check, Status};
-use crate::collect::{collect, existing_alarms, Clients};
+use crate::collect::{collect, Reads};
 use crate::invocation::RunRequest;
-use crate::plan::{plan, target_log_groups, Action};
-use crate::publish::publish;
-use crate::report::Report;
+use crate::plan::plan;
+use crate::report::{Remediation, RemediationSection, Report};
 use crate::settings::{Mode, Settings};
-use crate::state::ReadError;
 
 /// Built once per process (outside the Lambda handler) and shared by every invocation.
 pub struct App {
@@ -26,9 +24,9 @@ pub struct App {
 pub struct Outcome {
     pub report: Report,
     /// The SNS message id, None when no findings topic is set, Err when publishing failed.
-    pub published: Result<Option<String>, ReadError>,
+    pub published: Result<Option<String>, AwsError>,
     /// A remediation step AWS refused: the run stopped there.
-    pub remediation_failure: Option<ReadError>,
+    pub remediation_failure: Option<AwsError>,
 }
 
 impl Outcome {
@@ -118,47 +116,35 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
 }
 
 async fn audit(app: &App, request: &RunRequest) -> Report {
-    let state = collect(&app.clients).await;
+    let state = collect(&app.clients, Reads::default()).await;
     let findings = check(&state, &app.settings.names);
     Report::new(findings, request.mode, request.dry_run, now())
 }
 
 /// Audit, plan, and unless this is a dry run, apply and audit again. The report is the
 /// final audit (PASS only if the re-check passes), with before and the plan attached.
-async fn remediate(app: &App, request: &RunRequest) -> (Report, Option<ReadError>) {
+async fn remediate(app: &App, request: &RunRequest) -> (Report, Option<AwsError>) {
     let settings = &app.settings;
-    let state = collect(&app.clients).await;
-    let before = check(&state, &settings.names);
-    let regions = target_log_groups(&before, &state)
-        .into_iter()
-        .map(|g| g.region)
-        .collect();
-    let existing = if before.status == Status::Fail {
-        existing_alarms(&app.clients, regions, &settings.names.alarm_name).await
-    } else {
-        Default::default()
+    let reads = Reads {
+        alarm_named: Some(&settings.names.alarm_name),
     };
-    let plan = plan(&before, &state, &existing, settings);
-    let planned: Vec<Value> = plan.actions.iter().map(Action::to_json).collect();
-    let mut remediation = json!({
-        "before": {"status": before.status, "summary": before.summary, "trails": before.trails},
-        "planned": planned,
-        "conflicts": plan.conflicts,
-        "refused": plan.refused.iter().map(|r| json!({"summary": r})).collect::<Vec<_>>(),
-    });
-    if request.dry_run || plan.actions.is_empty() {
-        let mut report = Report::new(before, request.mode, request.dry_run, now());
-        report.remediation = Some(remediation);
-        return (report, existing.into_values().find_map(Result::err));
-    }
-    let applied = apply(&app.clients, &plan).await;
-    remediation["applied"] = json!(applied.results);
-    let after = check(&collect(&app.clients).await, &settings.names);
+    let state = collect(&app.clients, reads).await;
+    let before = check(&state, &settings.names);
+    let plan = plan(&before, &state, settings);
+    let mut remediation = Remediation::new(&before, &plan);
+    // A lookup the plan needed that failed means something was not written: incomplete.
+    let unread = plan.unread.first().cloned();
+    let (after, failure) = if request.dry_run || plan.actions.is_empty() {
+        (before, unread)
+    } else {
+        let applied = apply(&app.clients, &plan).await;
+        remediation.applied = Some(applied.results);
+        let after = check(&collect(&app.clients, Reads::default()).await, &settings.names);
+        (after, applied.failure.or(unread))
+    };
     let mut report = Report::new(after, request.mode, request.dry_run, now());
-    report.remediation = Some(remediation);
-    // An alarm that could not be looked up was not written: the run is incomplete.
-    let lookup_failure = existing.into_values().find_map(Result::err);
-    (report, applied.failure.or(lookup_failure))
+    report.remediation = Some(RemediationSection::Full(remediation));
+    (report, failure)
 }
 
 pub fn now() -> String {

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::arn::TopicArn;
+use crate::rule;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("invalid setting {name}={value:?}: {reason}")]
@@ -56,10 +57,10 @@ pub struct Names {
 impl Default for Names {
     fn default() -> Self {
         Names {
-            filter_name: "IAMAuthConfigChanges".into(),
-            alarm_name: "IAMAuthorizationActivityAlarm".into(),
-            metric_namespace: "CloudTrailMetrics".into(),
-            metric_name: "IAMPolicyEventCount".into(),
+            filter_name: rule::DEFAULT_FILTER_NAME.into(),
+            alarm_name: rule::DEFAULT_ALARM_NAME.into(),
+            metric_namespace: rule::DEFAULT_METRIC_NAMESPACE.into(),
+            metric_name: rule::DEFAULT_METRIC_NAME.into(),
         }
     }
 }

@@ -6,27 +6,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::arn::{LogGroupArn, TopicArn};
+use crate::rule::{coverage_of, FilterCoverage};
+
+pub use crate::aws::AwsError;
 
 /// A read that may have failed. A failed read makes the link that needed it ERROR,
 /// never PASS or FAIL.
-pub type Read<T> = Result<T, ReadError>;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ReadError {
-    /// e.g. "logs:DescribeMetricFilters"
-    pub operation: String,
-    /// What was being read (ARN or name), for the report.
-    pub resource: String,
-    pub message: String,
-    /// Throttling, 5xx, timeouts and dropped connections: worth trying again later.
-    pub retryable: bool,
-}
-
-impl std::fmt::Display for ReadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} on {} failed: {}", self.operation, self.resource, self.message)
-    }
-}
+pub type Read<T> = Result<T, AwsError>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AccountState {
@@ -40,6 +26,9 @@ pub struct AccountState {
     pub topics: BTreeMap<TopicArn, Read<Topic>>,
     /// Keyed by (region, key id as the topic names it).
     pub keys: BTreeMap<(String, String), Read<Key>>,
+    /// For remediation only (empty in an audit): the alarm that has the configured
+    /// alarm name, with its tags, in each region this account's trails deliver to.
+    pub named_alarms: BTreeMap<String, Read<Option<TaggedAlarm>>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -106,6 +95,27 @@ pub struct MetricFilter {
     pub name: String,
     pub pattern: String,
     pub transformations: Vec<Transformation>,
+    /// What the pattern covers of the rule's events: evaluated once, when the filter
+    /// is read, and used by every later step.
+    #[serde(skip)]
+    pub coverage: FilterCoverage,
+}
+
+impl MetricFilter {
+    pub fn new(name: String, pattern: String, transformations: Vec<Transformation>) -> Self {
+        let coverage = coverage_of(&pattern);
+        MetricFilter {
+            name,
+            pattern,
+            transformations,
+            coverage,
+        }
+    }
+
+    /// The pattern matches every one of the rule's events.
+    pub fn covers_all(&self) -> bool {
+        self.coverage.as_ref().is_ok_and(|c| c.covers_all)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -142,6 +152,13 @@ pub struct Alarm {
     pub threshold: Option<f64>,
     pub comparison_operator: Option<String>,
     pub treat_missing_data: Option<String>,
+}
+
+/// An alarm read by name, and its tags (who made it is decided from them in plan).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaggedAlarm {
+    pub alarm: Alarm,
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

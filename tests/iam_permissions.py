@@ -86,7 +86,7 @@ NO_RESOURCE_LEVEL = {
 RUNTIME_ENV_PREFIXES = ("AWS_", "LAMBDA_", "_")
 RUNTIME_ENV = {"RUST_BACKTRACE", "NO_COLOR", "HOME", "PATH", "TZ"}
 
-# What the code side promised to read (issue 5); the template must set each.
+# The settings the code reads from the environment; the template must set each.
 CONTRACT_ENV = {
     "MODE",
     "DRY_RUN",

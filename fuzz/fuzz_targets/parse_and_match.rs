@@ -9,6 +9,10 @@
 
 #[path = "../../src/pattern/mod.rs"]
 mod pattern;
+// The rule's corpus and coverage use only the pattern language (`crate::pattern`).
+#[path = "../../src/rule/mod.rs"]
+#[allow(dead_code)]
+mod rule;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -24,16 +28,16 @@ fuzz_target!(|data: &[u8]| {
             assert!(r.matched || r.extracted.is_empty());
             // The one-pass JSON reader and the parsed-Value path must agree.
             pattern::self_check(&parsed, &m);
-            let c = pattern::coverage(&parsed);
+            let c = rule::coverage(&parsed);
             assert_eq!(c.covers_all, c.missing.is_empty());
             assert_eq!(c.required_records, 80);
             // Coverage reads JSON records through a parsed Value, `matches` through the
             // one-pass reader: they must agree. One record per event, identity chosen by
             // the input, keeps this cheap enough to run on every input.
             if parsed.kind() == pattern::PatternKind::Json {
-                let pick = data.len() % pattern::IdentityType::ALL.len();
-                for rec in pattern::sample_records().iter().filter(|r| {
-                    r.outcome == pattern::Outcome::Success && r.identity == pattern::IdentityType::ALL[pick]
+                let pick = data.len() % rule::IdentityType::ALL.len();
+                for rec in rule::sample_records().iter().filter(|r| {
+                    r.result == rule::CallResult::Success && r.identity == rule::IdentityType::ALL[pick]
                 }) {
                     let missed = c
                         .missing_variants

@@ -9,8 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use crate::collect::read_error;
-use crate::state::ReadError;
+use crate::aws::{aws_error, AwsError};
 
 const STALE_AFTER: Duration = Duration::from_secs(60);
 
@@ -53,7 +52,7 @@ pub fn next_claim(streams: &[(String, i64)], prefix: &str, now_ms: i64) -> Resul
     }
 }
 
-pub async fn claim(logs: &Client, group: &str, filter: &str) -> Result<Claim, ReadError> {
+pub async fn claim(logs: &Client, group: &str, filter: &str) -> Result<Claim, AwsError> {
     let prefix = prefix(filter);
     let streams: Vec<(String, i64)> = logs
         .describe_log_streams()
@@ -64,7 +63,7 @@ pub async fn claim(logs: &Client, group: &str, filter: &str) -> Result<Claim, Re
         .send()
         .try_collect()
         .await
-        .map_err(|e| read_error("logs:DescribeLogStreams", group, e))?
+        .map_err(|e| aws_error("logs:DescribeLogStreams", group, e))?
         .iter()
         .map(|s| {
             (
@@ -94,7 +93,7 @@ pub async fn claim(logs: &Client, group: &str, filter: &str) -> Result<Claim, Re
                 "another remediation took the lease {stream} first; the next run checks again"
             )))
         }
-        Err(e) => Err(read_error("logs:CreateLogStream", group, e)),
+        Err(e) => Err(aws_error("logs:CreateLogStream", group, e)),
     }
 }
 

@@ -1,23 +1,34 @@
-//! apply: executes a Plan against AWS, in order, stopping at the first failure so the
-//! next run finds a consistent state and completes it. Every write is an upsert by
-//! name; a metric filter is written only under a lease, because two runs racing to
-//! create it must leave exactly one.
+//! apply: the writes. Executes a Plan against AWS, in order, stopping at the first
+//! failure so the next run finds a consistent state and completes it. Every write is an
+//! upsert by name; a metric filter is written only under a lease, because two runs
+//! racing to create it must leave exactly one. Publishing the findings is a write too.
 
 mod lease;
+mod publish;
+
+pub use publish::publish;
 
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use crate::collect::{metric_filters, read_error, Clients};
-use crate::plan::{Action, AlarmRequest, MetricFilterRequest, Plan};
-use crate::state::ReadError;
+use crate::aws::{aws_error, AwsError, Clients};
+use crate::collect::metric_filters;
+use crate::plan::{Action, AlarmRequest, MetricFilterRequest, Plan, PlannedAction};
+
+/// One planned action and what became of it: "applied", "skipped: why" or "failed: why".
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AppliedAction {
+    #[serde(flatten)]
+    pub action: PlannedAction,
+    pub outcome: String,
+}
 
 #[derive(Debug, Default)]
 pub struct Applied {
-    /// One entry per action: the action and what became of it.
-    pub results: Vec<Value>,
-    pub failure: Option<ReadError>,
+    /// One entry per action attempted.
+    pub results: Vec<AppliedAction>,
+    pub failure: Option<AwsError>,
 }
 
 pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
@@ -29,20 +40,23 @@ pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
                 put_metric_alarm(clients, request).await.map(|()| "applied".to_string())
             }
         };
-        let mut entry = action.to_json();
-        match outcome {
+        let (outcome, failure) = match outcome {
             Ok(outcome) => {
                 tracing::info!(operation = action.operation(), region = action.region(), outcome = %outcome, "remediation step");
-                entry["outcome"] = json!(outcome);
-                applied.results.push(entry);
+                (outcome, None)
             }
             Err(e) => {
                 tracing::error!(operation = action.operation(), region = action.region(), error = %e, "remediation step failed");
-                entry["outcome"] = json!(format!("failed: {e}"));
-                applied.results.push(entry);
-                applied.failure = Some(e);
-                break;
+                (format!("failed: {e}"), Some(e))
             }
+        };
+        applied.results.push(AppliedAction {
+            action: action.planned(),
+            outcome,
+        });
+        if failure.is_some() {
+            applied.failure = failure;
+            break;
         }
     }
     applied
@@ -50,7 +64,7 @@ pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
 
 /// Under the lease: re-reads the filters and writes the filter only if nobody did
 /// meanwhile; the lease is released whatever happened.
-async fn put_metric_filter(clients: &Clients, request: &MetricFilterRequest) -> Result<String, ReadError> {
+async fn put_metric_filter(clients: &Clients, request: &MetricFilterRequest) -> Result<String, AwsError> {
     let logs = clients.regional(&request.group.region).logs;
     let lease = match lease::claim(&logs, &request.log_group_name, &request.filter_name).await? {
         lease::Claim::Held(lease) => lease,
@@ -65,7 +79,7 @@ async fn put_metric_filter_held(
     clients: &Clients,
     logs: &aws_sdk_cloudwatchlogs::Client,
     request: &MetricFilterRequest,
-) -> Result<String, ReadError> {
+) -> Result<String, AwsError> {
     let current = metric_filters(clients, &request.group).await?;
     if current.iter().any(|f| f.name == request.filter_name) {
         return Ok("skipped: a filter with this name appeared meanwhile; left unchanged".into());
@@ -76,12 +90,7 @@ async fn put_metric_filter_held(
         .metric_namespace(&t.metric_namespace)
         .metric_value(&t.metric_value)
         .build()
-        .map_err(|e| ReadError {
-            operation: "logs:PutMetricFilter".into(),
-            resource: request.log_group_name.clone(),
-            message: e.to_string(),
-            retryable: false,
-        })?;
+        .map_err(|e| AwsError::invalid_request("logs:PutMetricFilter", &request.log_group_name, e))?;
     logs.put_metric_filter()
         .log_group_name(&request.log_group_name)
         .filter_name(&request.filter_name)
@@ -89,11 +98,11 @@ async fn put_metric_filter_held(
         .metric_transformations(transformation)
         .send()
         .await
-        .map_err(|e| read_error("logs:PutMetricFilter", &request.log_group_name, e))?;
+        .map_err(|e| aws_error("logs:PutMetricFilter", &request.log_group_name, e))?;
     Ok("applied".into())
 }
 
-async fn put_metric_alarm(clients: &Clients, r: &AlarmRequest) -> Result<(), ReadError> {
+async fn put_metric_alarm(clients: &Clients, r: &AlarmRequest) -> Result<(), AwsError> {
     let cloudwatch = clients.regional(&r.region).cloudwatch;
     let mut request = cloudwatch
         .put_metric_alarm()
@@ -117,6 +126,6 @@ async fn put_metric_alarm(clients: &Clients, r: &AlarmRequest) -> Result<(), Rea
     request
         .send()
         .await
-        .map_err(|e| read_error("cloudwatch:PutMetricAlarm", &r.alarm_name, e))?;
+        .map_err(|e| aws_error("cloudwatch:PutMetricAlarm", &r.alarm_name, e))?;
     Ok(())
 }

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 
 use super::{LinkFinding, Problems};
 use crate::arn::{LogGroupArn, TopicArn};
+use crate::rule::WANTED_ALARM;
 use crate::settings::Names;
-use crate::state::{AccountState, Alarm, MetricFilter, MetricKey, ReadError, Transformation};
+use crate::state::{AccountState, Alarm, AwsError, MetricFilter, MetricKey, Transformation};
 
 /// The alarm link: some alarm on a covering filter's metric fires on a single event and
 /// notifies an SNS topic. Returns the topics of the alarms that pass.
@@ -47,7 +48,7 @@ pub(super) fn alarm_link(
                 }
             }
             Some(Err(e)) => p.errors.push(e.clone()),
-            None => p.errors.push(ReadError {
+            None => p.errors.push(AwsError {
                 operation: "cloudwatch:DescribeAlarmsForMetric".into(),
                 resource: format!("{}/{}", key.namespace, key.name),
                 message: "not read".into(),
@@ -77,8 +78,11 @@ pub(super) fn alarm_link(
         p.add(
             verdicts.join("; "),
             format!(
-                "aws cloudwatch put-metric-alarm --region {} --alarm-name {} --namespace {ns} --metric-name {name} --statistic Sum --period 300 --evaluation-periods 1 --threshold 1 --comparison-operator GreaterThanOrEqualToThreshold --treat-missing-data notBreaching --actions-enabled --alarm-actions <SNS topic ARN in {}> (or run with MODE=remediate)",
-                group.region, names.alarm_name, group.region
+                "aws cloudwatch put-metric-alarm --region {} --alarm-name {} --namespace {ns} --metric-name {name} {} --actions-enabled --alarm-actions <SNS topic ARN in {}> (or run with MODE=remediate)",
+                group.region,
+                names.alarm_name,
+                WANTED_ALARM.cli_arguments(),
+                group.region
             ),
         );
     }

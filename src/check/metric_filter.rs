@@ -2,7 +2,7 @@
 //! matches every one of the 16 IAM policy events.
 
 use super::LinkFinding;
-use crate::pattern;
+use crate::rule::WANTED_FILTER;
 use crate::settings::Names;
 use crate::state::{LogGroup, MetricFilter};
 
@@ -15,9 +15,8 @@ pub(super) fn metric_filter_link<'a>(group: &'a LogGroup, names: &Names) -> (Lin
     let mut covering = Vec::new();
     let mut shortfalls = Vec::new();
     for filter in filters {
-        match pattern::parse(&filter.pattern) {
-            Ok(parsed) => {
-                let coverage = pattern::coverage(&parsed);
+        match &filter.coverage {
+            Ok(coverage) => {
                 if coverage.covers_all {
                     covering.push(filter);
                 } else {
@@ -40,8 +39,8 @@ pub(super) fn metric_filter_link<'a>(group: &'a LogGroup, names: &Names) -> (Lin
         return (LinkFinding::pass(detail, resources), covering);
     }
     let fix = format!(
-        "aws logs put-metric-filter --region {} --log-group-name {} --filter-name {} --filter-pattern '{}' --metric-transformations metricName={},metricNamespace={},metricValue=1 (or run with MODE=remediate)",
-        group.arn.region, group.arn.name, names.filter_name, pattern::CANONICAL_PATTERN, names.metric_name, names.metric_namespace
+        "aws logs put-metric-filter --region {} --log-group-name {} --filter-name {} --filter-pattern '{}' --metric-transformations metricName={},metricNamespace={},metricValue={} (or run with MODE=remediate)",
+        group.arn.region, group.arn.name, names.filter_name, WANTED_FILTER.pattern, names.metric_name, names.metric_namespace, WANTED_FILTER.metric_value
     );
     let detail = if filters.is_empty() {
         format!("log group {} has no metric filters", group.arn.name)

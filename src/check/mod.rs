@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::arn::LogGroupArn;
 use crate::settings::Names;
-use crate::state::{AccountState, ReadError, Trail};
+use crate::state::{AccountState, AwsError, Trail};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -50,7 +50,7 @@ pub struct Findings {
     pub summary: String,
     pub trails: Vec<TrailFinding>,
     /// Reads that failed before any trail could be looked at.
-    pub errors: Vec<ReadError>,
+    pub errors: Vec<AwsError>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -90,7 +90,7 @@ pub struct LinkFinding {
     pub fix: Option<String>,
     pub resources: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<ReadError>,
+    pub errors: Vec<AwsError>,
 }
 
 impl LinkFinding {
@@ -112,7 +112,7 @@ impl LinkFinding {
             errors: Vec::new(),
         }
     }
-    fn error(errors: Vec<ReadError>, resources: Vec<String>) -> Self {
+    fn error(errors: Vec<AwsError>, resources: Vec<String>) -> Self {
         let detail = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
         LinkFinding {
             status: LinkStatus::Error,
@@ -172,7 +172,7 @@ pub fn check(state: &AccountState, names: &Names) -> Findings {
     }
 }
 
-fn verdict(trails: &[TrailFinding], errors: &[ReadError], region: &str) -> (Status, String) {
+fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str) -> (Status, String) {
     // Without the account's identity nothing can be vouched for, whatever else was read.
     if let Some(t) = trails
         .iter()
@@ -188,15 +188,24 @@ fn verdict(trails: &[TrailFinding], errors: &[ReadError], region: &str) -> (Stat
         );
     }
     if !errors.is_empty() || trails.iter().any(|t| t.status == LinkStatus::Error) {
-        let failed: Vec<&ReadError> = errors
+        let failed: Vec<&AwsError> = errors
             .iter()
             .chain(trails.iter().flat_map(|t| t.links.all()).flat_map(|(_, l)| &l.errors))
             .collect();
-        let mut named: Vec<String> = failed
+        // One cause once, with every operation it stopped: a closed endpoint fails
+        // every read the same way.
+        let mut causes: Vec<(&str, Vec<&str>)> = Vec::new();
+        for e in &failed {
+            match causes.iter_mut().find(|(message, _)| *message == e.message) {
+                Some((_, operations)) if !operations.contains(&e.operation.as_str()) => operations.push(&e.operation),
+                Some(_) => {}
+                None => causes.push((&e.message, vec![&e.operation])),
+            }
+        }
+        let named: Vec<String> = causes
             .iter()
-            .map(|e| format!("{} ({})", e.operation, e.message))
+            .map(|(message, operations)| format!("{} ({message})", operations.join(", ")))
             .collect();
-        named.dedup();
         let shown = named.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
         let more = named.len().saturating_sub(3);
         return (
@@ -311,7 +320,7 @@ fn chain_status(links: &Links) -> LinkStatus {
 pub(crate) struct Problems {
     pub(crate) said: Vec<String>,
     pub(crate) fixes: Vec<String>,
-    pub(crate) errors: Vec<ReadError>,
+    pub(crate) errors: Vec<AwsError>,
 }
 
 impl Problems {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::{LinkFinding, Problems};
 use crate::arn::TopicArn;
 use crate::policy::{self, Verdict};
-use crate::state::{is_aws_managed_sns_alias, AccountState, ReadError, Topic};
+use crate::state::{is_aws_managed_sns_alias, AccountState, AwsError, Topic};
 
 pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, String)], account: &str) -> LinkFinding {
     let mut p = Problems::default();
@@ -25,7 +25,7 @@ pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, Strin
                 Err(errors) => p.errors.extend(errors),
             },
             Some(Err(e)) => p.errors.push(e.clone()),
-            None => p.errors.push(ReadError {
+            None => p.errors.push(AwsError {
                 operation: "sns:GetTopicAttributes".into(),
                 resource: arn.to_string(),
                 message: "not read".into(),
@@ -50,7 +50,7 @@ fn topic_problems(
     topic: &Topic,
     alarm_arn: &str,
     account: &str,
-) -> Result<Result<String, Vec<String>>, Vec<ReadError>> {
+) -> Result<Result<String, Vec<String>>, Vec<AwsError>> {
     let mut problems = Vec::new();
     let confirmed: Vec<_> = topic.subscriptions.iter().filter(|s| s.is_confirmed()).collect();
     let pending = topic.subscriptions.len() - confirmed.len();
@@ -89,7 +89,7 @@ fn topic_problems(
                     Err(e) => errors.push(e),
                 },
                 Some(Err(e)) => errors.push(e.clone()),
-                None => errors.push(ReadError {
+                None => errors.push(AwsError {
                     operation: "kms:DescribeKey".into(),
                     resource: key_id.into(),
                     message: "not read".into(),
@@ -125,7 +125,7 @@ fn aws_managed_key_problem() -> String {
     "is encrypted with the AWS-managed key aws/sns, whose key policy cannot grant CloudWatch kms:GenerateDataKey*, so alarm notifications are dropped".into()
 }
 
-fn key_problems(key: &crate::state::Key, account: &str) -> Result<Vec<String>, ReadError> {
+fn key_problems(key: &crate::state::Key, account: &str) -> Result<Vec<String>, AwsError> {
     if key.manager == "AWS" {
         return Ok(vec![aws_managed_key_problem()]);
     }

@@ -9,7 +9,7 @@ use crate::settings::Names;
 use crate::state::*;
 
 const ACCOUNT: &str = "123456789012";
-const CIS: &str = "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || ($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || ($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || ($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy) }";
+const CIS: &str = crate::rule::CANONICAL_PATTERN;
 
 fn group_arn(region: &str) -> LogGroupArn {
     format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:CloudTrail/Logs:*")
@@ -21,8 +21,8 @@ fn topic_arn(region: &str) -> TopicArn {
     format!("arn:aws:sns:{region}:{ACCOUNT}:alarms").parse().unwrap()
 }
 
-fn read_error(operation: &str) -> ReadError {
-    ReadError {
+fn aws_error(operation: &str) -> AwsError {
+    AwsError {
         operation: operation.into(),
         resource: "r".into(),
         message: "Throttling: Rate exceeded".into(),
@@ -88,11 +88,11 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
             LogGroup {
                 arn: group,
                 exists: Ok(true),
-                filters: Ok(vec![MetricFilter {
-                    name: "IAMAuthConfigChanges".into(),
-                    pattern: CIS.into(),
-                    transformations: vec![transformation()],
-                }]),
+                filters: Ok(vec![MetricFilter::new(
+                    "IAMAuthConfigChanges".into(),
+                    CIS.into(),
+                    vec![transformation()],
+                )]),
             },
         )]),
         alarms: BTreeMap::from([(
@@ -117,6 +117,7 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
             }),
         )]),
         keys: BTreeMap::new(),
+        named_alarms: BTreeMap::new(),
     }
 }
 
@@ -129,6 +130,11 @@ fn trail(s: &mut AccountState) -> &mut Trail {
 }
 fn filters(s: &mut AccountState) -> &mut Vec<MetricFilter> {
     s.log_groups.values_mut().next().unwrap().filters.as_mut().unwrap()
+}
+/// Replaces the filter's pattern; its coverage is evaluated anew, as collect does.
+fn set_pattern(s: &mut AccountState, pattern: &str) {
+    let f = &mut filters(s)[0];
+    *f = MetricFilter::new(f.name.clone(), pattern.into(), f.transformations.clone());
 }
 fn alarms(s: &mut AccountState) -> &mut Vec<Alarm> {
     s.alarms.values_mut().next().unwrap().as_mut().unwrap()
@@ -180,16 +186,16 @@ fn cases() -> Vec<Case> {
         ("no log group", |s| trail(s).log_group_arn = None, [F, N, N, N], "does not deliver to CloudWatch Logs"),
         ("malformed log group arn", |s| trail(s).log_group_arn = Some("arn:aws:s3:::bucket".into()), [F, N, N, N], "malformed CloudWatchLogsLogGroupArn"),
         ("log group deleted", |s| s.log_groups.values_mut().next().unwrap().exists = Ok(false), [F, N, N, N], "does not exist"),
-        ("trail status unreadable", |s| trail(s).status = Some(Err(read_error("cloudtrail:GetTrailStatus"))), [E, P, P, P], "cloudtrail:GetTrailStatus"),
+        ("trail status unreadable", |s| trail(s).status = Some(Err(aws_error("cloudtrail:GetTrailStatus"))), [E, P, P, P], "cloudtrail:GetTrailStatus"),
         // metric filter
         ("no filter", |s| filters(s).clear(), [P, F, N, N], "has no metric filters"),
-        ("filter misses an event", |s| filters(s)[0].pattern = CIS.replace("($.eventName = DeletePolicy) || ", ""), [P, F, N, N], "misses 1 of 16 IAM policy events (DeletePolicy)"),
-        ("filter joined with &&", |s| filters(s)[0].pattern = "{ ($.eventName = CreatePolicy) && ($.eventName = DeletePolicy) }".into(), [P, F, N, N], "misses 16 of 16"),
-        ("filter unparseable", |s| filters(s)[0].pattern = "{ ($.eventName = CreatePolicy) ".into(), [P, F, N, N], "invalid filter pattern at position"),
-        ("filters unreadable", |s| s.log_groups.values_mut().next().unwrap().filters = Err(read_error("logs:DescribeMetricFilters")), [P, E, N, N], "logs:DescribeMetricFilters"),
+        ("filter misses an event", |s| set_pattern(s, &CIS.replace("($.eventName = DeletePolicy) || ", "")), [P, F, N, N], "misses 1 of 16 IAM policy events (DeletePolicy)"),
+        ("filter joined with &&", |s| set_pattern(s, "{ ($.eventName = CreatePolicy) && ($.eventName = DeletePolicy) }"), [P, F, N, N], "misses 16 of 16"),
+        ("filter unparseable", |s| set_pattern(s, "{ ($.eventName = CreatePolicy) "), [P, F, N, N], "invalid filter pattern at position"),
+        ("filters unreadable", |s| s.log_groups.values_mut().next().unwrap().filters = Err(aws_error("logs:DescribeMetricFilters")), [P, E, N, N], "logs:DescribeMetricFilters"),
         // alarm
         ("no alarm", |s| alarms(s).clear(), [P, P, F, N], "no alarm on metric CloudTrailMetrics/IAMPolicyEventCount in us-east-1"),
-        ("alarm unreadable", |s| *s.alarms.values_mut().next().unwrap() = Err(read_error("cloudwatch:DescribeAlarmsForMetric")), [P, P, E, N], "cloudwatch:DescribeAlarmsForMetric"),
+        ("alarm unreadable", |s| *s.alarms.values_mut().next().unwrap() = Err(aws_error("cloudwatch:DescribeAlarmsForMetric")), [P, P, E, N], "cloudwatch:DescribeAlarmsForMetric"),
         ("average statistic", |s| first_alarm(s).statistic = Some("Average".into()), [P, P, F, N], "uses statistic Average"),
         ("percentile statistic", |s| { let a = first_alarm(s); a.statistic = None; a.extended_statistic = Some("p99".into()); }, [P, P, F, N], "percentile statistic p99"),
         ("threshold 2", |s| first_alarm(s).threshold = Some(2.0), [P, P, F, N], "does not fire on one event"),
@@ -210,9 +216,9 @@ fn cases() -> Vec<Case> {
         ("aws-managed key by id", |s| encrypted(s, "AWS", CLOUDWATCH_KEY_POLICY), [P, P, P, F], "AWS-managed key aws/sns"),
         ("customer key for cloudwatch", |s| encrypted(s, "CUSTOMER", CLOUDWATCH_KEY_POLICY), [P, P, P, P], "KMS key lets CloudWatch publish"),
         ("customer key without cloudwatch", |s| encrypted(s, "CUSTOMER", ROOT_ONLY_KEY_POLICY), [P, P, P, F], "does not let cloudwatch.amazonaws.com use kms:Decrypt"),
-        ("key policy unreadable", |s| { encrypted(s, "CUSTOMER", ""); s.keys.values_mut().next().unwrap().as_mut().unwrap().policy = Err(read_error("kms:GetKeyPolicy")); }, [P, P, P, E], "kms:GetKeyPolicy"),
+        ("key policy unreadable", |s| { encrypted(s, "CUSTOMER", ""); s.keys.values_mut().next().unwrap().as_mut().unwrap().policy = Err(aws_error("kms:GetKeyPolicy")); }, [P, P, P, E], "kms:GetKeyPolicy"),
         ("topic policy denies", |s| topic(s).policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"sns:Publish","Resource":"*"}]}"#.into()), [P, P, P, F], "denies CloudWatch sns:Publish"),
-        ("topic unreadable", |s| *s.topics.values_mut().next().unwrap() = Err(read_error("sns:GetTopicAttributes")), [P, P, P, E], "sns:GetTopicAttributes"),
+        ("topic unreadable", |s| *s.topics.values_mut().next().unwrap() = Err(aws_error("sns:GetTopicAttributes")), [P, P, P, E], "sns:GetTopicAttributes"),
     ]
 }
 
@@ -300,7 +306,7 @@ fn organization_trail_of_another_account_is_external_not_a_failure_of_this_one()
 #[test]
 fn unreadable_account_basics_are_an_error_never_a_pass() {
     let mut state = compliant();
-    state.account_id = Err(read_error("sts:GetCallerIdentity"));
+    state.account_id = Err(aws_error("sts:GetCallerIdentity"));
     let findings = check(&state, &Names::default());
     assert_eq!(findings.status, Status::Error);
     assert!(
@@ -313,7 +319,7 @@ fn unreadable_account_basics_are_an_error_never_a_pass() {
     // The account is unknown, so no trail can be called another account's.
     assert_ne!(findings.trails[0].links.trail.status, LinkStatus::External);
     let mut state = compliant();
-    state.trails = Err(read_error("cloudtrail:DescribeTrails"));
+    state.trails = Err(aws_error("cloudtrail:DescribeTrails"));
     let findings = check(&state, &Names::default());
     assert_eq!(findings.status, Status::Error);
     assert_eq!(findings.errors[0].operation, "cloudtrail:DescribeTrails");

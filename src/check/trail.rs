@@ -3,7 +3,7 @@
 
 use super::{LinkFinding, Problems};
 use crate::arn::LogGroupArn;
-use crate::state::{AccountState, ReadError, Selectors, Trail};
+use crate::state::{AccountState, AwsError, Selectors, Trail};
 
 pub(super) fn trail_link(state: &AccountState, trail: &Trail) -> LinkFinding {
     let name = &trail.name;
@@ -65,7 +65,7 @@ pub(super) fn trail_link(state: &AccountState, trail: &Trail) -> LinkFinding {
                     ),
                 ),
                 Some(Err(e)) => p.errors.push(e.clone()),
-                None => p.errors.push(ReadError {
+                None => p.errors.push(AwsError {
                     operation: "logs:DescribeLogGroups".into(),
                     resource: arn.to_string(),
                     message: "not read".into(),

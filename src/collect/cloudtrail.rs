@@ -3,7 +3,7 @@
 
 use aws_sdk_cloudtrail::Client;
 
-use super::read_error;
+use crate::aws::aws_error;
 use crate::state::{AdvancedSelector, BasicSelector, FieldSelector, Read, Selectors, Trail, TrailStatus};
 
 pub async fn describe_trails(cloudtrail: &Client, region: &str) -> Read<Vec<Trail>> {
@@ -12,7 +12,7 @@ pub async fn describe_trails(cloudtrail: &Client, region: &str) -> Read<Vec<Trai
         .include_shadow_trails(true)
         .send()
         .await
-        .map_err(|e| read_error("cloudtrail:DescribeTrails", region, e))?;
+        .map_err(|e| aws_error("cloudtrail:DescribeTrails", region, e))?;
     let mut trails: Vec<Trail> = out
         .trail_list()
         .iter()
@@ -43,7 +43,7 @@ pub async fn status_and_selectors(cloudtrail: &Client, arn: &str) -> (Read<Trail
             .name(arn)
             .send()
             .await
-            .map_err(|e| read_error("cloudtrail:GetTrailStatus", arn, e))?;
+            .map_err(|e| aws_error("cloudtrail:GetTrailStatus", arn, e))?;
         Ok(TrailStatus {
             is_logging: out.is_logging().unwrap_or(false),
             latest_cloudwatch_logs_delivery_error: out
@@ -58,7 +58,7 @@ pub async fn status_and_selectors(cloudtrail: &Client, arn: &str) -> (Read<Trail
             .trail_name(arn)
             .send()
             .await
-            .map_err(|e| read_error("cloudtrail:GetEventSelectors", arn, e))?;
+            .map_err(|e| aws_error("cloudtrail:GetEventSelectors", arn, e))?;
         Ok(if out.advanced_event_selectors().is_empty() {
             Selectors::Basic(
                 out.event_selectors()

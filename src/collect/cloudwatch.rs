@@ -4,9 +4,8 @@
 use aws_sdk_cloudwatch::types::MetricAlarm;
 use aws_sdk_cloudwatch::Client;
 
-use super::read_error;
-use crate::plan::{ExistingAlarm, OWNER_TAG};
-use crate::state::{Alarm, MetricKey, Read};
+use crate::aws::aws_error;
+use crate::state::{Alarm, MetricKey, Read, TaggedAlarm};
 
 pub async fn alarms_for_metric(cloudwatch: &Client, key: &MetricKey) -> Read<Vec<Alarm>> {
     let out = cloudwatch
@@ -16,7 +15,7 @@ pub async fn alarms_for_metric(cloudwatch: &Client, key: &MetricKey) -> Read<Vec
         .send()
         .await
         .map_err(|e| {
-            read_error(
+            aws_error(
                 "cloudwatch:DescribeAlarmsForMetric",
                 format!("{}/{} in {}", key.namespace, key.name, key.region),
                 e,
@@ -54,15 +53,15 @@ pub fn alarm(a: &MetricAlarm) -> Alarm {
     }
 }
 
-/// The alarm that already has `name` in this region, if any, and whether this tool
-/// made it (its owner tag): remediation may update only its own alarms.
-pub async fn alarm_named(cloudwatch: &Client, name: &str) -> Read<Option<ExistingAlarm>> {
+/// The alarm that already has `name` in this region, if any, with its tags (plan
+/// decides from them whether this tool made it).
+pub async fn alarm_named(cloudwatch: &Client, name: &str) -> Read<Option<TaggedAlarm>> {
     let out = cloudwatch
         .describe_alarms()
         .alarm_names(name)
         .send()
         .await
-        .map_err(|e| read_error("cloudwatch:DescribeAlarms", name, e))?;
+        .map_err(|e| aws_error("cloudwatch:DescribeAlarms", name, e))?;
     let Some(found) = out.metric_alarms().iter().find(|a| a.alarm_name() == Some(name)) else {
         return Ok(None);
     };
@@ -72,10 +71,16 @@ pub async fn alarm_named(cloudwatch: &Client, name: &str) -> Read<Option<Existin
         .resource_arn(&found.arn)
         .send()
         .await
-        .map_err(|e| read_error("cloudwatch:ListTagsForResource", &found.arn, e))?;
-    let ours = tags
+        .map_err(|e| aws_error("cloudwatch:ListTagsForResource", &found.arn, e))?;
+    let tags = tags
         .tags()
         .iter()
-        .any(|t| t.key() == Some(OWNER_TAG.0) && t.value() == Some(OWNER_TAG.1));
-    Ok(Some(ExistingAlarm { alarm: found, ours }))
+        .map(|t| {
+            (
+                t.key().unwrap_or_default().to_string(),
+                t.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    Ok(Some(TaggedAlarm { alarm: found, tags }))
 }

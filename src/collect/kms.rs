@@ -2,7 +2,7 @@
 
 use aws_sdk_kms::Client;
 
-use super::read_error;
+use crate::aws::aws_error;
 use crate::state::{Key, Read};
 
 pub async fn read_key(kms: &Client, key_id: &str) -> Read<Key> {
@@ -43,7 +43,7 @@ async fn describe(kms: &Client, key_id: &str) -> Read<aws_sdk_kms::operation::de
         .key_id(key_id)
         .send()
         .await
-        .map_err(|e| read_error("kms:DescribeKey", key_id, e))
+        .map_err(|e| aws_error("kms:DescribeKey", key_id, e))
 }
 
 async fn key_policy(kms: &Client, key: &str) -> Read<String> {
@@ -52,7 +52,7 @@ async fn key_policy(kms: &Client, key: &str) -> Read<String> {
         .policy_name("default")
         .send()
         .await
-        .map_err(|e| read_error("kms:GetKeyPolicy", key, e))
+        .map_err(|e| aws_error("kms:GetKeyPolicy", key, e))
         .map(|out| out.policy().unwrap_or_default().to_string())
 }
 

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::read_error;
 use crate::arn::LogGroupArn;
+use crate::aws::aws_error;
 use crate::state::{LogGroup, MetricFilter, Read, Transformation};
 
 /// The group's metric filters, and whether it exists. DescribeMetricFilters answers
@@ -37,7 +37,7 @@ async fn exists(logs: &Client, arn: &LogGroupArn) -> Read<bool> {
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| read_error("logs:DescribeLogGroups", arn.to_string(), e))?;
+        let page = page.map_err(|e| aws_error("logs:DescribeLogGroups", arn.to_string(), e))?;
         if page
             .log_groups()
             .iter()
@@ -72,28 +72,29 @@ async fn filters_or_missing(logs: &Client, arn: &LogGroupArn) -> Read<Option<Vec
         {
             return Ok(None)
         }
-        Err(e) => return Err(read_error("logs:DescribeMetricFilters", arn.to_string(), e)),
+        Err(e) => return Err(aws_error("logs:DescribeMetricFilters", arn.to_string(), e)),
     };
     Ok(Some(
         filters
             .iter()
-            .map(|f| MetricFilter {
-                name: f.filter_name().unwrap_or_default().to_string(),
-                pattern: f.filter_pattern().unwrap_or_default().to_string(),
-                transformations: f
-                    .metric_transformations()
-                    .iter()
-                    .map(|t| Transformation {
-                        namespace: t.metric_namespace().to_string(),
-                        name: t.metric_name().to_string(),
-                        value: t.metric_value().to_string(),
-                        default_value: t.default_value(),
-                        dimensions: t
-                            .dimensions()
-                            .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                            .unwrap_or_else(BTreeMap::new),
-                    })
-                    .collect(),
+            .map(|f| {
+                MetricFilter::new(
+                    f.filter_name().unwrap_or_default().to_string(),
+                    f.filter_pattern().unwrap_or_default().to_string(),
+                    f.metric_transformations()
+                        .iter()
+                        .map(|t| Transformation {
+                            namespace: t.metric_namespace().to_string(),
+                            name: t.metric_name().to_string(),
+                            value: t.metric_value().to_string(),
+                            default_value: t.default_value(),
+                            dimensions: t
+                                .dimensions()
+                                .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                                .unwrap_or_else(BTreeMap::new),
+                        })
+                        .collect(),
+                )
             })
             .collect(),
     ))

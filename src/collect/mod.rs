@@ -2,10 +2,8 @@
 //! into the plain structs of `state`; this module walks the chain in dependent phases
 //! and runs the independent reads of each phase concurrently, with a bound.
 
-mod clients;
 mod cloudtrail;
 mod cloudwatch;
-mod error;
 mod kms;
 mod logs;
 mod sns;
@@ -15,20 +13,26 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
-pub use clients::{load_sdk_config, Clients, Regional, AUDIT_PHASES, REMEDIATION_PHASES, RETRY_BUDGET};
-pub use error::read_error;
-
 use crate::arn::{LogGroupArn, TopicArn};
-use crate::pattern;
-use crate::state::{AccountState, LogGroup, MetricKey, Trail};
+use crate::aws::{aws_error, Clients};
+use crate::state::{AccountState, Alarm, Key, LogGroup, MetricKey, Read, TaggedAlarm, Topic, Trail};
+
+/// What a run reads beyond the audit's own chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reads<'a> {
+    /// Remediation: the alarm that has this name, with its tags, in each region a
+    /// trail of this account delivers to (remediation may write only its own).
+    pub alarm_named: Option<&'a str>,
+}
 
 /// At most this many requests of one phase are in flight at once.
 const CONCURRENCY: usize = 8;
 
 /// Reads everything the chain needs, and nothing else: alarms only for the metrics of
 /// filters that cover all 16 events, topics only of those alarms, keys only of those
-/// topics. Failed reads are recorded in the state, never raised.
-pub async fn collect(clients: &Clients) -> AccountState {
+/// topics; and what `reads` asks for besides. Each filter's coverage is evaluated once,
+/// as it is read. Failed reads are recorded in the state, never raised.
+pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
     let home = clients.home_region().to_string();
     let home_clients = clients.regional(&home);
     let (account_id, trails) = tokio::join!(
@@ -43,6 +47,7 @@ pub async fn collect(clients: &Clients) -> AccountState {
         alarms: BTreeMap::new(),
         topics: BTreeMap::new(),
         keys: BTreeMap::new(),
+        named_alarms: BTreeMap::new(),
     };
     let mut trails = match trails {
         Ok(t) => t,
@@ -80,7 +85,35 @@ pub async fn collect(clients: &Clients) -> AccountState {
     state.trails = Ok(trails);
     state.log_groups = group_reads.into_iter().map(|g| (g.arn.clone(), g)).collect();
 
-    let metrics: BTreeSet<MetricKey> = state.log_groups.values().flat_map(covering_metrics).collect();
+    // The named alarms depend only on the log groups' regions: read beside the rest of
+    // the chain, so remediation adds no dependent phase before its plan.
+    let named_regions: BTreeSet<String> = match reads.alarm_named {
+        Some(_) => state
+            .log_groups
+            .values()
+            .filter(|g| g.exists == Ok(true))
+            .map(|g| g.arn.region.clone())
+            .collect(),
+        None => BTreeSet::new(),
+    };
+    let named = alarms_named(clients, named_regions, reads.alarm_named.unwrap_or_default());
+    let ((alarms, topics, keys), named) = tokio::join!(alarms_topics_keys(clients, &state.log_groups), named);
+    state.alarms = alarms;
+    state.topics = topics;
+    state.keys = keys;
+    state.named_alarms = named;
+    state
+}
+
+type AlarmsTopicsKeys = (
+    BTreeMap<MetricKey, Read<Vec<Alarm>>>,
+    BTreeMap<TopicArn, Read<Topic>>,
+    BTreeMap<(String, String), Read<Key>>,
+);
+
+/// The alarms on the covering filters' metrics, then their topics, then those topics' keys.
+async fn alarms_topics_keys(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGroup>) -> AlarmsTopicsKeys {
+    let metrics: BTreeSet<MetricKey> = log_groups.values().flat_map(covering_metrics).collect();
     let alarm_reads = bounded(metrics.into_iter().map(|key| {
         let c = clients.regional(&key.region);
         async move {
@@ -88,10 +121,9 @@ pub async fn collect(clients: &Clients) -> AccountState {
             (key, alarms)
         }
     }));
-    state.alarms = alarm_reads.await.into_iter().collect();
+    let alarms: BTreeMap<_, _> = alarm_reads.await.into_iter().collect();
 
-    let topics: BTreeSet<TopicArn> = state
-        .alarms
+    let topics: BTreeSet<TopicArn> = alarms
         .iter()
         .filter_map(|(key, alarms)| Some((key, alarms.as_ref().ok()?)))
         .flat_map(|(key, alarms)| {
@@ -109,10 +141,9 @@ pub async fn collect(clients: &Clients) -> AccountState {
             (arn, topic)
         }
     }));
-    state.topics = topic_reads.await.into_iter().collect();
+    let topics: BTreeMap<_, _> = topic_reads.await.into_iter().collect();
 
-    let keys: BTreeSet<(String, String)> = state
-        .topics
+    let keys: BTreeSet<(String, String)> = topics
         .values()
         .filter_map(|t| t.as_ref().ok())
         .filter_map(|t| Some((t.arn.region().to_string(), t.kms_key_id.clone()?)))
@@ -125,12 +156,16 @@ pub async fn collect(clients: &Clients) -> AccountState {
             ((region, key_id), key)
         }
     }));
-    state.keys = key_reads.await.into_iter().collect();
-    state
+    let keys = key_reads.await.into_iter().collect();
+    (alarms, topics, keys)
 }
 
-/// For remediation: the alarm that already has the configured name, in each region.
-pub async fn existing_alarms(clients: &Clients, regions: BTreeSet<String>, name: &str) -> crate::plan::ExistingAlarms {
+/// The alarm that has `name`, with its tags, in each region.
+async fn alarms_named(
+    clients: &Clients,
+    regions: BTreeSet<String>,
+    name: &str,
+) -> BTreeMap<String, Read<Option<TaggedAlarm>>> {
     bounded(regions.into_iter().map(|region| {
         let c = clients.regional(&region);
         async move {
@@ -144,10 +179,7 @@ pub async fn existing_alarms(clients: &Clients, regions: BTreeSet<String>, name:
 }
 
 /// The metric filters of one log group, read again just before remediation writes.
-pub async fn metric_filters(
-    clients: &Clients,
-    group: &LogGroupArn,
-) -> crate::state::Read<Vec<crate::state::MetricFilter>> {
+pub async fn metric_filters(clients: &Clients, group: &LogGroupArn) -> Read<Vec<crate::state::MetricFilter>> {
     logs::metric_filters(&clients.regional(&group.region).logs, group).await
 }
 
@@ -157,7 +189,7 @@ fn covering_metrics(group: &LogGroup) -> Vec<MetricKey> {
     let Ok(filters) = &group.filters else { return Vec::new() };
     filters
         .iter()
-        .filter(|f| pattern::parse(&f.pattern).is_ok_and(|p| pattern::coverage(&p).covers_all))
+        .filter(|f| f.covers_all())
         .flat_map(|f| &f.transformations)
         .map(|t| MetricKey {
             region: group.arn.region.clone(),
@@ -167,13 +199,13 @@ fn covering_metrics(group: &LogGroup) -> Vec<MetricKey> {
         .collect()
 }
 
-async fn sts_account_id(clients: &Clients) -> crate::state::Read<String> {
+async fn sts_account_id(clients: &Clients) -> Read<String> {
     let sts = clients.sts();
     let out = sts
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| read_error("sts:GetCallerIdentity", "caller", e))?;
+        .map_err(|e| aws_error("sts:GetCallerIdentity", "caller", e))?;
     Ok(out.account().unwrap_or_default().to_string())
 }
 

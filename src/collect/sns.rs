@@ -3,8 +3,8 @@
 
 use aws_sdk_sns::Client;
 
-use super::read_error;
 use crate::arn::TopicArn;
+use crate::aws::aws_error;
 use crate::state::{Read, Subscription, Topic};
 
 pub async fn read_topic(sns: &Client, arn: &TopicArn) -> Read<Topic> {
@@ -18,8 +18,8 @@ pub async fn read_topic(sns: &Client, arn: &TopicArn) -> Read<Topic> {
         .send()
         .try_collect();
     let (attributes, subscriptions) = tokio::join!(attributes, subscriptions);
-    let attributes = attributes.map_err(|e| read_error("sns:GetTopicAttributes", &name, e))?;
-    let subscriptions = subscriptions.map_err(|e| read_error("sns:ListSubscriptionsByTopic", &name, e))?;
+    let attributes = attributes.map_err(|e| aws_error("sns:GetTopicAttributes", &name, e))?;
+    let subscriptions = subscriptions.map_err(|e| aws_error("sns:ListSubscriptionsByTopic", &name, e))?;
     let attribute = |key: &str| {
         attributes
             .attributes()

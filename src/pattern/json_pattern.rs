@@ -340,7 +340,7 @@ mod tests {
             "{ $.* = 1 }",
             "{ $.a[*] = 1 }",
             "{ $.x is null }",
-            "{$.eventName=CreatePolicy}",
+            "{$.eventName=CreateBucket}",
         ] {
             parse(p).unwrap_or_else(|e| panic!("{p}: {e}"));
         }

@@ -1,6 +1,7 @@
 //! The CloudWatch Logs filter pattern language, evaluated rather than compared
-//! as text: [`parse`] a pattern, test it against an event with [`matches()`], and
-//! decide with [`coverage()`] whether it catches every IAM policy change.
+//! as text: [`parse`] a pattern and test it against an event with [`matches()`]
+//! (or [`matches_parsed`], for an event already parsed as JSON). The language
+//! only: what a pattern must catch is the rule's business (`crate::rule`).
 //!
 //! Pure: no I/O, no clock, no environment. Every pattern and message, of any
 //! content, is handled without panicking and in time linear in its length:
@@ -16,9 +17,6 @@
 //! (see `term`, `space`, `eval`, `json_scan`).
 
 mod ast;
-mod cli;
-mod cloudtrail;
-mod coverage;
 mod error;
 mod eval;
 mod json_pattern;
@@ -27,6 +25,7 @@ mod lexer;
 mod regex_subset;
 mod space;
 mod term;
+mod test_filter;
 
 #[cfg(test)]
 mod doc_examples;
@@ -36,36 +35,11 @@ mod proptests;
 use std::collections::BTreeMap;
 
 pub use ast::{FilterPattern, PatternKind};
-pub use cli::{coverage_report, test_metric_filter};
-pub use cloudtrail::{sample_record, sample_records, IdentityType, Outcome, SampleRecord};
-pub use coverage::{Coverage, Variant};
 pub use error::{PatternError, PatternErrorKind};
+pub use test_filter::test_metric_filter;
 
 use ast::Body;
 use lexer::Cursor;
-
-/// The 16 IAM API calls that change a policy (CIS AWS 4.4, Security Hub CloudWatch.4).
-pub const IAM_POLICY_EVENTS: [&str; 16] = [
-    "DeleteGroupPolicy",
-    "DeleteRolePolicy",
-    "DeleteUserPolicy",
-    "PutGroupPolicy",
-    "PutRolePolicy",
-    "PutUserPolicy",
-    "CreatePolicy",
-    "DeletePolicy",
-    "CreatePolicyVersion",
-    "DeletePolicyVersion",
-    "AttachRolePolicy",
-    "DetachRolePolicy",
-    "AttachUserPolicy",
-    "DetachUserPolicy",
-    "AttachGroupPolicy",
-    "DetachGroupPolicy",
-];
-
-/// The CIS / Trend Micro Conformity remediation pattern, verbatim.
-pub const CANONICAL_PATTERN: &str = "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || ($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || ($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || ($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy) }";
 
 /// Longest pattern the CloudWatch Logs API accepts (`filterPattern`, "Maximum length of 1024").
 pub const MAX_PATTERN_LEN: usize = 1024;
@@ -138,10 +112,30 @@ pub fn matches(pattern: &FilterPattern, message: &str) -> Match {
     Match { matched, extracted }
 }
 
-/// Which of the 16 IAM policy events (for each identity type, successful
-/// calls) the pattern catches. See [`Coverage`].
-pub fn coverage(pattern: &FilterPattern) -> Coverage {
-    coverage::evaluate(pattern)
+/// Reusable working space for [`matches_parsed`]: one buffer serves many events.
+#[derive(Debug, Default)]
+pub struct Scratch<'a> {
+    hits: eval::Hits<'a>,
+}
+
+/// [`matches()`] for an event whose JSON is already parsed: `text` is the message and
+/// `value` the same message parsed. The same answer (the fuzz target and `self_check`
+/// hold the two paths to it), without reading the text again: for evaluating one
+/// pattern over a fixed set of events.
+pub fn matches_parsed<'a>(
+    pattern: &FilterPattern,
+    text: &str,
+    value: &'a serde_json::Value,
+    scratch: &mut Scratch<'a>,
+) -> bool {
+    match &pattern.body {
+        Body::All => true,
+        Body::Terms(t) => term::matches(t, text),
+        Body::Space(s) => space::matches(s, text, &mut Default::default()),
+        Body::Json(j) => {
+            json_scan::resolve_value(value, &j.selectors, &mut scratch.hits) && eval::eval_json(&j.expr, &scratch.hits)
+        }
+    }
 }
 
 /// Checks internal invariants on one input and panics if they break: the
@@ -182,9 +176,10 @@ mod tests {
         assert_eq!(parse("ERROR").unwrap().kind(), PatternKind::Terms);
         assert_eq!(parse(" [a]").unwrap().kind(), PatternKind::SpaceDelimited);
         assert_eq!(parse("{$.a=1}").unwrap().kind(), PatternKind::Json);
-        let p: FilterPattern = CANONICAL_PATTERN.parse().unwrap();
-        assert_eq!(p.to_string(), CANONICAL_PATTERN);
-        assert_eq!(p.source(), CANONICAL_PATTERN);
+        let source = "{ ($.eventName = CreateBucket) ||\n ($.eventName = DeleteBucket) }";
+        let p: FilterPattern = source.parse().unwrap();
+        assert_eq!(p.to_string(), source);
+        assert_eq!(p.source(), source);
     }
 
     #[test]
@@ -210,12 +205,12 @@ mod tests {
     fn every_rejection_names_its_position() {
         let long = format!("{{ $.eventName = {} }}", "A".repeat(1100));
         for (pattern, position, kind) in [
-            ("{ ($.eventName = CreatePolicy }", 30, PatternErrorKind::Syntax),
-            ("{ $.eventName = CreatePolicy", 28, PatternErrorKind::Syntax),
-            ("{ $.eventName = CreatePolicy ) }", 29, PatternErrorKind::Syntax),
+            ("{ ($.eventName = CreateBucket }", 30, PatternErrorKind::Syntax),
+            ("{ $.eventName = CreateBucket", 28, PatternErrorKind::Syntax),
+            ("{ $.eventName = CreateBucket ) }", 29, PatternErrorKind::Syntax),
             ("[ip, user", 9, PatternErrorKind::Syntax),
             (
-                "{ $.eventName =~ CreatePolicy }",
+                "{ $.eventName =~ CreateBucket }",
                 15,
                 PatternErrorKind::InvalidCharacter,
             ),
@@ -242,7 +237,7 @@ mod tests {
 
     #[test]
     fn error_display_names_the_position() {
-        let e = parse("{ ($.eventName = CreatePolicy }").unwrap_err();
+        let e = parse("{ ($.eventName = CreateBucket }").unwrap_err();
         assert_eq!(
             e.to_string(),
             "invalid filter pattern at position 30: expected ')' to close the '(' at position 2"

@@ -115,7 +115,7 @@ mod tests {
         assert!(m("ERROR", "[ERROR] x"));
         assert!(m("ERROR", "Exiting with ERRORCODE: -1"));
         assert!(!m("ERROR", "error"));
-        assert!(m("CreatePolicy", "CreatePolicyVersion"));
+        assert!(m("CreateBucket", "CreateBucketPolicy"));
     }
 
     #[test]

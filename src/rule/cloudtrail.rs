@@ -19,7 +19,7 @@ use super::IAM_POLICY_EVENTS;
 const ACCOUNT: &str = "111122223333";
 
 /// The `userIdentity.type` of a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum IdentityType {
     IAMUser,
     AssumedRole,
@@ -58,7 +58,7 @@ impl std::fmt::Display for IdentityType {
 
 /// Whether the call succeeded. Failed calls are reported by coverage, not required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
+pub enum CallResult {
     Success,
     /// `errorCode: AccessDenied` with the usual `errorMessage`.
     AccessDenied,
@@ -72,7 +72,7 @@ pub struct SampleRecord {
     /// `userIdentity.type`.
     pub identity: IdentityType,
     /// Success, or AccessDenied (`errorCode` / `errorMessage` set).
-    pub outcome: Outcome,
+    pub result: CallResult,
     /// The log event message: compact JSON.
     pub json: String,
 }
@@ -93,12 +93,12 @@ pub(super) fn corpus() -> &'static Corpus {
         let mut records = Vec::new();
         let mut values = Vec::new();
         for (e, event) in IAM_POLICY_EVENTS.iter().enumerate() {
-            let outcomes = IdentityType::ALL
-                .map(|identity| (identity, Outcome::Success))
+            let results = IdentityType::ALL
+                .map(|identity| (identity, CallResult::Success))
                 .into_iter()
-                .chain(DENIED_IDENTITIES.map(|identity| (identity, Outcome::AccessDenied)));
-            for (identity, outcome) in outcomes {
-                let (record, value) = build(e, event, identity, outcome);
+                .chain(DENIED_IDENTITIES.map(|identity| (identity, CallResult::AccessDenied)));
+            for (identity, result) in results {
+                let (record, value) = build(e, event, identity, result);
                 records.push(record);
                 values.push(value);
             }
@@ -113,11 +113,11 @@ pub fn sample_records() -> &'static [SampleRecord] {
     &corpus().records
 }
 
-/// The generated record for one event, identity and outcome, if there is one.
-pub fn sample_record(event: &str, identity: IdentityType, outcome: Outcome) -> Option<&'static SampleRecord> {
+/// The generated record for one event, identity and result, if there is one.
+pub fn sample_record(event: &str, identity: IdentityType, result: CallResult) -> Option<&'static SampleRecord> {
     sample_records()
         .iter()
-        .find(|r| r.event == event && r.identity == identity && r.outcome == outcome)
+        .find(|r| r.event == event && r.identity == identity && r.result == result)
 }
 
 // ------------------------------------------------------------------ builder
@@ -465,11 +465,11 @@ fn caller_arn(identity: IdentityType) -> String {
     }
 }
 
-fn build(event_index: usize, event: &'static str, identity: IdentityType, outcome: Outcome) -> (SampleRecord, Value) {
-    let seed = (event_index as u64) * 64 + (identity as u64) * 8 + outcome as u64;
+fn build(event_index: usize, event: &'static str, identity: IdentityType, result: CallResult) -> (SampleRecord, Value) {
+    let seed = (event_index as u64) * 64 + (identity as u64) * 8 + result as u64;
     let Client { ip, agent } = client(identity, event);
     let minute = event_index % 60;
-    let second = (identity as usize * 7 + outcome as usize * 3) % 60;
+    let second = (identity as usize * 7 + result as usize * 3) % 60;
     let version = match identity {
         IdentityType::AWSService => "1.08",
         IdentityType::Root => "1.09",
@@ -485,7 +485,7 @@ fn build(event_index: usize, event: &'static str, identity: IdentityType, outcom
         ("sourceIPAddress", s(ip)),
         ("userAgent", s(agent)),
     ];
-    let denied = outcome == Outcome::AccessDenied;
+    let denied = result == CallResult::AccessDenied;
     if denied {
         members.push(("errorCode", s("AccessDenied")));
         members.push((
@@ -532,7 +532,7 @@ fn build(event_index: usize, event: &'static str, identity: IdentityType, outcom
     let sample = SampleRecord {
         event,
         identity,
-        outcome,
+        result,
         json,
     };
     (sample, record.into_value())
@@ -576,7 +576,7 @@ mod tests {
             assert_eq!(v["userIdentity"]["type"], r.identity.as_str());
             assert!(v["eventVersion"].as_str().unwrap() >= "1.08");
             assert!(v["requestID"].is_string() && v["eventID"].is_string() && v["userAgent"].is_string());
-            assert_eq!(v.get("errorCode").is_some(), r.outcome == Outcome::AccessDenied);
+            assert_eq!(v.get("errorCode").is_some(), r.result == CallResult::AccessDenied);
             // Nothing else in a record may name an IAM policy event, or term patterns would over-match.
             let other = IAM_POLICY_EVENTS
                 .iter()
@@ -584,7 +584,7 @@ mod tests {
                 .find(|e| r.json.contains(*e));
             assert_eq!(other, None, "{}", r.json);
         }
-        let doc = &sample_record("PutRolePolicy", IdentityType::AssumedRole, Outcome::Success).unwrap();
+        let doc = &sample_record("PutRolePolicy", IdentityType::AssumedRole, CallResult::Success).unwrap();
         let v: Value = serde_json::from_str(&doc.json).unwrap();
         let embedded: Value = serde_json::from_str(v["requestParameters"]["policyDocument"].as_str().unwrap()).unwrap();
         assert_eq!(embedded["Version"], "2012-10-17");

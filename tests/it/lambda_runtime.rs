@@ -1,15 +1,13 @@
 //! The built binary served through a real Lambda runtime API (cargo lambda's emulator),
 //! invoked with each sample event in events/, as `make invoke` and users do.
 
-mod support;
-
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::lambda::{cargo_lambda, LambdaFace};
+use crate::support::seed::Chain;
+use crate::support::Account;
 use serde_json::Value;
-use support::faults::{cargo_lambda, LambdaFace};
-use support::seed::Chain;
-use support::Account;
 
 /// One invocation; a function that died would leave `invoke` waiting, so it is bounded.
 fn invoke(port: u16, data: &[&str]) -> (bool, Value, String) {

@@ -301,7 +301,7 @@ impl Request {
     }
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(super) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -448,7 +448,7 @@ fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> io
     }))
 }
 
-fn read_headers(reader: &mut impl BufRead) -> io::Result<Vec<(String, String)>> {
+pub(super) fn read_headers(reader: &mut impl BufRead) -> io::Result<Vec<(String, String)>> {
     let mut headers = Vec::new();
     loop {
         let mut line = String::new();
@@ -466,7 +466,7 @@ fn read_headers(reader: &mut impl BufRead) -> io::Result<Vec<(String, String)>> 
 }
 
 /// A Content-Length or chunked body; with `to_eof`, a body without either runs to EOF.
-fn read_body(reader: &mut impl BufRead, headers: &[(String, String)], to_eof: bool) -> io::Result<Vec<u8>> {
+pub(super) fn read_body(reader: &mut impl BufRead, headers: &[(String, String)], to_eof: bool) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     if header(headers, "transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
         loop {
@@ -682,203 +682,4 @@ fn write_response(writer: &mut TcpStream, response: &Response, cut: Option<usize
     let body = &response.body[..cut.unwrap_or(response.body.len()).min(response.body.len())];
     writer.write_all(body)?;
     writer.flush()
-}
-
-/// Encrypts `topic_arn` with a new customer-managed KMS key (through an alias) whose
-/// policy lets CloudWatch use it, so the audit also reads the key (kms:DescribeKey,
-/// kms:GetKeyPolicy) and the chain still passes.
-pub async fn encrypt_topic(account: &super::Account, region: &str, topic_arn: &str) -> String {
-    let config = account.region(region);
-    let kms = aws_sdk_kms::Client::new(&config);
-    let policy = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "Owner", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{}:root", account.id)}, "Action": "kms:*", "Resource": "*"},
-            {"Sid": "CloudWatchAlarms", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"}
-        ]
-    });
-    let key = kms
-        .create_key()
-        .policy(policy.to_string())
-        .description("iam-alarms topic key")
-        .send()
-        .await
-        .expect("create key");
-    let key_id = key.key_metadata().unwrap().key_id().to_string();
-    kms.create_alias()
-        .alias_name("alias/iam-alarms")
-        .target_key_id(&key_id)
-        .send()
-        .await
-        .expect("create alias");
-    aws_sdk_sns::Client::new(&config)
-        .set_topic_attributes()
-        .topic_arn(topic_arn)
-        .attribute_name("KmsMasterKeyId")
-        .attribute_value("alias/iam-alarms")
-        .send()
-        .await
-        .expect("encrypt topic");
-    key_id
-}
-
-/// The built binary served through a real Lambda runtime API (cargo lambda's
-/// emulator), its stderr (the JSON log) kept in a file. Both processes are killed on
-/// drop.
-pub struct LambdaFace {
-    /// Where cargo lambda's emulator takes invocations (`cargo lambda invoke -P`).
-    pub port: u16,
-    log: std::path::PathBuf,
-    emulator: std::process::Child,
-    function: std::process::Child,
-}
-
-#[derive(Debug)]
-pub struct Invocation {
-    pub ok: bool,
-    /// The function's result, or the error object {errorType, errorMessage}.
-    pub payload: serde_json::Value,
-    /// The status line and raw body, for failure messages.
-    pub raw: String,
-}
-
-impl Invocation {
-    pub fn error_type(&self) -> Option<&str> {
-        if self.ok {
-            return None;
-        }
-        self.payload["errorType"].as_str()
-    }
-
-    pub fn error_message(&self) -> String {
-        self.payload["errorMessage"]
-            .as_str()
-            .map(String::from)
-            .unwrap_or_else(|| self.raw.clone())
-    }
-}
-
-/// `cargo lambda ...` from the project venv, run in the project directory.
-pub fn cargo_lambda() -> std::process::Command {
-    let mut command = std::process::Command::new(super::project_dir().join(".venv/bin/cargo-lambda"));
-    command.arg("lambda").current_dir(super::project_dir());
-    die_with_parent(&mut command);
-    command
-}
-
-/// Asks the kernel to kill the child when the spawning thread (the test) goes away,
-/// so a test killed mid-way leaves nothing running.
-fn die_with_parent(command: &mut std::process::Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        command.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-}
-
-impl LambdaFace {
-    pub fn start(account: &super::Account, env: &[(&str, &str)]) -> LambdaFace {
-        use std::process::Stdio;
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let emulator = cargo_lambda()
-            .args([
-                "watch",
-                "--only-lambda-apis",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start cargo lambda watch");
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "cargo lambda watch did not listen on {port}"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
-        let log = account.config_file.with_file_name(format!("function-{port}.log"));
-        let mut function = account.command(&[]);
-        die_with_parent(&mut function);
-        function
-            // With a path, the runtime client needs the scheme to parse it as a URI.
-            .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt"))
-            .env("AWS_LAMBDA_FUNCTION_NAME", "_")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        let function = function.spawn().expect("start the function");
-        LambdaFace {
-            port,
-            log,
-            emulator,
-            function,
-        }
-    }
-
-    /// Invokes the function with `payload` through the emulator's Invoke API (what
-    /// `cargo lambda invoke` calls), given two minutes at most.
-    pub fn invoke(&self, payload: &str) -> Invocation {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to cargo lambda");
-        stream.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-        let head = format!(
-            "POST /2015-03-31/functions/_/invocations HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            payload.len()
-        );
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(payload.as_bytes()).unwrap();
-        let mut reader = BufReader::new(stream);
-        let mut status = String::new();
-        reader
-            .read_line(&mut status)
-            .unwrap_or_else(|e| panic!("no answer ({e}); function log:\n{}", self.log()));
-        let headers = read_headers(&mut reader).unwrap();
-        let body = read_body(&mut reader, &headers, true).unwrap();
-        let body = String::from_utf8_lossy(&body).into_owned();
-        let failed = header(&headers, "x-amz-function-error").is_some() || !status.contains(" 200 ");
-        Invocation {
-            ok: !failed,
-            payload: serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
-            raw: format!("{status}{body}"),
-        }
-    }
-
-    /// The function's log so far, one line per record.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// Every report logged with the "findings" record, oldest first.
-    pub fn findings(&self) -> Vec<serde_json::Value> {
-        self.log()
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|r| r["message"] == "findings")
-            .map(|r| serde_json::from_str(r["report"].as_str().unwrap_or("null")).unwrap())
-            .collect()
-    }
-
-    /// Whether the function process is still running (it must survive bad events).
-    pub fn alive(&mut self) -> bool {
-        matches!(self.function.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for LambdaFace {
-    fn drop(&mut self) {
-        for child in [&mut self.function, &mut self.emulator] {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
 }

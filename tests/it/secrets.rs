@@ -4,12 +4,12 @@
 //! own wire logging included), on the command line and in the Lambda face, in the
 //! printed report, the log, and the findings message as a subscriber receives it.
 
-mod support;
-
+use crate::support::fault_proxy::FaultProxy;
+use crate::support::lambda::LambdaFace;
+use crate::support::seed::encrypt_topic;
+use crate::support::seed::Chain;
+use crate::support::{moto, Account, REGION};
 use serde_json::Value;
-use support::faults::{encrypt_topic, FaultProxy, LambdaFace};
-use support::seed::Chain;
-use support::{moto, Account, REGION};
 
 const EMAIL: &str = "alice.sensitive@example.com";
 const MASKED: &str = "email a***@example.com";

@@ -79,6 +79,7 @@ impl Clients {
             .region()
             .map(|r| r.to_string())
             .ok_or("no AWS region configured: set AWS_REGION (Lambda sets it)")?;
+        super::error::remember_endpoint(config.endpoint_url());
         Ok(Clients {
             sts: aws_sdk_sts::Client::new(&config),
             config,

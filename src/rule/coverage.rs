@@ -3,12 +3,14 @@
 //! with `&&` or narrowed by another condition fails, an equivalent one written
 //! differently passes.
 
-use super::ast::Body;
-use super::cloudtrail::{corpus, IdentityType, Outcome};
-use super::{eval, json_scan, space, term, FilterPattern, IAM_POLICY_EVENTS};
+use serde::Serialize;
+
+use super::cloudtrail::{corpus, CallResult, IdentityType};
+use super::IAM_POLICY_EVENTS;
+use crate::pattern::{self, FilterPattern, PatternError, Scratch};
 
 /// One (event, identity type) combination of the corpus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Variant {
     /// One of [`IAM_POLICY_EVENTS`].
     pub event: &'static str,
@@ -69,44 +71,41 @@ impl Coverage {
     }
 }
 
-/// Evaluates the pattern on one pre-built record; the JSON path reuses the
-/// parsed record instead of re-reading the text, and one `hits` buffer.
-fn record_matches(
-    pattern: &FilterPattern,
-    json: &str,
-    value: &'static serde_json::Value,
-    hits: &mut eval::Hits<'static>,
-) -> bool {
-    match &pattern.body {
-        Body::All => true,
-        Body::Terms(t) => term::matches(t, json),
-        Body::Space(s) => space::matches(s, json, &mut Default::default()),
-        Body::Json(j) => json_scan::resolve_value(value, &j.selectors, hits) && eval::eval_json(&j.expr, hits),
-    }
+/// What a filter's pattern covers, or why it is not a pattern CloudWatch Logs accepts.
+/// Computed once per filter and run (collect does it as it reads the filter) and
+/// carried as data to check and plan.
+pub type FilterCoverage = Result<Coverage, PatternError>;
+
+/// Parses `pattern` and evaluates it over the corpus.
+pub fn coverage_of(pattern: &str) -> FilterCoverage {
+    pattern::parse(pattern).map(|p| coverage(&p))
 }
 
-pub(super) fn evaluate(pattern: &FilterPattern) -> Coverage {
+/// Which of the 16 IAM policy events (for each identity type, successful calls) the
+/// pattern catches. See [`Coverage`].
+pub fn coverage(pattern: &FilterPattern) -> Coverage {
     let corpus = corpus();
     let mut missing_variants = Vec::new();
     let mut failed_calls_matched = Vec::new();
     let mut failed_calls_missed = Vec::new();
     let mut required_records = 0;
-    let mut hits = Vec::new();
+    // The corpus is built once per process, so its parsed records live as long as it.
+    let mut scratch = Scratch::default();
     for (r, v) in corpus.records.iter().zip(&corpus.values) {
-        let hit = record_matches(pattern, &r.json, v, &mut hits);
+        let hit = pattern::matches_parsed(pattern, &r.json, v, &mut scratch);
         let variant = Variant {
             event: r.event,
             identity: r.identity,
         };
-        match r.outcome {
-            Outcome::Success => {
+        match r.result {
+            CallResult::Success => {
                 required_records += 1;
                 if !hit {
                     missing_variants.push(variant);
                 }
             }
-            Outcome::AccessDenied if hit => failed_calls_matched.push(variant),
-            Outcome::AccessDenied => failed_calls_missed.push(variant),
+            CallResult::AccessDenied if hit => failed_calls_matched.push(variant),
+            CallResult::AccessDenied => failed_calls_missed.push(variant),
         }
     }
     let missing: Vec<&'static str> = IAM_POLICY_EVENTS
@@ -124,10 +123,60 @@ pub(super) fn evaluate(pattern: &FilterPattern) -> Coverage {
     }
 }
 
+/// Coverage of the 16 IAM policy events by one pattern, as the `coverage` command
+/// prints it:
+///
+/// ```json
+/// {"pattern": "...", "covers_all": false, "summary": "misses 1 of 16 ...",
+///  "events_total": 16, "events_covered": 15, "covered": [...], "missing": ["CreatePolicy"],
+///  "missing_variants": [{"event": "CreatePolicy", "identity": "IAMUser"}, ...],
+///  "required_records": 80, "identity_types": ["IAMUser", ...],
+///  "failed_calls_matched": [{"event": ..., "identity": ...}], "failed_calls_missed": [...]}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoverageReport {
+    pub pattern: String,
+    pub covers_all: bool,
+    pub summary: String,
+    pub events_total: usize,
+    pub events_covered: usize,
+    pub covered: Vec<&'static str>,
+    pub missing: Vec<&'static str>,
+    pub missing_variants: Vec<Variant>,
+    pub required_records: usize,
+    pub identity_types: [IdentityType; 5],
+    pub failed_calls_matched: Vec<Variant>,
+    pub failed_calls_missed: Vec<Variant>,
+}
+
+pub fn coverage_report(pattern: &str) -> Result<CoverageReport, PatternError> {
+    let c = coverage_of(pattern)?;
+    let covered: Vec<&str> = IAM_POLICY_EVENTS
+        .iter()
+        .copied()
+        .filter(|e| !c.missing.contains(e))
+        .collect();
+    Ok(CoverageReport {
+        pattern: pattern.to_string(),
+        covers_all: c.covers_all,
+        summary: c.summary(),
+        events_total: IAM_POLICY_EVENTS.len(),
+        events_covered: covered.len(),
+        covered,
+        missing: c.missing,
+        missing_variants: c.missing_variants,
+        required_records: c.required_records,
+        identity_types: IdentityType::ALL,
+        failed_calls_matched: c.failed_calls_matched,
+        failed_calls_missed: c.failed_calls_missed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::{coverage, matches, parse, sample_records, CANONICAL_PATTERN, IAM_POLICY_EVENTS};
+    use super::super::{sample_records, CANONICAL_PATTERN};
     use super::*;
+    use crate::pattern::{matches, parse};
 
     fn cov(p: &str) -> Coverage {
         coverage(&parse(p).unwrap_or_else(|e| panic!("{p}: {e}")))
@@ -281,7 +330,7 @@ mod tests {
         ] {
             let pattern = parse(p).unwrap();
             let c = coverage(&pattern);
-            for r in sample_records().iter().filter(|r| r.outcome == Outcome::Success) {
+            for r in sample_records().iter().filter(|r| r.result == CallResult::Success) {
                 let missed = c.missing_variants.contains(&Variant {
                     event: r.event,
                     identity: r.identity,
@@ -289,5 +338,24 @@ mod tests {
                 assert_eq!(matches(&pattern, &r.json).matched, !missed, "{p} on {}", r.json);
             }
         }
+    }
+
+    #[test]
+    fn coverage_report_shape() {
+        let r = serde_json::to_value(coverage_report(CANONICAL_PATTERN).unwrap()).unwrap();
+        assert_eq!(r["covers_all"], true);
+        assert_eq!(r["events_covered"], 16);
+        assert_eq!(r["missing"], serde_json::json!([]));
+        assert_eq!(r["required_records"], 80);
+        assert_eq!(r["failed_calls_matched"].as_array().unwrap().len(), 32);
+        let r = serde_json::to_value(coverage_report("{ $.eventName = CreatePolicy }").unwrap()).unwrap();
+        assert_eq!(r["covers_all"], false);
+        assert_eq!(r["covered"], serde_json::json!(["CreatePolicy"]));
+        assert_eq!(r["missing"].as_array().unwrap().len(), 15);
+        assert_eq!(
+            r["missing_variants"][0],
+            serde_json::json!({"event": "DeleteGroupPolicy", "identity": "IAMUser"})
+        );
+        assert!(coverage_report("{").is_err());
     }
 }

@@ -2,11 +2,9 @@
 //! run leads to PASS; runs are idempotent and safe to race; conflicts are left alone
 //! and reported; a dry run changes nothing.
 
-mod support;
-
+use crate::support::seed::{Chain, LOG_GROUP};
+use crate::support::Account;
 use serde_json::Value;
-use support::seed::{Chain, LOG_GROUP};
-use support::Account;
 
 const FILTER: &str = "IAMAuthConfigChanges";
 const ALARM: &str = "IAMAuthorizationActivityAlarm";
@@ -240,7 +238,10 @@ async fn a_foreign_filter_with_our_name_is_left_unchanged_and_reported() {
         "{conflict:#}"
     );
     assert_eq!(conflict["existing"]["pattern"], narrowed);
-    assert_eq!(conflict["wanted"]["filterName"], FILTER);
+    // Both sides in one shape, so they compare field by field.
+    assert_eq!(conflict["existing"]["name"], FILTER);
+    assert_eq!(conflict["wanted"]["name"], FILTER);
+    assert_eq!(conflict["wanted"]["pattern"], crate::support::seed::CIS_PATTERN);
     assert_eq!(account.snapshot(&["us-east-1"]).await, before, "nothing may change");
 }
 
@@ -260,7 +261,8 @@ async fn a_foreign_alarm_with_our_name_is_left_unchanged_and_reported() {
         "{conflict:#}"
     );
     assert_eq!(conflict["existing"]["actions_enabled"], false);
-    assert_eq!(conflict["wanted"]["ActionsEnabled"], true);
+    assert_eq!(conflict["wanted"]["actions_enabled"], true);
+    assert_eq!(conflict["wanted"]["arn"], conflict["existing"]["arn"]);
     assert_eq!(account.snapshot(&["us-east-1"]).await, before, "nothing may change");
 }
 
@@ -380,7 +382,7 @@ async fn trails_are_never_changed_and_the_report_says_what_to_do() {
 /// AWS healthy again, completes the chain.
 #[tokio::test]
 async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
-    use support::faults::{Fault, FaultProxy, Schedule};
+    use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
     let refused = |code: &str| Fault::error(400, code, "refused by the test");
     let steps = [
         ("logs:DescribeMetricFilters", Fault::Status(503)),
@@ -399,7 +401,7 @@ async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
             ..Chain::default()
         })
         .await;
-        let proxy = FaultProxy::start(support::moto().port);
+        let proxy = FaultProxy::start(crate::support::moto().port);
         proxy.fail(step, fault.clone(), Schedule::Always);
         let endpoint = proxy.url();
         let (code, report) = remediate(&account, &topic, &[("AWS_ENDPOINT_URL", &endpoint)]);

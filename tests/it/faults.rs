@@ -5,16 +5,16 @@
 //! result; persistent ones make the report ERROR, naming the operation, never PASS;
 //! a failed publish fails the run and loses nothing; no fault leads to a write.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use iam_policy_alarm::collect::{AUDIT_PHASES, REMEDIATION_PHASES, RETRY_BUDGET};
+use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
+use crate::support::lambda::LambdaFace;
+use crate::support::seed::encrypt_topic;
+use crate::support::seed::Chain;
+use crate::support::{moto, project_dir, Account};
+use iam_policy_alarm::aws::{AUDIT_PHASES, REMEDIATION_PHASES, RETRY_BUDGET};
 use serde_json::Value;
-use support::faults::{encrypt_topic, Fault, FaultProxy, LambdaFace, Schedule};
-use support::seed::Chain;
-use support::{moto, project_dir, Account};
 
 /// Every request a compliant audit with a findings topic makes, in the order of its
 /// phases. AssumeRole is the test profile's credentials (Lambda's come from its
@@ -77,7 +77,7 @@ impl Compliant {
         assert!(!stderr.contains("panicked"), "{stderr}");
         Run {
             code: output.status.code().unwrap_or(-1),
-            report: support::report_of(&output),
+            report: crate::support::report_of(&output),
             stderr,
             elapsed: start.elapsed(),
         }
@@ -301,7 +301,7 @@ async fn persistent_failure_of_each_read_is_an_error_naming_it() {
         (Fault::Throttle, "Throttl", true),
         (Fault::Status(503), "ServiceUnavailable", true),
         (Fault::Status(500), "InternalFailure", true),
-        (Fault::Reset, "dispatch failure", true),
+        (Fault::Reset, "was lost (connection reset)", true),
         (Fault::Truncate, "response error", true),
         (
             Fault::error(403, "AccessDenied", "not authorized to perform this action"),
@@ -386,7 +386,7 @@ async fn an_unreadable_log_group_without_filters_is_an_error_naming_describe_log
         .env("AWS_ENDPOINT_URL", proxy.url())
         .output()
         .unwrap();
-    let report = support::report_of(&output);
+    let report = crate::support::report_of(&output);
     assert_eq!(
         (output.status.code(), report["status"].as_str()),
         (Some(2), Some("ERROR")),
@@ -397,6 +397,50 @@ async fn an_unreadable_log_group_without_filters_is_an_error_naming_describe_log
     assert_eq!(trail["errors"][0]["operation"], "logs:DescribeLogGroups", "{report:#}");
     assert_eq!(proxy.count("logs:DescribeLogGroups"), 1);
     assert!(proxy.writes().is_empty(), "{:?}", proxy.writes());
+}
+
+/// An endpoint nobody listens on: every read fails the same way, and the report says
+/// so in one readable line per cause (not the SDK's nested debug output), retryable.
+#[tokio::test]
+async fn an_endpoint_that_refuses_connections_is_named_once_per_cause() {
+    let account = Account::new().await;
+    // A port that was free a moment ago: nothing listens on it.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{closed}");
+    let output = account
+        .command(&["audit", "--format", "json"])
+        // Static keys: no credential call that would fail first, elsewhere.
+        .env_remove("AWS_PROFILE")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .output()
+        .unwrap();
+    let report = crate::support::report_of(&output);
+    assert_eq!(
+        (output.status.code(), report["status"].as_str()),
+        (Some(2), Some("ERROR")),
+        "{report:#}"
+    );
+    let cause = format!("cannot connect to {endpoint} (connection refused)");
+    let errors = named_errors(&report);
+    assert_eq!(errors.len(), 2, "STS and DescribeTrails, both refused: {report:#}");
+    for (_, e) in &errors {
+        assert_eq!(e["message"], cause.as_str(), "{e}");
+        assert_eq!(e["retryable"], true, "{e}");
+    }
+    let summary = report["summary"].as_str().unwrap();
+    assert_eq!(summary.matches(&cause).count(), 1, "{summary}");
+    assert!(
+        summary.contains("sts:GetCallerIdentity, cloudtrail:DescribeTrails"),
+        "{summary}"
+    );
+    assert!(!output.stdout.windows(8).any(|w| w == b"Dispatch"), "{report:#}");
 }
 
 /// When the credentials cannot be had, nothing can be read: ERROR, never PASS.

@@ -6,9 +6,12 @@ use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
 
+use iam_policy_alarm::rule::{self, WANTED_ALARM};
+
 use super::{http, moto, Account};
 
-pub const CIS_PATTERN: &str = "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || ($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || ($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || ($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy) }";
+/// The pattern remediation writes and the seeded chain uses: the rule's own.
+pub const CIS_PATTERN: &str = rule::WANTED_FILTER.pattern;
 
 pub const LOG_GROUP: &str = "CloudTrail/DefaultLogGroup";
 
@@ -39,7 +42,7 @@ impl Default for Chain {
             create_log_group: true,
             selectors: None,
             filter_pattern: Some(CIS_PATTERN),
-            alarm_namespace: Some("CloudTrailMetrics"),
+            alarm_namespace: Some(rule::DEFAULT_METRIC_NAMESPACE),
             alarm_actions_enabled: true,
             subscribe: true,
         }
@@ -75,10 +78,10 @@ impl Account {
             self.metric_filter(
                 chain.log_group_region,
                 LOG_GROUP,
-                "IAMAuthConfigChanges",
+                rule::DEFAULT_FILTER_NAME,
                 pattern,
-                "CloudTrailMetrics",
-                "IAMPolicyEventCount",
+                rule::DEFAULT_METRIC_NAMESPACE,
+                rule::DEFAULT_METRIC_NAME,
             )
             .await;
         }
@@ -86,9 +89,9 @@ impl Account {
         if let Some(namespace) = chain.alarm_namespace {
             self.alarm(
                 chain.log_group_region,
-                "IAMAuthorizationActivityAlarm",
+                rule::DEFAULT_ALARM_NAME,
                 namespace,
-                "IAMPolicyEventCount",
+                rule::DEFAULT_METRIC_NAME,
                 chain.alarm_actions_enabled,
                 &topic_arn,
             )
@@ -199,12 +202,12 @@ impl Account {
             .alarm_name(name)
             .namespace(namespace)
             .metric_name(metric)
-            .statistic(Statistic::Sum)
-            .period(300)
-            .evaluation_periods(1)
-            .threshold(1.0)
-            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-            .treat_missing_data("notBreaching")
+            .statistic(Statistic::from(WANTED_ALARM.statistic))
+            .period(WANTED_ALARM.period)
+            .evaluation_periods(WANTED_ALARM.evaluation_periods)
+            .threshold(WANTED_ALARM.threshold)
+            .comparison_operator(ComparisonOperator::from(WANTED_ALARM.comparison_operator))
+            .treat_missing_data(WANTED_ALARM.treat_missing_data)
             .actions_enabled(actions_enabled)
             .alarm_actions(topic_arn)
             .send()
@@ -367,4 +370,42 @@ pub async fn put_metric_filter(
         .await
         .map(|_| ())
         .map_err(|e| format!("{e:?}"))
+}
+
+/// Encrypts `topic_arn` with a new customer-managed KMS key (through an alias) whose
+/// policy lets CloudWatch use it, so the audit also reads the key (kms:DescribeKey,
+/// kms:GetKeyPolicy) and the chain still passes.
+pub async fn encrypt_topic(account: &Account, region: &str, topic_arn: &str) -> String {
+    let config = account.region(region);
+    let kms = aws_sdk_kms::Client::new(&config);
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Owner", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{}:root", account.id)}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "CloudWatchAlarms", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"}
+        ]
+    });
+    let key = kms
+        .create_key()
+        .policy(policy.to_string())
+        .description("iam-alarms topic key")
+        .send()
+        .await
+        .expect("create key");
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    kms.create_alias()
+        .alias_name("alias/iam-alarms")
+        .target_key_id(&key_id)
+        .send()
+        .await
+        .expect("create alias");
+    aws_sdk_sns::Client::new(&config)
+        .set_topic_attributes()
+        .topic_arn(topic_arn)
+        .attribute_name("KmsMasterKeyId")
+        .attribute_value("alias/iam-alarms")
+        .send()
+        .await
+        .expect("encrypt topic");
+    key_id
 }

@@ -3,16 +3,15 @@
 //! refused with one clear, bounded line or judged like any other data: no panic, no
 //! AWS call for a refused event or setting, and so no change to the account.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::fault_proxy::FaultProxy;
+use crate::support::lambda::LambdaFace;
+use crate::support::seed::{put_metric_filter, Chain, CIS_PATTERN, LOG_GROUP};
+use crate::support::{moto, Account, REGION};
 use iam_policy_alarm::invocation::parse_event;
 use iam_policy_alarm::settings::{Mode, Settings};
 use serde_json::{json, Value};
-use support::faults::{FaultProxy, LambdaFace};
-use support::seed::{put_metric_filter, Chain, CIS_PATTERN, LOG_GROUP};
-use support::{moto, Account, REGION};
 
 /// The longest error line a refused input may produce, whatever its size.
 const MAX_ERROR_LINE: usize = 1024;
@@ -22,7 +21,7 @@ fn nested(depth: usize) -> Value {
 }
 
 fn schedule() -> Value {
-    serde_json::from_str(include_str!("../events/schedule.json")).unwrap()
+    serde_json::from_str(include_str!("../../events/schedule.json")).unwrap()
 }
 
 // ---------------------------------------------------------------- payload corpus
@@ -263,7 +262,7 @@ async fn an_alarm_topic_in_another_region_is_refused_not_written() {
         .env("ALARM_TOPIC_ARN", &elsewhere)
         .output()
         .unwrap();
-    let (code, report) = (output.status.code().unwrap_or(-1), support::report_of(&output));
+    let (code, report) = (output.status.code().unwrap_or(-1), crate::support::report_of(&output));
     assert_ne!(code, 0, "{report:#}");
     assert_ne!(report["status"], "PASS");
     let refused = report["remediation"]["refused"].to_string();

@@ -1,12 +1,8 @@
-//! Test harness: one real AWS API emulator (moto server, from the project's venv) per
-//! test binary, started on a free 127.0.0.1 port and killed when the binary exits; a
-//! fresh AWS account per test (a profile that assumes a role in a new account id), so
+//! The emulator: one real AWS API emulator (moto server, from the project's venv) for
+//! the test binary, started on a free 127.0.0.1 port and killed when the binary exits;
+//! a fresh AWS account per test (a profile that assumes a role in a new account id), so
 //! tests run in parallel on one emulator without seeing each other. The binary under
 //! test reaches the emulator through AWS_ENDPOINT_URL alone.
-#![allow(dead_code)]
-
-pub mod faults;
-pub mod seed;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -41,7 +37,7 @@ impl Moto {
     }
 }
 
-/// The emulator shared by this test binary. Started from a thread that lives as long as
+/// The emulator shared by every test. Started from a thread that lives as long as
 /// the process, because PR_SET_PDEATHSIG fires when the *spawning thread* exits.
 pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();

@@ -2,12 +2,11 @@
 //! been logged in full, so a failure here loses nothing; it fails the invocation.
 
 use crate::arn::TopicArn;
-use crate::collect::{read_error, Clients};
+use crate::aws::{aws_error, AwsError, Clients};
 use crate::report::SnsMessage;
-use crate::state::ReadError;
 use aws_sdk_sns::types::MessageAttributeValue;
 
-pub async fn publish(clients: &Clients, topic: &TopicArn, message: &SnsMessage) -> Result<String, ReadError> {
+pub async fn publish(clients: &Clients, topic: &TopicArn, message: &SnsMessage) -> Result<String, AwsError> {
     let sns = clients.regional(topic.region()).sns;
     let mut request = sns
         .publish()
@@ -20,17 +19,12 @@ pub async fn publish(clients: &Clients, topic: &TopicArn, message: &SnsMessage) 
             .data_type("String")
             .string_value(value)
             .build()
-            .map_err(|e| ReadError {
-                operation: "sns:Publish".into(),
-                resource: topic.to_string(),
-                message: e.to_string(),
-                retryable: false,
-            })?;
+            .map_err(|e| AwsError::invalid_request("sns:Publish", topic.to_string(), e))?;
         request = request.message_attributes(name, attribute);
     }
     let out = request
         .send()
         .await
-        .map_err(|e| read_error("sns:Publish", topic.to_string(), e))?;
+        .map_err(|e| aws_error("sns:Publish", topic.to_string(), e))?;
     Ok(out.message_id().unwrap_or_default().to_string())
 }
