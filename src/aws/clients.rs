@@ -29,8 +29,9 @@ pub struct RetryBudget {
 /// filters only for a group that has none, whose path then ends there.
 pub const AUDIT_PHASES: u32 = 7;
 
-/// The audit's six reads, the configured alarm's lookup, per log group the lease (two
-/// CreateLogStream), DescribeMetricFilters, PutMetricFilter and PutMetricAlarm, the
+/// The audit's six reads (the configured alarm's lookup and its tags run beside them),
+/// the lease (DescribeLogStreams, CreateLogStream), DescribeMetricFilters,
+/// PutMetricFilter, the lease's release (CreateLogStream), PutMetricAlarm, the
 /// re-audit's six reads, Publish.
 pub const REMEDIATION_PHASES: u32 = 19;
 
