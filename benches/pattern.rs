@@ -65,5 +65,26 @@ fn matching(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse_and_coverage, matching);
+/// The pattern engine's worst cases on a 4 MB event (the unit test
+/// `long_worst_case_inputs_do_not_match` holds the same list to its verdicts): each
+/// must take time linear in the event, about 4 MB / the matcher's speed.
+fn worst_case(c: &mut Criterion) {
+    let big = "a ".repeat(2_000_000);
+    let mut group = c.benchmark_group("worst case/4 MB event");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(big.len() as u64));
+    for p in [
+        "[..., x = b, ..., y = c, ..., z = d]",
+        "%c|a*a*ab%",
+        "%a*a*a*a*a*b%",
+        "a b -c",
+        "{ $.a = 1 }",
+    ] {
+        let pattern = pattern::parse(p).unwrap();
+        group.bench_function(p, |b| b.iter(|| pattern::matches(&pattern, black_box(&big)).matched));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, parse_and_coverage, matching, worst_case);
 criterion_main!(benches);

@@ -8,11 +8,14 @@ mod publish;
 
 pub use publish::publish;
 
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 use serde::Serialize;
 
-use crate::aws::{aws_error, AwsError, Clients};
+use crate::aws::{aws_error, AwsError, Clients, RETRY_BUDGET};
 use crate::collect::metric_filters;
 use crate::plan::{Action, AlarmRequest, MetricFilterRequest, Plan, PlannedAction};
 
@@ -33,9 +36,11 @@ pub struct Applied {
 
 pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
     let mut applied = Applied::default();
+    // The lease's claims are named after the run that takes them.
+    let run = lease::run_id();
     for action in &plan.actions {
         let outcome = match action {
-            Action::PutMetricFilter(request) => put_metric_filter(clients, request).await,
+            Action::PutMetricFilter(request) => put_metric_filter(clients, request, &run).await,
             Action::PutMetricAlarm { request, .. } => {
                 put_metric_alarm(clients, request).await.map(|()| "applied".to_string())
             }
@@ -64,9 +69,9 @@ pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
 
 /// Under the lease: re-reads the filters and writes the filter only if nobody did
 /// meanwhile; the lease is released whatever happened.
-async fn put_metric_filter(clients: &Clients, request: &MetricFilterRequest) -> Result<String, AwsError> {
+async fn put_metric_filter(clients: &Clients, request: &MetricFilterRequest, run: &str) -> Result<String, AwsError> {
     let logs = clients.regional(&request.group.region).logs;
-    let lease = match lease::claim(&logs, &request.log_group_name, &request.filter_name).await? {
+    let lease = match lease::claim(&logs, &request.log_group_name, &request.filter_name, run).await? {
         lease::Claim::Held(lease) => lease,
         lease::Claim::Busy(why) => return Ok(format!("skipped: {why}")),
     };
@@ -91,15 +96,57 @@ async fn put_metric_filter_held(
         .metric_value(&t.metric_value)
         .build()
         .map_err(|e| AwsError::invalid_request("logs:PutMetricFilter", &request.log_group_name, e))?;
-    logs.put_metric_filter()
-        .log_group_name(&request.log_group_name)
-        .filter_name(&request.filter_name)
-        .filter_pattern(&request.filter_pattern)
-        .metric_transformations(transformation)
-        .send()
-        .await
-        .map_err(|e| aws_error("logs:PutMetricFilter", &request.log_group_name, e))?;
-    Ok("applied".into())
+    let write = async {
+        for attempt in 1..=RETRY_BUDGET.max_attempts {
+            let sent = logs
+                .put_metric_filter()
+                .log_group_name(&request.log_group_name)
+                .filter_name(&request.filter_name)
+                .filter_pattern(&request.filter_pattern)
+                .metric_transformations(transformation.clone())
+                .customize()
+                .config_override(
+                    aws_sdk_cloudwatchlogs::config::Builder::default().retry_config(RetryConfig::disabled()),
+                )
+                .send()
+                .await;
+            let error = match sent {
+                Ok(_) => return Ok("applied".to_string()),
+                Err(e) => aws_error("logs:PutMetricFilter", &request.log_group_name, e),
+            };
+            // A failure worth retrying may have come after the write took effect (a lost
+            // answer): read back before sending again. AWS would replace the filter; the
+            // emulator would add a second one; neither needs the second write.
+            if error.retryable {
+                let written = metric_filters(clients, &request.group).await.is_ok_and(|filters| {
+                    filters
+                        .iter()
+                        .any(|f| f.name == request.filter_name && f.pattern == request.filter_pattern)
+                });
+                if written {
+                    return Ok("applied (the answer was lost; read back)".to_string());
+                }
+            }
+            if !error.retryable || attempt == RETRY_BUDGET.max_attempts {
+                return Err(error);
+            }
+            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+        }
+        unreachable!("the loop returns on its last attempt")
+    };
+    // One call's worth of time, as for every other call: the phase budget holds.
+    match tokio::time::timeout(RETRY_BUDGET.operation_timeout, write).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(AwsError {
+            operation: "logs:PutMetricFilter".into(),
+            resource: request.log_group_name.clone(),
+            message: format!(
+                "no answer within the {} s operation timeout",
+                RETRY_BUDGET.operation_timeout.as_secs()
+            ),
+            retryable: true,
+        }),
+    }
 }
 
 async fn put_metric_alarm(clients: &Clients, r: &AlarmRequest) -> Result<(), AwsError> {

@@ -10,30 +10,19 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 /// The SDK's standard retry mode, bounded, with timeouts well below the function's.
-/// Worst case per call: `operation_timeout`. Dependent phases run one after another,
-/// the reads inside a phase concurrently, so a run ends within phases x
-/// operation_timeout even when every call hangs: audit 7 x 20 s = 140 s, remediation
-/// 19 x 20 s = 380 s. template.yaml's Timeout defaults to 600 s and may not go below
-/// 150 s (audit only); tests/faults.rs checks both against these figures.
+/// Worst case per call: `operation_timeout`. Dependent calls run one after another, the
+/// reads of one phase concurrently, so a run ends within (its longest chain of
+/// dependent calls) x operation_timeout even when every call hangs. The chains are
+/// measured on real runs (tests/it/faults.rs,
+/// the_function_timeout_covers_the_measured_chains_of_dependent_calls): 7 for an audit,
+/// 19 for a remediation with one target log group; template.yaml's Timeout is checked
+/// against them there.
 pub struct RetryBudget {
     pub max_attempts: u32,
     pub attempt_timeout: Duration,
     pub operation_timeout: Duration,
     pub connect_timeout: Duration,
 }
-
-/// (STS || DescribeTrails), (trail status and selectors || metric filters),
-/// DescribeAlarmsForMetric, (topic attributes || subscriptions), DescribeKey,
-/// GetKeyPolicy, Publish. The bound of the longest path: GetKeyPolicy runs beside
-/// DescribeKey unless the key is named by alias, and DescribeLogGroups follows the
-/// filters only for a group that has none, whose path then ends there.
-pub const AUDIT_PHASES: u32 = 7;
-
-/// The audit's six reads (the configured alarm's lookup and its tags run beside them),
-/// the lease (DescribeLogStreams, CreateLogStream), DescribeMetricFilters,
-/// PutMetricFilter, the lease's release (CreateLogStream), PutMetricAlarm, the
-/// re-audit's six reads, Publish.
-pub const REMEDIATION_PHASES: u32 = 19;
 
 pub const RETRY_BUDGET: RetryBudget = RetryBudget {
     max_attempts: 4,

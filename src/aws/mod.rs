@@ -5,5 +5,5 @@
 mod clients;
 mod error;
 
-pub use clients::{load_sdk_config, Clients, Regional, AUDIT_PHASES, REMEDIATION_PHASES, RETRY_BUDGET};
+pub use clients::{load_sdk_config, Clients, Regional, RETRY_BUDGET};
 pub use error::{aws_error, AwsError};

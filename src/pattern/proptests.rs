@@ -268,27 +268,27 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     assert!(!matches(&p, &nested_obj).matched);
 }
 
+/// Worst cases for each matcher on a 4 MB event, none of which matches. How long they
+/// take (linear in the input) is measured by the criterion benchmark
+/// `benches/pattern.rs` (`worst case/4 MB event`), not by a clock here.
 #[test]
-fn long_inputs_take_linear_time() {
-    // Worst cases for each matcher on a 4 MB event; each must finish quickly.
+fn long_worst_case_inputs_do_not_match() {
     let big = "a ".repeat(2_000_000);
-    let start = std::time::Instant::now();
-    for p in [
-        "[..., x = b, ..., y = c, ..., z = d]",
-        "%c|a*a*ab%",
-        "%a*a*a*a*a*b%",
-        "a b -c",
-        "{ $.a = 1 }",
-    ] {
-        let p = parse(p).unwrap();
-        assert!(!matches(&p, &big).matched || p.source().starts_with("a b"));
+    for p in WORST_CASES {
+        let pattern = parse(p).unwrap();
+        assert!(!matches(&pattern, &big).matched, "{p}");
     }
     let json = format!("[{}1]", "\"aaaaaaaaaaaaaaaa\",".repeat(200_000));
     let p = parse("{ $[*] = %a*a*a*b% }").unwrap();
     assert!(!matches(&p, &json).matched);
-    assert!(
-        start.elapsed() < std::time::Duration::from_secs(20),
-        "{:?}",
-        start.elapsed()
-    );
 }
+
+/// Patterns that would take super-linear time on a backtracking matcher. Kept in step
+/// with the benchmark's list.
+const WORST_CASES: [&str; 5] = [
+    "[..., x = b, ..., y = c, ..., z = d]",
+    "%c|a*a*ab%",
+    "%a*a*a*a*a*b%",
+    "a b -c",
+    "{ $.a = 1 }",
+];

@@ -195,28 +195,78 @@ async fn runs_are_idempotent_ten_runs_leave_one_filter_and_one_alarm() {
     assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1);
 }
 
+/// Two remediations at once, made to overlap: the proxy holds both lease claims until
+/// both have arrived, so both runs are inside the lease at the same time. One holds it
+/// and writes the filter; the other sees the earlier claim and skips. Then 8 more runs
+/// plan nothing.
 #[tokio::test]
 async fn two_remediations_at_the_same_time_leave_one_filter_and_one_alarm() {
+    use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
     let (account, topic) = seeded(Chain {
         filter_pattern: None,
         alarm_namespace: None,
         ..Chain::default()
     })
     .await;
+    let proxy = FaultProxy::start(crate::support::moto().port);
+    // The first two CreateLogStream calls are the two claims (a release comes later).
+    proxy.fail("logs:CreateLogStream", Fault::Gather(2), Schedule::First(2));
     let start = |account: &Account| {
         let mut command = account.command(&["remediate", "--format", "json"]);
         command
             .env("ALARM_TOPIC_ARN", &topic)
+            .env("AWS_ENDPOINT_URL", proxy.url())
             .stdout(std::process::Stdio::piped());
         command.spawn().unwrap()
     };
     let (a, b) = (start(&account), start(&account));
-    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
-    assert!(a.status.code().is_some() && b.status.code().is_some());
+    let runs = [a.wait_with_output().unwrap(), b.wait_with_output().unwrap()];
+    let claims: Vec<_> = proxy
+        .calls()
+        .into_iter()
+        .filter(|c| c.name() == "logs:CreateLogStream")
+        .take(2)
+        .collect();
+    assert_eq!(claims.len(), 2);
+    let (first_answered, last_arrived) = (
+        claims.iter().filter_map(|c| c.answered).min().unwrap(),
+        claims.iter().map(|c| c.arrived).max().unwrap(),
+    );
+    assert!(last_arrived <= first_answered, "the two claims were held together");
+    let outcomes: Vec<String> = runs
+        .iter()
+        .map(|run| {
+            let report = crate::support::report_of(run);
+            report["remediation"]["applied"][0]["outcome"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    let (held, skipped): (Vec<_>, Vec<_>) = (0..2).partition(|&i| outcomes[i] == "applied");
+    assert_eq!((held.len(), skipped.len()), (1, 1), "{outcomes:?}");
+    assert!(
+        outcomes[skipped[0]].starts_with("skipped: another remediation holds the lease"),
+        "{outcomes:?}"
+    );
+    // The holder re-audits after writing both: PASS. The other wrote the alarm (on the
+    // metric the holder's filter publishes) and re-audited whenever it did: PASS, or FAIL
+    // if the holder's filter was not there yet; never an error.
+    assert_eq!(runs[held[0]].status.code(), Some(0));
+    assert!(
+        matches!(runs[skipped[0]].status.code(), Some(0 | 1)),
+        "{:?}",
+        runs[skipped[0]].status
+    );
     assert_eq!(account.filters_named("us-east-1", LOG_GROUP, FILTER).await, 1);
     assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1);
-    let (code, audit) = account.audit(&[]);
-    assert_eq!((code, audit["status"].as_str()), (0, Some("PASS")), "{audit:#}");
+    for run in 3..=10 {
+        let (code, report) = remediate(&account, &topic, &[]);
+        assert_eq!(code, 0, "run {run}: {report:#}");
+        assert_eq!(report["remediation"]["planned"], serde_json::json!([]), "run {run}");
+    }
+    assert_eq!(account.filters_named("us-east-1", LOG_GROUP, FILTER).await, 1);
+    assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1);
 }
 
 #[tokio::test]
@@ -276,8 +326,11 @@ async fn our_own_alarm_is_updated_when_it_drifts() {
     .await;
     assert_eq!(remediate(&account, &topic, &[]).0, 0);
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.region("us-east-1"));
-    let current = cloudwatch.describe_alarms().alarm_names(ALARM).send().await.unwrap();
-    let alarm = &current.metric_alarms()[0];
+    let described = |cloudwatch: aws_sdk_cloudwatch::Client| async move {
+        let found = cloudwatch.describe_alarms().alarm_names(ALARM).send().await.unwrap();
+        found.metric_alarms()[0].clone()
+    };
+    let before = described(cloudwatch.clone()).await;
     // Someone turns our alarm's actions off; the tag still says it is ours.
     cloudwatch
         .disable_alarm_actions()
@@ -293,7 +346,11 @@ async fn our_own_alarm_is_updated_when_it_drifts() {
         .unwrap()
         .starts_with("update our alarm"));
     assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1);
-    assert!(alarm.alarm_arn().is_some());
+    // The same alarm, updated in place: its ARN as before, its actions back on.
+    let after = described(cloudwatch).await;
+    assert!(before.alarm_arn().is_some());
+    assert_eq!(after.alarm_arn(), before.alarm_arn());
+    assert_eq!(after.actions_enabled(), Some(true));
 }
 
 #[tokio::test]
@@ -384,17 +441,46 @@ async fn trails_are_never_changed_and_the_report_says_what_to_do() {
 async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
     use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
     let refused = |code: &str| Fault::error(400, code, "refused by the test");
+    // (operation, fault, which of its calls, what the faulted run exits with)
     let steps = [
-        ("logs:DescribeMetricFilters", Fault::Status(503)),
-        ("cloudwatch:DescribeAlarms", Fault::Status(503)),
-        ("logs:DescribeLogStreams", refused("InvalidParameterException")),
-        ("logs:CreateLogStream", refused("InvalidParameterException")),
-        ("logs:PutMetricFilter", refused("InvalidParameterException")),
-        ("cloudwatch:PutMetricAlarm", refused("ValidationError")),
-        // Applied, but every answer lost: the write is an upsert, so retries are safe.
-        ("cloudwatch:PutMetricAlarm", Fault::LostResponse),
+        ("logs:DescribeMetricFilters", Fault::Status(503), Schedule::Always, 2),
+        ("cloudwatch:DescribeAlarms", Fault::Status(503), Schedule::Always, 2),
+        (
+            "logs:DescribeLogStreams",
+            refused("InvalidParameterException"),
+            Schedule::Always,
+            2,
+        ),
+        (
+            "logs:CreateLogStream",
+            refused("InvalidParameterException"),
+            Schedule::Always,
+            2,
+        ),
+        (
+            "logs:PutMetricFilter",
+            refused("InvalidParameterException"),
+            Schedule::Always,
+            2,
+        ),
+        (
+            "cloudwatch:PutMetricAlarm",
+            refused("ValidationError"),
+            Schedule::Always,
+            2,
+        ),
+        // Each write applied, but every answer lost: the caller cannot know it took
+        // effect. The claim is named after its run, so a retry's AlreadyExists is its
+        // own claim, and a run that cannot go on releases it; the filter is read back
+        // before it is sent again (and so is applied once, in this same run); a release
+        // marker that exists is a release done; the alarm is an upsert by name.
+        ("logs:CreateLogStream", Fault::LostResponse, Schedule::Always, 2),
+        ("logs:CreateLogStream", Fault::LostResponse, Schedule::First(1), 0),
+        ("logs:PutMetricFilter", Fault::LostResponse, Schedule::Always, 0),
+        ("logs:CreateLogStream", Fault::LostResponse, Schedule::Nth(2), 0),
+        ("cloudwatch:PutMetricAlarm", Fault::LostResponse, Schedule::Always, 2),
     ];
-    for (step, fault) in steps {
+    for (step, fault, schedule, exit) in steps {
         let (account, topic) = seeded(Chain {
             filter_pattern: None,
             alarm_namespace: None,
@@ -402,16 +488,24 @@ async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
         })
         .await;
         let proxy = FaultProxy::start(crate::support::moto().port);
-        proxy.fail(step, fault.clone(), Schedule::Always);
+        proxy.fail(step, fault.clone(), schedule);
         let endpoint = proxy.url();
         let (code, report) = remediate(&account, &topic, &[("AWS_ENDPOINT_URL", &endpoint)]);
-        assert_eq!(code, 2, "{step} {fault:?}: the run must fail: {report:#}");
-        if fault != Fault::LostResponse {
+        let context = format!("{step} {fault:?} {schedule:?}");
+        assert_eq!(code, exit, "{context}: {report:#}");
+        if exit == 2 && fault != Fault::LostResponse {
             // (A lost answer to a write that took effect re-audits as PASS; the run
             // still fails, since it could not know.)
-            assert_ne!(report["status"], "PASS", "{step}");
+            assert_ne!(report["status"], "PASS", "{context}");
         }
-        assert!(proxy.faulted(step) > 0, "{step} was never reached");
+        if step == "logs:PutMetricFilter" && fault == Fault::LostResponse {
+            assert_eq!(
+                report["remediation"]["applied"][0]["outcome"], "applied (the answer was lost; read back)",
+                "{report:#}"
+            );
+            assert_eq!(proxy.count(step), 1, "sent once, not again");
+        }
+        assert!(proxy.faulted(step) > 0, "{context}: never reached");
         assert!(
             account.filters_named("us-east-1", LOG_GROUP, FILTER).await <= 1,
             "{step}"

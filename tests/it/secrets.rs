@@ -183,6 +183,10 @@ async fn the_lambda_log_at_trace_holds_no_credential_and_no_email() {
         "ran on the environment's credentials"
     );
     let log = lambda.log();
+    // Trace logging was on (JSON records at level TRACE, from the SDK): this is the
+    // most the function can log.
+    let trace_records = log.lines().filter(|l| l.contains(r#""level":"TRACE""#)).count();
+    assert!(trace_records > 100, "{trace_records} TRACE records:\n{log}");
     let findings = lambda.findings();
     assert_eq!(findings.len(), 1, "the findings record is in the log");
     assert!(findings[0].to_string().contains("a***@example.com"));

@@ -30,9 +30,9 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What happens to a request the schedule picks.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +59,9 @@ pub enum Fault {
     /// Forwards the request, then sends the response's headers with the full
     /// Content-Length, half of its body, and closes the connection.
     Truncate,
+    /// Holds each matching call until this many calls of the same operation are held
+    /// (4 s at most), then forwards them all: their callers provably overlap there.
+    Gather(usize),
 }
 
 impl Fault {
@@ -116,6 +119,9 @@ pub struct Call {
     pub request: String,
     /// The emulator's response body, when the request was forwarded.
     pub response: String,
+    pub arrived: Instant,
+    /// When the answer (or the reset) went back; None while the call is open.
+    pub answered: Option<Instant>,
 }
 
 impl Call {
@@ -154,6 +160,29 @@ struct State {
     rules: Mutex<Vec<Rule>>,
     calls: Mutex<Vec<Call>>,
     arrivals: std::sync::atomic::AtomicUsize,
+    /// Calls held by Gather, per operation, and the signal that one more arrived.
+    gathered: Mutex<std::collections::BTreeMap<String, usize>>,
+    arrived: Condvar,
+}
+
+impl State {
+    fn gather(&self, operation: String, wanted: usize) {
+        let deadline = Instant::now() + Duration::from_secs(4);
+        let mut held = lock(&self.gathered);
+        *held.entry(operation.clone()).or_default() += 1;
+        self.arrived.notify_all();
+        while held.get(&operation).copied().unwrap_or(0) < wanted {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            held = self
+                .arrived
+                .wait_timeout(held, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -184,6 +213,7 @@ impl State {
 
     fn answered(&self, id: usize, answer: Answer) {
         if let Some(call) = lock(&self.calls).iter_mut().rev().find(|c| c.id == id) {
+            call.answered = Some(Instant::now());
             call.status = answer.status;
             if let Some(body) = answer.response {
                 call.response = String::from_utf8_lossy(&body).into_owned();
@@ -270,6 +300,34 @@ impl FaultProxy {
         lock(&self.state.calls).iter().map(Call::name).collect()
     }
 
+    /// The longest chain of calls, each of which arrived only after the one before it
+    /// was answered, leaving out the operations in `ignore`: how many calls, one after
+    /// another, the run waited for (calls of one phase overlap). Names, in order.
+    pub fn dependent_chain(&self, ignore: &[&str]) -> Vec<String> {
+        let mut calls: Vec<Call> = self
+            .calls()
+            .into_iter()
+            .filter(|c| !ignore.iter().any(|i| c.matches(i)))
+            .collect();
+        calls.sort_by_key(|c| c.arrived);
+        // chain[i]: (length of the longest chain ending with calls[i], the call before it)
+        let mut chain: Vec<(usize, Option<usize>)> = Vec::with_capacity(calls.len());
+        for (i, call) in calls.iter().enumerate() {
+            let before = (0..i)
+                .filter(|&j| calls[j].answered.is_some_and(|a| a <= call.arrived))
+                .max_by_key(|&j| chain[j].0);
+            chain.push((before.map_or(1, |j| chain[j].0 + 1), before));
+        }
+        let mut at = (0..calls.len()).max_by_key(|&i| chain[i].0);
+        let mut names = Vec::new();
+        while let Some(i) = at {
+            names.push(calls[i].name());
+            at = chain[i].1;
+        }
+        names.reverse();
+        names
+    }
+
     /// The calls that could change the account (anything but reads, AssumeRole, Publish).
     pub fn writes(&self) -> Vec<String> {
         lock(&self.state.calls)
@@ -329,8 +387,12 @@ fn serve(client: TcpStream, upstream: u16, state: &State) -> io::Result<()> {
         let fault = state.decide(&call);
         call.fault = fault.clone();
         let service = call.service.clone();
+        let name = call.name();
         // Recorded on arrival, so a caller that gave up has its call counted already.
         let id = state.record(call);
+        if let Some(Fault::Gather(wanted)) = fault {
+            state.gather(name, wanted);
+        }
         let mut answer = Answer::default();
         let then = answer_with(fault, protocol, &service, upstream, &request, &mut writer, &mut answer);
         state.answered(id, answer);
@@ -368,7 +430,7 @@ fn answer_with(
 ) -> io::Result<Then> {
     let error = |status: u16, code: &str, message: &str| error_response(protocol, service, status, code, message);
     let response = match fault {
-        None => forward(upstream, request)?,
+        None | Some(Fault::Gather(_)) => forward(upstream, request)?,
         Some(Fault::Reset) => return Ok(Then::Reset),
         Some(Fault::LostResponse) => {
             answer.response = Some(forward(upstream, request)?.body);
@@ -539,6 +601,8 @@ fn classify(request: &Request) -> (Call, Protocol) {
         status: None,
         request: body,
         response: String::new(),
+        arrived: Instant::now(),
+        answered: None,
     };
     (call, protocol)
 }
