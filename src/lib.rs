@@ -4,6 +4,7 @@
 //!
 //! collect (AWS) -> AccountState -> check -> Findings -> report / plan -> apply (AWS)
 
+pub mod alarm;
 pub mod apply;
 pub mod arn;
 pub mod aws;

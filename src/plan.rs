@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::alarm;
 use crate::arn::LogGroupArn;
 use crate::check::{Findings, LinkStatus, Status};
 use crate::rule::{WANTED_ALARM, WANTED_FILTER};
@@ -254,13 +255,18 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> P
     plan
 }
 
-/// A covering filter whose metric an alarm without dimensions can watch, counting 1 per event.
+/// A covering filter's metric on which the alarm remediation writes (no dimensions,
+/// the rule's spec) is proven by the alarm model to fire.
 fn usable_metric(filters: &[MetricFilter]) -> Option<(String, String)> {
     filters
         .iter()
         .filter(|f| f.covers_all())
         .flat_map(|f| &f.transformations)
-        .find(|t| t.dimensions.is_empty() && t.value.trim().parse::<f64>().is_ok_and(|v| v >= 1.0))
+        .find(|t| {
+            let (emission, silent) = t.emission();
+            let wanted = wanted_alarm("", (t.namespace.clone(), t.name.clone()), String::new(), "");
+            t.dimensions.is_empty() && silent.is_empty() && alarm::evaluate(&wanted.as_alarm(""), &emission).fires()
+        })
         .map(|t| (t.namespace.clone(), t.name.clone()))
 }
 
@@ -291,6 +297,7 @@ impl MetricFilterRequest {
                 value: t.metric_value.clone(),
                 default_value: None,
                 dimensions: BTreeMap::new(),
+                unit: None,
             })
             .collect();
         MetricFilter::new(self.filter_name.clone(), self.filter_pattern.clone(), transformations)
@@ -379,6 +386,9 @@ impl AlarmRequest {
             threshold: Some(self.threshold),
             comparison_operator: Some(self.comparison_operator.clone()),
             treat_missing_data: Some(self.treat_missing_data.clone()),
+            unit: None,
+            metrics: Vec::new(),
+            threshold_metric_id: None,
         }
     }
 }
@@ -467,5 +477,33 @@ fn plan_alarm(
             plan.refused.push(format!("alarm {name} in {} could not be looked up ({e}): nothing written there", group.region));
             plan.unread.push(e.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // What remediation writes is what the audit then proves: the wanted alarm on the
+    // wanted filter's metric fires on one event.
+    #[test]
+    fn the_wanted_alarm_on_the_wanted_filter_fires() {
+        let group: LogGroupArn = "arn:aws:logs:us-east-1:123456789012:log-group:trail:*".parse().unwrap();
+        let filter = wanted_filter(&group, &Settings::default()).as_filter();
+        assert!(filter.covers_all());
+        let t = &filter.transformations[0];
+        let (emission, silent) = t.emission();
+        assert!(silent.is_empty());
+        let topic = "arn:aws:sns:us-east-1:123456789012:alarms".to_string();
+        let alarm = wanted_alarm("us-east-1", (t.namespace.clone(), t.name.clone()), topic, "a").as_alarm("arn");
+        match alarm::evaluate(&alarm, &emission) {
+            alarm::Verdict::Fires(how) => assert_eq!(
+                how,
+                "Sum of the period = 1 (one event, value 1) >= 1: ALARM after 1 of 1 datapoints"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let metric = (t.namespace.clone(), t.name.clone());
+        assert_eq!(usable_metric(std::slice::from_ref(&filter)), Some(metric));
     }
 }

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::alarm::Emission;
 use crate::arn::{LogGroupArn, TopicArn};
-use crate::rule::{coverage_of, FilterCoverage};
+use crate::rule::{coverage_of, published_values, FilterCoverage};
 
 pub use crate::aws::AwsError;
 
@@ -29,6 +30,12 @@ pub struct AccountState {
     /// For remediation only (empty in an audit): the alarm that has the configured
     /// alarm name, with its tags, in each region this account's trails deliver to.
     pub named_alarms: BTreeMap<String, Read<Option<TaggedAlarm>>>,
+    /// Metric math alarms of a region, read (DescribeAlarms, every page) only for a
+    /// region where no alarm on a covering metric is proven to fire.
+    pub math_alarms: BTreeMap<String, Read<Vec<Alarm>>>,
+    /// Composite alarms over an alarm that fires but notifies no topic, by (region,
+    /// that alarm's name).
+    pub composites: BTreeMap<(String, String), Read<Vec<CompositeAlarm>>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -125,6 +132,25 @@ pub struct Transformation {
     pub value: String,
     pub default_value: Option<f64>,
     pub dimensions: BTreeMap<String, String>,
+    /// The unit the metric is published with; None publishes it with unit "None".
+    pub unit: Option<String>,
+}
+
+impl Transformation {
+    /// What the filter publishes for one of the rule's events, for the alarm model,
+    /// and the events for which it publishes nothing.
+    pub fn emission(&self) -> (Emission, Vec<&'static str>) {
+        let published = published_values(&self.value);
+        let emission = Emission {
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+            values: published.values,
+            default_value: self.default_value,
+            unit: self.unit.clone().unwrap_or_else(|| "None".into()),
+            dimensions: self.dimensions.clone(),
+        };
+        (emission, published.silent)
+    }
 }
 
 /// A metric as CloudWatch alarms address it: by region, namespace and name.
@@ -152,6 +178,44 @@ pub struct Alarm {
     pub threshold: Option<f64>,
     pub comparison_operator: Option<String>,
     pub treat_missing_data: Option<String>,
+    /// The unit the alarm asks its metric for (None: any).
+    pub unit: Option<String>,
+    /// A metric math alarm's queries (empty for an alarm on one metric).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<MetricQuery>,
+    /// Set on an anomaly detection alarm: the band it compares with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold_metric_id: Option<String>,
+}
+
+/// One query of a metric math alarm: a metric's statistic, or an expression over others.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct MetricQuery {
+    pub id: String,
+    pub expression: Option<String>,
+    pub metric: Option<MetricStat>,
+    pub return_data: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct MetricStat {
+    pub namespace: String,
+    pub name: String,
+    pub dimensions: BTreeMap<String, String>,
+    pub period: Option<i32>,
+    pub stat: String,
+    pub unit: Option<String>,
+}
+
+/// A composite alarm: its rule over other alarms' states, and its actions.
+#[derive(Clone, Debug, PartialEq, Serialize, Default)]
+pub struct CompositeAlarm {
+    pub name: String,
+    pub arn: String,
+    pub rule: String,
+    pub actions_enabled: bool,
+    pub alarm_actions: Vec<String>,
+    pub actions_suppressor: Option<String>,
 }
 
 /// An alarm read by name, and its tags (who made it is decided from them in plan).

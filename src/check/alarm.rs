@@ -1,16 +1,20 @@
-//! The alarm link: an alarm on a covering filter's metric, in the log group's region,
-//! that goes to ALARM on a single event and notifies an SNS topic.
+//! The alarm link: an alarm on a covering filter's metric (or a metric math alarm
+//! reading it), in the log group's region, that the alarm model proves goes to ALARM
+//! after a period holding one event and rests out of ALARM without one, and that
+//! notifies an SNS topic of its region: itself, with its actions enabled, or through a
+//! composite alarm that goes to ALARM with it.
 
 use std::collections::BTreeSet;
 
 use super::{LinkFinding, Problems};
+use crate::alarm::{self, composite, Verdict};
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::rule::WANTED_ALARM;
 use crate::settings::Names;
-use crate::state::{AccountState, Alarm, AwsError, MetricFilter, MetricKey, Transformation};
+use crate::state::{AccountState, Alarm, AwsError, MetricFilter, MetricKey};
 
-/// The alarm link: some alarm on a covering filter's metric fires on a single event and
-/// notifies an SNS topic. Returns the topics of the alarms that pass.
+/// The alarm link, and the topics (with the alarm that notifies them) of the alarms
+/// that pass.
 pub(super) fn alarm_link(
     state: &AccountState,
     group: &LogGroupArn,
@@ -19,54 +23,100 @@ pub(super) fn alarm_link(
 ) -> (LinkFinding, Vec<(TopicArn, String)>) {
     let mut p = Problems::default();
     let mut resources = Vec::new();
-    let mut good = Vec::new();
+    let mut good: Vec<(TopicArn, String)> = Vec::new();
+    let mut fired = Vec::new();
     let mut verdicts = Vec::new();
     let mut seen = BTreeSet::new();
+    let region = group.region.as_str();
     for transformation in covering.iter().flat_map(|f| &f.transformations) {
         let key = MetricKey {
-            region: group.region.clone(),
+            region: region.to_string(),
             namespace: transformation.namespace.clone(),
             name: transformation.name.clone(),
         };
         if !seen.insert(key.clone()) {
             continue;
         }
-        match state.alarms.get(&key) {
-            Some(Ok(alarms)) => {
-                if alarms.is_empty() {
-                    verdicts.push(format!(
-                        "no alarm on metric {}/{} in {}",
-                        key.namespace, key.name, key.region
-                    ));
-                }
-                for alarm in alarms {
-                    resources.push(alarm.arn.clone());
-                    match alarm_problems(alarm, transformation, &group.region) {
-                        Ok(topics) => good.extend(topics.into_iter().map(|t| (t, alarm.arn.clone()))),
-                        Err(problems) => verdicts.push(format!("alarm {:?}: {}", alarm.name, problems.join(", "))),
-                    }
-                }
+        let (emission, silent) = transformation.emission();
+        if !silent.is_empty() {
+            verdicts.push(format!(
+                "metric {}/{} takes its value from {}, which {} of the 16 IAM policy events do not carry as a number ({}), so no alarm on it fires on each event",
+                key.namespace,
+                key.name,
+                transformation.value,
+                silent.len(),
+                silent.join(", ")
+            ));
+            continue;
+        }
+        let standard = match state.alarms.get(&key) {
+            Some(Ok(alarms)) => alarms,
+            Some(Err(e)) => {
+                p.errors.push(e.clone());
+                continue;
             }
-            Some(Err(e)) => p.errors.push(e.clone()),
-            None => p.errors.push(AwsError {
-                operation: "cloudwatch:DescribeAlarmsForMetric".into(),
-                resource: format!("{}/{}", key.namespace, key.name),
-                message: "not read".into(),
-                retryable: false,
-            }),
+            None => {
+                p.errors.push(not_read("cloudwatch:DescribeAlarmsForMetric", &key));
+                continue;
+            }
+        };
+        let (math, math_unread): (Vec<&Alarm>, bool) = match state.math_alarms.get(region) {
+            Some(Ok(alarms)) => (alarms.iter().filter(|a| reads_metric(a, &key)).collect(), false),
+            Some(Err(e)) => {
+                p.errors.push(e.clone());
+                (Vec::new(), true)
+            }
+            None => (Vec::new(), false),
+        };
+        // Without the math alarms, "no alarm" is not known: that is the error.
+        if standard.is_empty() && math.is_empty() && !math_unread {
+            verdicts.push(format!(
+                "no alarm on metric {}/{} in {}",
+                key.namespace, key.name, key.region
+            ));
+        }
+        for alarm in standard.iter().chain(math) {
+            resources.push(alarm.arn.clone());
+            match alarm::evaluate(alarm, &emission) {
+                Verdict::Fires(how) => match notifies(state, alarm, region, &mut p.errors) {
+                    Ok(notified) => {
+                        let through: BTreeSet<&str> = notified
+                            .iter()
+                            .map(|(_, by)| by.as_str())
+                            .filter(|by| *by != alarm.arn)
+                            .collect();
+                        let through = match through.is_empty() {
+                            true => String::new(),
+                            false => format!(
+                                " through composite alarm {}",
+                                through.into_iter().collect::<Vec<_>>().join(", ")
+                            ),
+                        };
+                        fired.push(format!("{} ({how}){through}", alarm.arn));
+                        good.extend(notified);
+                    }
+                    // Its composites could not be read: that alarm's verdict is the error.
+                    Err(problems) if problems.is_empty() => {}
+                    Err(problems) => verdicts.push(format!(
+                        "alarm {:?} fires on one event ({how}) but {}",
+                        alarm.name,
+                        problems.join(", ")
+                    )),
+                },
+                Verdict::DoesNotFire(why) => verdicts.push(format!("alarm {:?} {why}", alarm.name)),
+                Verdict::CannotProve(why) => verdicts.push(format!(
+                    "alarm {:?}: cannot prove it fires on one event: {why}",
+                    alarm.name
+                )),
+            }
         }
     }
     if !good.is_empty() {
-        let alarms: BTreeSet<&str> = good.iter().map(|(_, a)| a.as_str()).collect();
+        let topics: BTreeSet<String> = good.iter().map(|(t, _)| t.to_string()).collect();
         let detail = format!(
             "{} fires on a single IAM policy event and notifies {}",
-            alarms.into_iter().collect::<Vec<_>>().join(", "),
-            good.iter()
-                .map(|(t, _)| t.to_string())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
-                .join(", ")
+            fired.join(", "),
+            topics.into_iter().collect::<Vec<_>>().join(", ")
         );
         return (LinkFinding::pass(detail, resources), good);
     }
@@ -79,87 +129,58 @@ pub(super) fn alarm_link(
             verdicts.join("; "),
             format!(
                 "aws cloudwatch put-metric-alarm --region {} --alarm-name {} --namespace {ns} --metric-name {name} {} --actions-enabled --alarm-actions <SNS topic ARN in {}> (or run with MODE=remediate)",
-                group.region,
+                region,
                 names.alarm_name,
                 WANTED_ALARM.cli_arguments(),
-                group.region
+                region
             ),
         );
     }
     (p.into_link(String::new(), resources), Vec::new())
 }
 
-/// Why `alarm` would not notify on one matching event, or the SNS topics it notifies.
-pub fn alarm_problems(alarm: &Alarm, metric: &Transformation, region: &str) -> Result<Vec<TopicArn>, Vec<String>> {
+/// Does a metric math alarm read this metric in one of its queries?
+fn reads_metric(alarm: &Alarm, key: &MetricKey) -> bool {
+    alarm
+        .metrics
+        .iter()
+        .filter_map(|q| q.metric.as_ref())
+        .any(|m| m.namespace == key.namespace && m.name == key.name)
+}
+
+fn not_read(operation: &str, key: &MetricKey) -> AwsError {
+    AwsError {
+        operation: operation.into(),
+        resource: format!("{}/{}", key.namespace, key.name),
+        message: "not read".into(),
+        retryable: false,
+    }
+}
+
+/// The SNS topics of `region` that a firing `alarm` notifies, with the alarm that does
+/// (itself, or a composite over it), or why it notifies none (nothing said when what
+/// would tell could not be read: that error goes to `errors`).
+fn notifies(
+    state: &AccountState,
+    alarm: &Alarm,
+    region: &str,
+    errors: &mut Vec<AwsError>,
+) -> Result<Vec<(TopicArn, String)>, Vec<String>> {
+    let own = topics_in(&alarm.alarm_actions, region);
+    if alarm.actions_enabled && !own.is_empty() {
+        return Ok(own.into_iter().map(|t| (t, alarm.arn.clone())).collect());
+    }
     let mut problems = Vec::new();
-    if let Some(dimension_problem) = dimension_problem(alarm, metric) {
-        problems.push(dimension_problem);
-    }
-    // What the statistic reads for a period holding exactly one matching event.
-    let single_event_value = match (alarm.statistic.as_deref(), alarm.extended_statistic.as_deref()) {
-        (Some("SampleCount"), _) => Some(1.0),
-        (Some("Sum"), _) => match metric.value.trim().parse::<f64>() {
-            Ok(v) => Some(v),
-            Err(_) => {
-                problems.push(format!(
-                    "sums the metric value {:?}, which is taken from each event, not a constant",
-                    metric.value
-                ));
-                None
-            }
-        },
-        (Some(other), _) => {
-            problems.push(format!("uses statistic {other}, not Sum or SampleCount"));
-            None
-        }
-        (None, Some(p)) => {
-            problems.push(format!("uses percentile statistic {p}, not Sum or SampleCount"));
-            None
-        }
-        (None, None) => {
-            problems.push("has no statistic (metric math alarm)".into());
-            None
-        }
-    };
-    if let (Some(value), Some(threshold)) = (single_event_value, alarm.threshold) {
-        let fires = match alarm.comparison_operator.as_deref() {
-            Some("GreaterThanOrEqualToThreshold") => value >= threshold,
-            Some("GreaterThanThreshold") => value > threshold,
-            _ => false,
-        };
-        if !fires {
-            problems.push(format!(
-                "does not fire on one event ({} {} {threshold} is false for a single event's {value})",
-                statistic_name(alarm),
-                alarm.comparison_operator.as_deref().unwrap_or("no comparison"),
-            ));
-        }
-    }
-    let needed = alarm.datapoints_to_alarm.or(alarm.evaluation_periods).unwrap_or(1);
-    if needed > 1 {
-        problems.push(format!(
-            "needs {needed} breaching periods, but one event breaches one period"
-        ));
-    }
-    if alarm.treat_missing_data.as_deref() == Some("breaching") {
-        problems.push("treats missing data as breaching, so it rests in ALARM and a new event sends nothing".into());
-    }
     if !alarm.actions_enabled {
-        problems.push("has actions disabled".into());
+        problems.push("has actions disabled".to_string());
     }
-    let mut topics = Vec::new();
-    let mut elsewhere = Vec::new();
-    for action in &alarm.alarm_actions {
-        if let Ok(topic) = action.parse::<TopicArn>() {
-            if topic.region() == region {
-                topics.push(topic);
-            } else {
-                elsewhere.push(topic);
-            }
-        }
-    }
-    if topics.is_empty() {
-        problems.push(match elsewhere.first() {
+    if own.is_empty() {
+        let elsewhere = alarm
+            .alarm_actions
+            .iter()
+            .filter_map(|a| a.parse::<TopicArn>().ok())
+            .find(|t| t.region() != region);
+        problems.push(match elsewhere {
             Some(t) => format!(
                 "notifies topic {t} in {}, but CloudWatch only notifies topics in the alarm's region {region}",
                 t.region()
@@ -167,43 +188,62 @@ pub fn alarm_problems(alarm: &Alarm, metric: &Transformation, region: &str) -> R
             None => "has no SNS topic among its alarm actions".into(),
         });
     }
-    if problems.is_empty() {
-        Ok(topics)
-    } else {
-        Err(problems)
-    }
-}
-
-fn statistic_name(alarm: &Alarm) -> &str {
-    alarm
-        .statistic
-        .as_deref()
-        .or(alarm.extended_statistic.as_deref())
-        .unwrap_or("?")
-}
-
-fn dimension_problem(alarm: &Alarm, metric: &Transformation) -> Option<String> {
-    let wanted: BTreeSet<&String> = metric.dimensions.keys().collect();
-    let have: BTreeSet<&String> = alarm.dimensions.keys().collect();
-    if wanted != have {
-        return Some(format!(
-            "watches dimensions [{}] but the filter publishes [{}]",
-            have.into_iter().cloned().collect::<Vec<_>>().join(", "),
-            wanted.into_iter().cloned().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    // A dimension taken from the event ($.field) splits the metric per value; an alarm
-    // on one value sees only those events.
-    metric.dimensions.iter().find_map(|(k, source)| {
-        let watched = &alarm.dimensions[k];
-        if source.starts_with("$.") {
-            Some(format!(
-                "watches only {k}={watched}, one value of a dimension the filter takes from {source}"
-            ))
-        } else if watched != source {
-            Some(format!("watches {k}={watched} but the filter publishes {k}={source}"))
-        } else {
-            None
+    match state.composites.get(&(region.to_string(), alarm.name.clone())) {
+        Some(Ok(composites)) => {
+            let mut via = Vec::new();
+            for c in composites {
+                let rule = match composite::parse(&c.rule) {
+                    Ok(rule) => rule,
+                    Err(e) => {
+                        problems.push(format!("composite alarm {:?}: cannot prove its rule: {e}", c.name));
+                        continue;
+                    }
+                };
+                let topics = topics_in(&c.alarm_actions, region);
+                if !rule.holds_when_only(&alarm.name, &alarm.arn) {
+                    problems.push(format!(
+                        "composite alarm {:?} is not in ALARM when only this alarm is",
+                        c.name
+                    ));
+                } else if rule.holds_when_quiet() {
+                    problems.push(format!(
+                        "composite alarm {:?} is in ALARM when every alarm is OK, so it rests in ALARM",
+                        c.name
+                    ));
+                } else if !c.actions_enabled || topics.is_empty() {
+                    problems.push(format!(
+                        "composite alarm {:?} notifies no SNS topic of {region} (actions {})",
+                        c.name,
+                        if c.actions_enabled { "enabled" } else { "disabled" }
+                    ));
+                } else {
+                    // A suppressor in ALARM holds the composite's actions back.
+                    let by = c
+                        .actions_suppressor
+                        .as_deref()
+                        .map(|s| format!(" (its actions are suppressed while {s} is in ALARM)"))
+                        .unwrap_or_default();
+                    via.extend(topics.into_iter().map(|t| (t, format!("{}{by}", c.arn))));
+                }
+            }
+            if via.is_empty() {
+                Err(problems)
+            } else {
+                Ok(via)
+            }
         }
-    })
+        Some(Err(e)) => {
+            errors.push(e.clone());
+            Err(Vec::new())
+        }
+        None => Err(problems),
+    }
+}
+
+fn topics_in(actions: &[String], region: &str) -> Vec<TopicArn> {
+    actions
+        .iter()
+        .filter_map(|a| a.parse::<TopicArn>().ok())
+        .filter(|t| t.region() == region)
+        .collect()
 }

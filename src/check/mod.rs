@@ -7,7 +7,6 @@ mod metric_filter;
 mod notification;
 mod trail;
 
-pub use alarm::alarm_problems;
 pub use notification::mask_endpoint;
 pub use trail::records_all_management_events;
 

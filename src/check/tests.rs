@@ -37,6 +37,7 @@ fn transformation() -> Transformation {
         value: "1".into(),
         default_value: None,
         dimensions: BTreeMap::new(),
+        unit: None,
     }
 }
 
@@ -118,6 +119,8 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
         )]),
         keys: BTreeMap::new(),
         named_alarms: BTreeMap::new(),
+        math_alarms: BTreeMap::new(),
+        composites: BTreeMap::new(),
     }
 }
 
@@ -144,6 +147,50 @@ fn first_alarm(s: &mut AccountState) -> &mut Alarm {
 }
 fn topic(s: &mut AccountState) -> &mut Topic {
     s.topics.values_mut().next().unwrap().as_mut().unwrap()
+}
+
+/// The only alarm on the metric is a metric math alarm, FILL(m1, 0) >= 1.
+fn math_alarm_only(s: &mut AccountState) {
+    let mut math = alarms(s).remove(0);
+    math.name = "iam-math".into();
+    math.statistic = None;
+    math.metrics = vec![
+        MetricQuery {
+            id: "m1".into(),
+            metric: Some(MetricStat {
+                namespace: "CloudTrailMetrics".into(),
+                name: "IAMPolicyEventCount".into(),
+                stat: "Sum".into(),
+                period: Some(300),
+                ..MetricStat::default()
+            }),
+            return_data: Some(false),
+            ..MetricQuery::default()
+        },
+        MetricQuery {
+            id: "e1".into(),
+            expression: Some("FILL(m1, 0)".into()),
+            return_data: Some(true),
+            ..MetricQuery::default()
+        },
+    ];
+    s.math_alarms.insert("us-east-1".into(), Ok(vec![math]));
+}
+
+/// The alarm loses its SNS action; a composite alarm with `rule` notifies the topic.
+fn composite_over(s: &mut AccountState, rule: &str, actions_enabled: bool) {
+    first_alarm(s).alarm_actions.clear();
+    s.composites.insert(
+        ("us-east-1".into(), "IAMAuthorizationActivityAlarm".into()),
+        Ok(vec![CompositeAlarm {
+            name: "any-iam-change".into(),
+            arn: format!("arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:any-iam-change"),
+            rule: rule.into(),
+            actions_enabled,
+            alarm_actions: vec![topic_arn("us-east-1").to_string()],
+            actions_suppressor: None,
+        }]),
+    );
 }
 
 const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -196,8 +243,19 @@ fn cases() -> Vec<Case> {
         // alarm
         ("no alarm", |s| alarms(s).clear(), [P, P, F, N], "no alarm on metric CloudTrailMetrics/IAMPolicyEventCount in us-east-1"),
         ("alarm unreadable", |s| *s.alarms.values_mut().next().unwrap() = Err(aws_error("cloudwatch:DescribeAlarmsForMetric")), [P, P, E, N], "cloudwatch:DescribeAlarmsForMetric"),
-        ("average statistic", |s| first_alarm(s).statistic = Some("Average".into()), [P, P, F, N], "uses statistic Average"),
-        ("percentile statistic", |s| { let a = first_alarm(s); a.statistic = None; a.extended_statistic = Some("p99".into()); }, [P, P, F, N], "percentile statistic p99"),
+        // Judged by the alarm model: one sample, so every statistic reads the event (a list of accepted statistics wrongly failed these).
+        ("average statistic", |s| first_alarm(s).statistic = Some("Average".into()), [P, P, P, P], "Average of the period = 1 (one event, value 1) >= 1"),
+        ("percentile statistic", |s| { let a = first_alarm(s); a.statistic = None; a.extended_statistic = Some("p99".into()); }, [P, P, P, P], "p99 of the period = 1"),
+        ("maximum statistic", |s| first_alarm(s).statistic = Some("Maximum".into()), [P, P, P, P], "Maximum of the period = 1"),
+        ("a unit the filter does not publish", |s| first_alarm(s).unit = Some("Count".into()), [P, P, F, N], "asks for unit Count, but the filter publishes the metric with unit None"),
+        ("average, with defaultValue 0", |s| { first_alarm(s).statistic = Some("Average".into()); filters(s)[0].transformations[0].default_value = Some(0.0); }, [P, P, F, N], "does not fire on one event"),
+        ("anomaly detection band", |s| { let a = first_alarm(s); a.comparison_operator = Some("GreaterThanUpperThreshold".into()); a.threshold_metric_id = Some("ad1".into()); }, [P, P, F, N], "cannot prove it fires on one event"),
+        ("a metric math alarm with FILL", math_alarm_only, [P, P, P, P], "e1 (FILL(m1, 0)) = 1"),
+        ("math alarms unreadable", |s| { alarms(s).clear(); s.math_alarms.insert("us-east-1".into(), Err(aws_error("cloudwatch:DescribeAlarms"))); }, [P, P, E, N], "cloudwatch:DescribeAlarms"),
+        ("no SNS action, a composite notifies", |s| composite_over(s, "ALARM(IAMAuthorizationActivityAlarm) AND NOT ALARM(maintenance)", true), [P, P, P, P], "arn:aws:cloudwatch:us-east-1:123456789012:alarm:any-iam-change"),
+        ("no SNS action, the composite needs another alarm", |s| composite_over(s, "ALARM(IAMAuthorizationActivityAlarm) AND ALARM(other)", true), [P, P, F, N], "is not in ALARM when only this alarm is"),
+        ("no SNS action, the composite's actions disabled", |s| composite_over(s, "ALARM(IAMAuthorizationActivityAlarm)", false), [P, P, F, N], "actions disabled"),
+        ("no SNS action, composites unreadable", |s| { first_alarm(s).alarm_actions.clear(); s.composites.insert(("us-east-1".into(), "IAMAuthorizationActivityAlarm".into()), Err(aws_error("cloudwatch:DescribeAlarms"))); }, [P, P, E, N], "cloudwatch:DescribeAlarms"),
         ("threshold 2", |s| first_alarm(s).threshold = Some(2.0), [P, P, F, N], "does not fire on one event"),
         ("greater than 1", |s| first_alarm(s).comparison_operator = Some("GreaterThanThreshold".into()), [P, P, F, N], "does not fire on one event"),
         ("less than", |s| first_alarm(s).comparison_operator = Some("LessThanThreshold".into()), [P, P, F, N], "does not fire on one event"),
@@ -208,7 +266,7 @@ fn cases() -> Vec<Case> {
         ("no sns action", |s| first_alarm(s).alarm_actions = vec!["arn:aws:automate:us-east-1:ec2:stop".into()], [P, P, F, N], "no SNS topic"),
         ("topic in another region", |s| first_alarm(s).alarm_actions = vec![topic_arn("eu-west-1").to_string()], [P, P, F, N], "only notifies topics in the alarm's region"),
         ("alarm watches a dimension", |s| { first_alarm(s).dimensions.insert("user".into(), "alice".into()); }, [P, P, F, N], "watches dimensions [user]"),
-        ("metric value from the event", |s| filters(s)[0].transformations[0].value = "$.count".into(), [P, P, F, N], "taken from each event"),
+        ("metric value from the event", |s| filters(s)[0].transformations[0].value = "$.count".into(), [P, P, F, N], "which 16 of the 16 IAM policy events do not carry as a number"),
         // notification
         ("no subscription", |s| topic(s).subscriptions.clear(), [P, P, P, F], "has no subscriptions"),
         ("pending only", |s| topic(s).subscriptions[0].arn = "PendingConfirmation".into(), [P, P, P, F], "pending confirmation"),

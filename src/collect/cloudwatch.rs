@@ -1,11 +1,11 @@
 //! CloudWatch adapter: the alarms on one metric, found by metric (not by listing every
 //! alarm), so the cost grows with what matters, not with the account's size.
 
-use aws_sdk_cloudwatch::types::MetricAlarm;
+use aws_sdk_cloudwatch::types::{AlarmType, Dimension, MetricAlarm};
 use aws_sdk_cloudwatch::Client;
 
 use crate::aws::aws_error;
-use crate::state::{Alarm, MetricKey, Read, TaggedAlarm};
+use crate::state::{Alarm, CompositeAlarm, MetricKey, MetricQuery, MetricStat, Read, TaggedAlarm};
 
 pub async fn alarms_for_metric(cloudwatch: &Client, key: &MetricKey) -> Read<Vec<Alarm>> {
     let out = cloudwatch
@@ -34,23 +34,98 @@ pub fn alarm(a: &MetricAlarm) -> Alarm {
         metric_name: a.metric_name().unwrap_or_default().to_string(),
         statistic: a.statistic().map(|s| s.as_str().to_string()),
         extended_statistic: a.extended_statistic().map(String::from),
-        dimensions: a
-            .dimensions()
-            .iter()
-            .map(|d| {
-                (
-                    d.name().unwrap_or_default().to_string(),
-                    d.value().unwrap_or_default().to_string(),
-                )
-            })
-            .collect(),
+        dimensions: dimensions(a.dimensions()),
         period: a.period(),
         evaluation_periods: a.evaluation_periods(),
         datapoints_to_alarm: a.datapoints_to_alarm(),
         threshold: a.threshold(),
         comparison_operator: a.comparison_operator().map(|c| c.as_str().to_string()),
         treat_missing_data: a.treat_missing_data().map(String::from),
+        unit: a.unit().map(|u| u.as_str().to_string()),
+        metrics: a
+            .metrics()
+            .iter()
+            .map(|q| MetricQuery {
+                id: q.id().unwrap_or_default().to_string(),
+                expression: q.expression().map(String::from),
+                return_data: q.return_data(),
+                metric: q.metric_stat().map(|m| {
+                    let metric = m.metric();
+                    MetricStat {
+                        namespace: metric.and_then(|m| m.namespace()).unwrap_or_default().to_string(),
+                        name: metric.and_then(|m| m.metric_name()).unwrap_or_default().to_string(),
+                        dimensions: metric.map(|m| dimensions(m.dimensions())).unwrap_or_default(),
+                        period: m.period(),
+                        stat: m.stat().unwrap_or_default().to_string(),
+                        unit: m.unit().map(|u| u.as_str().to_string()),
+                    }
+                }),
+            })
+            .collect(),
+        threshold_metric_id: a.threshold_metric_id().map(String::from),
     }
+}
+
+fn dimensions(dimensions: &[Dimension]) -> std::collections::BTreeMap<String, String> {
+    dimensions
+        .iter()
+        .map(|d| {
+            (
+                d.name().unwrap_or_default().to_string(),
+                d.value().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every metric math alarm of the region (DescribeAlarmsForMetric does not return
+/// them), all pages. Read only where no alarm on a covering metric fires.
+pub async fn math_alarms(cloudwatch: &Client, region: &str) -> Read<Vec<Alarm>> {
+    let pages: Vec<_> = cloudwatch
+        .describe_alarms()
+        .alarm_types(AlarmType::MetricAlarm)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            aws_error(
+                "cloudwatch:DescribeAlarms",
+                format!("metric math alarms in {region}"),
+                e,
+            )
+        })?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.metric_alarms())
+        .filter(|a| !a.metrics().is_empty())
+        .map(alarm)
+        .collect())
+}
+
+/// The composite alarms whose rule names `child` (ParentsOfAlarmName), all pages.
+pub async fn composites_of(cloudwatch: &Client, child: &str) -> Read<Vec<CompositeAlarm>> {
+    let pages: Vec<_> = cloudwatch
+        .describe_alarms()
+        .parents_of_alarm_name(child)
+        .alarm_types(AlarmType::CompositeAlarm)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| aws_error("cloudwatch:DescribeAlarms", format!("composite alarms over {child}"), e))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.composite_alarms())
+        .map(|c| CompositeAlarm {
+            name: c.alarm_name().unwrap_or_default().to_string(),
+            arn: c.alarm_arn().unwrap_or_default().to_string(),
+            rule: c.alarm_rule().unwrap_or_default().to_string(),
+            actions_enabled: c.actions_enabled().unwrap_or(false),
+            alarm_actions: c.alarm_actions().to_vec(),
+            actions_suppressor: c.actions_suppressor().map(String::from),
+        })
+        .collect())
 }
 
 /// The alarm that already has `name` in this region, if any, with its tags (plan
@@ -83,4 +158,105 @@ pub async fn alarm_named(cloudwatch: &Client, name: &str) -> Read<Option<TaggedA
         })
         .collect();
     Ok(Some(TaggedAlarm { alarm: found, tags }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudwatch::operation::describe_alarms::DescribeAlarmsOutput;
+    use aws_sdk_cloudwatch::types::{CompositeAlarm as SdkComposite, Metric, MetricDataQuery, MetricStat as SdkStat};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    fn composite(name: &str) -> SdkComposite {
+        SdkComposite::builder()
+            .alarm_name(name)
+            .alarm_arn(format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:{name}"))
+            .alarm_rule("ALARM(iam) AND NOT ALARM(maintenance)")
+            .actions_enabled(true)
+            .alarm_actions("arn:aws:sns:us-east-1:123456789012:alarms")
+            .actions_suppressor("maintenance")
+            .build()
+    }
+
+    // The emulator has no composite alarms: their mapping and paging are proven here.
+    #[tokio::test]
+    async fn composites_are_read_by_their_child_on_every_page() {
+        let pages = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+            .match_requests(|r| {
+                r.parents_of_alarm_name() == Some("iam") && r.alarm_types() == [AlarmType::CompositeAlarm]
+            })
+            .sequence()
+            .output(|| {
+                DescribeAlarmsOutput::builder()
+                    .composite_alarms(composite("a"))
+                    .next_token("t")
+                    .build()
+            })
+            .output(|| DescribeAlarmsOutput::builder().composite_alarms(composite("b")).build())
+            .build();
+        let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::Sequential, [&pages]);
+        let found = composites_of(&cloudwatch, "iam").await.unwrap();
+        assert_eq!(found.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(found[0].rule, "ALARM(iam) AND NOT ALARM(maintenance)");
+        assert!(found[0].actions_enabled);
+        assert_eq!(found[0].alarm_actions, ["arn:aws:sns:us-east-1:123456789012:alarms"]);
+        assert_eq!(found[0].actions_suppressor.as_deref(), Some("maintenance"));
+        assert_eq!(pages.num_calls(), 2);
+    }
+
+    // Only alarms with metric math queries are kept; every page is read.
+    #[tokio::test]
+    async fn math_alarms_are_the_ones_with_queries_on_every_page() {
+        let query = MetricDataQuery::builder()
+            .id("m1")
+            .metric_stat(
+                SdkStat::builder()
+                    .metric(
+                        Metric::builder()
+                            .namespace("CloudTrailMetrics")
+                            .metric_name("IAMPolicyEventCount")
+                            .build(),
+                    )
+                    .period(300)
+                    .stat("Sum")
+                    .build(),
+            )
+            .return_data(false)
+            .build();
+        let math = MetricAlarm::builder().alarm_name("math").metrics(query).metrics(
+            MetricDataQuery::builder()
+                .id("e1")
+                .expression("FILL(m1, 0)")
+                .return_data(true)
+                .build(),
+        );
+        let plain = MetricAlarm::builder()
+            .alarm_name("plain")
+            .metric_name("x")
+            .namespace("y");
+        let (math, plain) = (math.build(), plain.build());
+        let pages = mock!(aws_sdk_cloudwatch::Client::describe_alarms)
+            .sequence()
+            .output({
+                let (math, plain) = (math.clone(), plain.clone());
+                move || {
+                    DescribeAlarmsOutput::builder()
+                        .metric_alarms(plain.clone())
+                        .metric_alarms(math.clone())
+                        .next_token("t")
+                        .build()
+                }
+            })
+            .output(|| DescribeAlarmsOutput::builder().build())
+            .build();
+        let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::Sequential, [&pages]);
+        let found = math_alarms(&cloudwatch, "us-east-1").await.unwrap();
+        assert_eq!(found.len(), 1);
+        let queries = &found[0].metrics;
+        assert_eq!(queries[0].metric.as_ref().unwrap().name, "IAMPolicyEventCount");
+        assert_eq!(queries[0].metric.as_ref().unwrap().stat, "Sum");
+        assert_eq!(queries[1].expression.as_deref(), Some("FILL(m1, 0)"));
+        assert_eq!(queries[1].return_data, Some(true));
+        assert_eq!(pages.num_calls(), 2);
+    }
 }

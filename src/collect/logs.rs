@@ -92,6 +92,7 @@ async fn filters_or_missing(logs: &Client, arn: &LogGroupArn) -> Read<Option<Vec
                                 .dimensions()
                                 .map(|d| d.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
                                 .unwrap_or_else(BTreeMap::new),
+                            unit: t.unit().map(|u| u.as_str().to_string()),
                         })
                         .collect(),
                 )

@@ -13,9 +13,12 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
+use crate::alarm::{self, Emission};
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::aws::{aws_error, Clients};
-use crate::state::{AccountState, Alarm, Key, LogGroup, MetricKey, Read, TaggedAlarm, Topic, Trail};
+use crate::state::{
+    AccountState, Alarm, CompositeAlarm, Key, LogGroup, MetricKey, Read, TaggedAlarm, Topic, Trail, Transformation,
+};
 
 /// What a run reads beyond the audit's own chain.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,6 +51,8 @@ pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
         topics: BTreeMap::new(),
         keys: BTreeMap::new(),
         named_alarms: BTreeMap::new(),
+        math_alarms: BTreeMap::new(),
+        composites: BTreeMap::new(),
     };
     let mut trails = match trails {
         Ok(t) => t,
@@ -97,23 +102,34 @@ pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
         None => BTreeSet::new(),
     };
     let named = alarms_named(clients, named_regions, reads.alarm_named.unwrap_or_default());
-    let ((alarms, topics, keys), named) = tokio::join!(alarms_topics_keys(clients, &state.log_groups), named);
-    state.alarms = alarms;
-    state.topics = topics;
-    state.keys = keys;
+    let (alarm_reads, named) = tokio::join!(alarm_chain(clients, &state.log_groups), named);
+    state.alarms = alarm_reads.alarms;
+    state.math_alarms = alarm_reads.math_alarms;
+    state.composites = alarm_reads.composites;
+    state.topics = alarm_reads.topics;
+    state.keys = alarm_reads.keys;
     state.named_alarms = named;
     state
 }
 
-type AlarmsTopicsKeys = (
-    BTreeMap<MetricKey, Read<Vec<Alarm>>>,
-    BTreeMap<TopicArn, Read<Topic>>,
-    BTreeMap<(String, String), Read<Key>>,
-);
+/// The alarm half of the chain, read in its dependent steps.
+#[derive(Default)]
+struct AlarmReads {
+    alarms: BTreeMap<MetricKey, Read<Vec<Alarm>>>,
+    math_alarms: BTreeMap<String, Read<Vec<Alarm>>>,
+    composites: BTreeMap<(String, String), Read<Vec<CompositeAlarm>>>,
+    topics: BTreeMap<TopicArn, Read<Topic>>,
+    keys: BTreeMap<(String, String), Read<Key>>,
+}
 
-/// The alarms on the covering filters' metrics, then their topics, then those topics' keys.
-async fn alarms_topics_keys(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGroup>) -> AlarmsTopicsKeys {
-    let metrics: BTreeSet<MetricKey> = log_groups.values().flat_map(covering_metrics).collect();
+/// The alarms on the covering filters' metrics; where none of them fires, the region's
+/// metric math alarms; over an alarm that fires but notifies no topic, the composite
+/// alarms; then the topics they notify, then those topics' keys. A compliant chain
+/// reads only the first, the topics and the keys.
+async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGroup>) -> AlarmReads {
+    let covering: Vec<(MetricKey, &Transformation)> = log_groups.values().flat_map(covering_metrics).collect();
+    let emissions: Vec<(&MetricKey, Emission)> = covering.iter().map(|(k, t)| (k, t.emission().0)).collect();
+    let metrics: BTreeSet<MetricKey> = covering.iter().map(|(k, _)| k.clone()).collect();
     let alarm_reads = bounded(metrics.into_iter().map(|key| {
         let c = clients.regional(&key.region);
         async move {
@@ -121,18 +137,80 @@ async fn alarms_topics_keys(clients: &Clients, log_groups: &BTreeMap<LogGroupArn
             (key, alarms)
         }
     }));
-    let alarms: BTreeMap<_, _> = alarm_reads.await.into_iter().collect();
+    let mut reads = AlarmReads {
+        alarms: alarm_reads.await.into_iter().collect(),
+        ..AlarmReads::default()
+    };
 
-    let topics: BTreeSet<TopicArn> = alarms
+    let firing = |alarms: &[Alarm], region: &str| -> Vec<Alarm> {
+        alarms
+            .iter()
+            .filter(|a| {
+                emissions
+                    .iter()
+                    .any(|(k, e)| k.region == region && alarm::evaluate(a, e).fires())
+            })
+            .cloned()
+            .collect()
+    };
+    let math_regions: BTreeSet<String> = reads
+        .alarms
         .iter()
         .filter_map(|(key, alarms)| Some((key, alarms.as_ref().ok()?)))
-        .flat_map(|(key, alarms)| {
-            alarms
-                .iter()
-                .flat_map(|a| &a.alarm_actions)
-                .filter_map(|action| action.parse::<TopicArn>().ok())
-                .filter(move |t| t.region() == key.region)
-        })
+        .filter(|(key, alarms)| firing(alarms, &key.region).is_empty())
+        .map(|(key, _)| key.region.clone())
+        .collect();
+    let math_reads = bounded(math_regions.into_iter().map(|region| {
+        let c = clients.regional(&region);
+        async move {
+            let alarms = cloudwatch::math_alarms(&c.cloudwatch, &region).await;
+            (region, alarms)
+        }
+    }));
+    reads.math_alarms = math_reads.await.into_iter().collect();
+
+    // The alarms that fire, by region; of those, the ones without an SNS topic of their
+    // region among their actions: a composite alarm may notify for them.
+    let mut fired: Vec<(String, Alarm)> = Vec::new();
+    for (key, alarms) in &reads.alarms {
+        if let Ok(alarms) = alarms {
+            fired.extend(firing(alarms, &key.region).into_iter().map(|a| (key.region.clone(), a)));
+        }
+    }
+    for (region, alarms) in &reads.math_alarms {
+        if let Ok(alarms) = alarms {
+            fired.extend(firing(alarms, region).into_iter().map(|a| (region.clone(), a)));
+        }
+    }
+    let silent: BTreeSet<(String, String)> = fired
+        .iter()
+        .filter(|(region, a)| !a.actions_enabled || topics_in(&a.alarm_actions, region).next().is_none())
+        .map(|(region, a)| (region.clone(), a.name.clone()))
+        .collect();
+    let composite_reads = bounded(silent.into_iter().map(|(region, name)| {
+        let c = clients.regional(&region);
+        async move {
+            let composites = cloudwatch::composites_of(&c.cloudwatch, &name).await;
+            ((region, name), composites)
+        }
+    }));
+    reads.composites = composite_reads.await.into_iter().collect();
+
+    let standard = reads
+        .alarms
+        .iter()
+        .filter_map(|(key, alarms)| Some((key.region.as_str(), alarms.as_ref().ok()?)))
+        .flat_map(|(region, alarms)| alarms.iter().map(move |a| (region, &a.alarm_actions)));
+    let math = fired.iter().map(|(region, a)| (region.as_str(), &a.alarm_actions));
+    let composite = reads
+        .composites
+        .iter()
+        .filter_map(|((region, _), c)| Some((region.as_str(), c.as_ref().ok()?)))
+        .flat_map(|(region, cs)| cs.iter().map(move |c| (region, &c.alarm_actions)));
+    let topics: BTreeSet<TopicArn> = standard
+        .chain(math)
+        .chain(composite)
+        .flat_map(|(region, actions)| topics_in(actions, region))
         .collect();
     let topic_reads = bounded(topics.into_iter().map(|arn| {
         let c = clients.regional(arn.region());
@@ -141,9 +219,10 @@ async fn alarms_topics_keys(clients: &Clients, log_groups: &BTreeMap<LogGroupArn
             (arn, topic)
         }
     }));
-    let topics: BTreeMap<_, _> = topic_reads.await.into_iter().collect();
+    reads.topics = topic_reads.await.into_iter().collect();
 
-    let keys: BTreeSet<(String, String)> = topics
+    let keys: BTreeSet<(String, String)> = reads
+        .topics
         .values()
         .filter_map(|t| t.as_ref().ok())
         .filter_map(|t| Some((t.arn.region().to_string(), t.kms_key_id.clone()?)))
@@ -156,8 +235,16 @@ async fn alarms_topics_keys(clients: &Clients, log_groups: &BTreeMap<LogGroupArn
             ((region, key_id), key)
         }
     }));
-    let keys = key_reads.await.into_iter().collect();
-    (alarms, topics, keys)
+    reads.keys = key_reads.await.into_iter().collect();
+    reads
+}
+
+/// The SNS topics of `region` among `actions`: the only ones CloudWatch notifies.
+fn topics_in<'a>(actions: &'a [String], region: &'a str) -> impl Iterator<Item = TopicArn> + 'a {
+    actions
+        .iter()
+        .filter_map(|action| action.parse::<TopicArn>().ok())
+        .filter(move |t| t.region() == region)
 }
 
 /// The alarm that has `name`, with its tags, in each region.
@@ -183,18 +270,21 @@ pub async fn metric_filters(clients: &Clients, group: &LogGroupArn) -> Read<Vec<
     logs::metric_filters(&clients.regional(&group.region).logs, group).await
 }
 
-/// The metrics of the filters on `group` whose pattern covers all 16 IAM policy events:
-/// the only metrics whose alarms matter.
-fn covering_metrics(group: &LogGroup) -> Vec<MetricKey> {
+/// The metrics of the filters on `group` whose pattern covers all 16 IAM policy events
+/// (the only metrics whose alarms matter), with what each publishes.
+fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, &Transformation)> {
     let Ok(filters) = &group.filters else { return Vec::new() };
     filters
         .iter()
         .filter(|f| f.covers_all())
         .flat_map(|f| &f.transformations)
-        .map(|t| MetricKey {
-            region: group.arn.region.clone(),
-            namespace: t.namespace.clone(),
-            name: t.name.clone(),
+        .map(|t| {
+            let key = MetricKey {
+                region: group.arn.region.clone(),
+                namespace: t.namespace.clone(),
+                name: t.name.clone(),
+            };
+            (key, t)
         })
         .collect()
 }

@@ -11,12 +11,14 @@
 
 mod cloudtrail;
 mod coverage;
+mod metric_value;
 
 #[cfg(test)]
 mod proptests;
 
 pub use cloudtrail::{sample_record, sample_records, CallResult, IdentityType, SampleRecord};
 pub use coverage::{coverage, coverage_of, coverage_report, Coverage, CoverageReport, FilterCoverage, Variant};
+pub use metric_value::{published_values, Published};
 
 /// The 16 IAM API calls that change a policy (CIS AWS 4.4, Security Hub CloudWatch.4).
 pub const IAM_POLICY_EVENTS: [&str; 16] = [

@@ -245,3 +245,163 @@ async fn findings_are_published_and_read_back_through_sqs() {
     assert_eq!(published["status"], "FAIL");
     assert_eq!(published["trails"], report["trails"]);
 }
+
+// ------------------------------------------------------------- the alarm, evaluated
+
+/// A chain without its alarm, and a CloudWatch client to put one the test describes.
+async fn without_alarm() -> (Account, String, aws_sdk_cloudwatch::Client) {
+    let account = Account::new().await;
+    let seeded = account
+        .seed(&Chain {
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.region("us-east-1"));
+    (account, seeded.topic_arn, cloudwatch)
+}
+
+fn alarm_on_the_metric(
+    cloudwatch: &aws_sdk_cloudwatch::Client,
+    topic: &str,
+) -> aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder {
+    use aws_sdk_cloudwatch::types::ComparisonOperator;
+    cloudwatch
+        .put_metric_alarm()
+        .alarm_name("iam-changes")
+        .namespace("CloudTrailMetrics")
+        .metric_name("IAMPolicyEventCount")
+        .period(300)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .treat_missing_data("notBreaching")
+        .actions_enabled(true)
+        .alarm_actions(topic)
+}
+
+/// Maximum of a period with one event is that event's value: the alarm fires (a list
+/// of accepted statistics said FAIL).
+#[tokio::test]
+async fn a_maximum_alarm_passes() {
+    use aws_sdk_cloudwatch::types::Statistic;
+    let (account, topic, cloudwatch) = without_alarm().await;
+    alarm_on_the_metric(&cloudwatch, &topic)
+        .statistic(Statistic::Maximum)
+        .send()
+        .await
+        .unwrap();
+    let (code, report) = account.audit(&[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_links(&report, ["PASS", "PASS", "PASS", "PASS"]);
+    let detail = report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Maximum of the period = 1 (one event, value 1) >= 1: ALARM after 1 of 1 datapoints"),
+        "{detail}"
+    );
+}
+
+/// The filter publishes its metric without a unit: an alarm asking for Count never
+/// sees a datapoint (a list of accepted settings said PASS).
+#[tokio::test]
+async fn an_alarm_on_a_unit_the_filter_does_not_publish_fails() {
+    use aws_sdk_cloudwatch::types::{StandardUnit, Statistic};
+    let (account, topic, cloudwatch) = without_alarm().await;
+    alarm_on_the_metric(&cloudwatch, &topic)
+        .statistic(Statistic::Sum)
+        .unit(StandardUnit::Count)
+        .send()
+        .await
+        .unwrap();
+    let (code, report) = account.audit(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
+    let detail = report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("asks for unit Count, but the filter publishes the metric with unit None"),
+        "{detail}"
+    );
+}
+
+/// One event breaches one period: an alarm that needs 2 of 3 never fires on it.
+#[tokio::test]
+async fn an_alarm_needing_2_of_3_datapoints_fails() {
+    use aws_sdk_cloudwatch::types::Statistic;
+    let (account, topic, cloudwatch) = without_alarm().await;
+    alarm_on_the_metric(&cloudwatch, &topic)
+        .statistic(Statistic::Sum)
+        .evaluation_periods(3)
+        .datapoints_to_alarm(2)
+        .send()
+        .await
+        .unwrap();
+    let (code, report) = account.audit(&[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
+    let detail = report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap();
+    assert!(detail.contains("needs 2 breaching periods (of 3)"), "{detail}");
+}
+
+/// A metric math alarm, FILL(m1, 0) >= 1: DescribeAlarmsForMetric does not return it,
+/// so, no standard alarm firing, the audit reads the region's alarms once (and a
+/// compliant chain never does).
+#[tokio::test]
+async fn a_metric_math_alarm_with_fill_passes() {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Metric, MetricDataQuery, MetricStat};
+    let (account, topic, cloudwatch) = without_alarm().await;
+    let m1 = MetricDataQuery::builder()
+        .id("m1")
+        .metric_stat(
+            MetricStat::builder()
+                .metric(
+                    Metric::builder()
+                        .namespace("CloudTrailMetrics")
+                        .metric_name("IAMPolicyEventCount")
+                        .build(),
+                )
+                .period(300)
+                .stat("Sum")
+                .build(),
+        )
+        .return_data(false)
+        .build();
+    let e1 = MetricDataQuery::builder()
+        .id("e1")
+        .expression("FILL(m1, 0)")
+        .return_data(true)
+        .build();
+    cloudwatch
+        .put_metric_alarm()
+        .alarm_name("iam-changes-math")
+        .metrics(m1)
+        .metrics(e1)
+        .evaluation_periods(1)
+        .threshold(1.0)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .actions_enabled(true)
+        .alarm_actions(&topic)
+        .send()
+        .await
+        .unwrap();
+    let proxy = crate::support::fault_proxy::FaultProxy::start(crate::support::moto().port);
+    let (code, report) = account.audit(&[("AWS_ENDPOINT_URL", &proxy.url())]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_links(&report, ["PASS", "PASS", "PASS", "PASS"]);
+    let detail = report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("e1 (FILL(m1, 0)) = 1 (one event, value 1) >= 1"),
+        "{detail}"
+    );
+    assert_eq!(proxy.count("cloudwatch:DescribeAlarms"), 1);
+
+    // The same account with a standard alarm that fires: no DescribeAlarms at all.
+    alarm_on_the_metric(&cloudwatch, &topic)
+        .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
+        .send()
+        .await
+        .unwrap();
+    let proxy = crate::support::fault_proxy::FaultProxy::start(crate::support::moto().port);
+    let (code, _) = account.audit(&[("AWS_ENDPOINT_URL", &proxy.url())]);
+    assert_eq!(code, 0);
+    assert_eq!(proxy.count("cloudwatch:DescribeAlarms"), 0);
+}
