@@ -217,7 +217,7 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> P
     }
     if findings.trails.iter().all(|t| t.status == LinkStatus::External) && !findings.trails.is_empty() {
         plan.refused
-            .push("only organization trails owned by another account: remediate in that account".into());
+            .push("every trail's chain continues in another account (an organization trail, or an alarm topic of another account): remediate in that account".into());
     }
     let mut alarm_regions = BTreeSet::new();
     for group in target_log_groups(findings, state) {

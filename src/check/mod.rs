@@ -225,10 +225,19 @@ fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str) -> (Statu
             format!("no CloudTrail trail is visible from {region}: create a multi-region trail that delivers to CloudWatch Logs"),
         );
     }
-    if trails.iter().all(|t| t.status == LinkStatus::External) {
+    if trails.iter().all(|t| t.links.trail.status == LinkStatus::External) {
         return (
             Status::Fail,
             "no trail of this account alarms on IAM policy changes; only organization trails owned elsewhere, which must be audited in their own account".into(),
+        );
+    }
+    if let Some(t) = trails.iter().find(|t| t.status == LinkStatus::External) {
+        return (
+            Status::Fail,
+            format!(
+                "not proven from this account: trail {}'s chain continues in another account (see its EXTERNAL link), which must be checked there",
+                t.name
+            ),
         );
     }
     (

@@ -12,6 +12,7 @@ pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, Strin
     let mut p = Problems::default();
     let mut resources = Vec::new();
     let mut verdicts = Vec::new();
+    let mut external = Vec::new();
     let mut seen = BTreeSet::new();
     for (arn, alarm_arn) in topics {
         if !seen.insert(arn) {
@@ -24,6 +25,14 @@ pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, Strin
                 Ok(Err(problems)) => verdicts.push(format!("topic {}: {}", arn.name(), problems.join(", "))),
                 Err(errors) => p.errors.extend(errors),
             },
+            // CloudWatch may notify a topic of another account in its region; when that
+            // account does not let this one read it, say where to look, every run the
+            // same, instead of an error.
+            Some(Err(e)) if arn.account() != account && !account.is_empty() && !e.retryable => external.push(format!(
+                "topic {arn} is in account {}, which does not let this account read it ({}): check there that it has a confirmed subscription and that its access policy (and KMS key) lets cloudwatch.amazonaws.com publish for {alarm_arn}",
+                arn.account(),
+                e.message
+            )),
             Some(Err(e)) => p.errors.push(e.clone()),
             None => p.errors.push(AwsError {
                 operation: "sns:GetTopicAttributes".into(),
@@ -32,6 +41,12 @@ pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, Strin
                 retryable: false,
             }),
         }
+    }
+    if verdicts.is_empty() && !external.is_empty() {
+        let mut link = LinkFinding::external(external.join("; "));
+        link.resources = resources;
+        link.errors = p.errors;
+        return link;
     }
     if !verdicts.is_empty() {
         p.add(
