@@ -24,6 +24,7 @@ NOT_CREATED_BY_MOTO = {
     "AWS::SNS::Subscription": "no CloudFormation model for SNS subscriptions in moto",
     "AWS::SQS::QueuePolicy": "no CloudFormation model for SQS queue policies in moto",
     "AWS::Lambda::EventInvokeConfig": "no CloudFormation model for Lambda event invoke configs in moto",
+    "AWS::CloudWatch::Alarm": "no CloudFormation model for CloudWatch alarms in moto",
 }
 
 # Properties moto's CloudFormation model of AWS::Lambda::Function drops
@@ -47,6 +48,30 @@ CONTRACT_ENV = [
     "ALARM_NAME",
     "RUST_LOG",
 ]
+
+
+# Remediation's writes: the role holds them only with Mode=remediate.
+REMEDIATION_WRITES = {"logs:PutMetricFilter", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "logs:DescribeLogStreams"}
+
+
+def resolved_statements(document, params):
+    """The policy's statements with Fn::If decided by the stack's parameters."""
+    conditions = {
+        "IsRemediate": params.get("Mode") == "remediate",
+        "IsTracing": params.get("Tracing") == "true",
+    }
+    out = []
+    for st in document["Statement"]:
+        if isinstance(st, dict) and "Fn::If" in st:
+            name, then, otherwise = st["Fn::If"]
+            st = then if conditions[name] else otherwise
+        if isinstance(st, dict) and "Effect" in st:
+            out.append(st)
+    return out
+
+
+def actions_of(statements):
+    return {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
 
 
 class Checks:
@@ -79,9 +104,18 @@ def main(argv):
     summaries = cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
     physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in summaries}
     types = {r["LogicalResourceId"]: r["ResourceType"] for r in summaries}
+    # The conditions resources depend on, from the stack's parameters.
+    conditions = {
+        "IsRemediate": params.get("Mode") == "remediate",
+        "IsTracing": params.get("Tracing") == "true",
+        "HasEmail": bool(params.get("NotificationEmail")),
+    }
     not_created = []
     for logical, res in template["Resources"].items():
         rtype = res["Type"]
+        if conditions.get(res.get("Condition")) is False:
+            c.check(f"{logical} ({rtype}) is not in the stack: its condition {res['Condition']} is false", logical not in physical)
+            continue
         if rtype in NOT_CREATED_BY_MOTO and not physical.get(logical):
             not_created.append((logical, rtype))
             continue
@@ -113,6 +147,12 @@ def main(argv):
     services = {s.get("Principal", {}).get("Service") for s in key_policy["Statement"]}
     c.check("key policy lets cloudwatch.amazonaws.com use the key", "cloudwatch.amazonaws.com" in services, services)
     aws = {s.get("Principal", {}).get("AWS") for s in key_policy["Statement"]}
+    cloudwatch_use = [s for s in key_policy["Statement"] if s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"]
+    c.check(
+        "key policy's CloudWatch statement is limited to this account's alarms (aws:SourceAccount, aws:SourceArn)",
+        bool(cloudwatch_use) and "aws:SourceArn" in json.dumps(cloudwatch_use[0].get("Condition", {})) and "aws:SourceAccount" in json.dumps(cloudwatch_use[0].get("Condition", {})),
+        cloudwatch_use,
+    )
 
     topic = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
     c.check("topic is encrypted with the stack's key", topic.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), topic.get("KmsMasterKeyId"))
@@ -121,14 +161,20 @@ def main(argv):
     role = iam.get_role(RoleName=role_name)["Role"]
     trust = role["AssumeRolePolicyDocument"]
     trust = json.loads(trust) if isinstance(trust, str) else trust
-    c.check("key policy lets the function's role use the key", role["Arn"] in aws, aws)
+    c.check("key policy names no role (the role's one grant of the key is its IAM policy)", role["Arn"] not in aws, aws)
     c.check("role trusts lambda.amazonaws.com", any(s.get("Principal", {}).get("Service") == "lambda.amazonaws.com" for s in trust["Statement"]))
     policy_name = template["Resources"][policy_id]["Properties"]["PolicyName"]
     doc = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
     doc = json.loads(doc) if isinstance(doc, str) else doc
-    granted = {a for s in doc["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    wanted = {a for s in template["Resources"][policy_id]["Properties"]["PolicyDocument"]["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    c.check(f"role has policy {policy_name} with the template's {len(wanted)} actions", granted == wanted, sorted(granted ^ wanted))
+    granted = actions_of(doc["Statement"])
+    wanted = actions_of(resolved_statements(template["Resources"][policy_id]["Properties"]["PolicyDocument"], params))
+    c.check(f"role has policy {policy_name} with the template's {len(wanted)} actions for Mode={params.get('Mode')}", granted == wanted, sorted(granted ^ wanted))
+    if params.get("Mode") == "audit":
+        attached = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+        c.check("with Mode=audit the role has no remediation policy", attached == [policy_name], attached)
+        c.check("with Mode=audit the role holds none of remediation's writes", not (granted & REMEDIATION_WRITES), sorted(granted & REMEDIATION_WRITES))
+    use = [st for st in doc["Statement"] if st.get("Sid") == "UseEncryptionKey"]
+    c.check("the role uses the key only through SNS and SQS (kms:ViaService)", bool(use) and "kms:ViaService" in json.dumps(use[0].get("Condition", {})), use)
 
     fn = lam.get_function(FunctionName=physical[fn_id])
     conf = fn["Configuration"]
@@ -181,6 +227,10 @@ def main(argv):
     group = next((g for g in groups if g["logGroupName"] == physical[group_id]), {})
     c.check(f"log group keeps logs {params.get('LogRetentionInDays')} days", str(group.get("retentionInDays")) == params.get("LogRetentionInDays"), group)
 
+    for logical in ("FunctionLogGroup", "EncryptionKey"):
+        res = template["Resources"][logical]
+        c.check(f"{logical} is retained when the stack goes", (res.get("DeletionPolicy"), res.get("UpdateReplacePolicy")) == ("Retain", "Retain"), res.get("DeletionPolicy"))
+
     # What moto's CloudFormation skips, applied through the services' own
     # APIs with the stack's values, so the emulator still validates them.
     skipped = {rtype for _, rtype in not_created}
@@ -206,6 +256,50 @@ def main(argv):
             c.check("Lambda accepts the on-failure destination (applied by API)", got["DestinationConfig"]["OnFailure"]["Destination"] == queue["QueueArn"], got)
         except Exception as e:  # noqa: BLE001
             c.check("Lambda accepts the on-failure destination (applied by API)", False, e)
+    if "AWS::CloudWatch::Alarm" in skipped:
+        # The monitor monitors itself: each alarm, as the template writes it, put through
+        # CloudWatch's own API (the metric math one too), and notifying the stack's topic.
+        values = {
+            "AWS::StackName": stack_name,
+            "Topic": topic_arn,
+            "AuditFunction": conf["FunctionName"],
+            "FailureQueue.QueueName": queue["QueueArn"].split(":")[-1],
+            "ScheduleIntervalSeconds": int(params.get("ScheduleIntervalSeconds", "86400")),
+        }
+
+        def resolve(v):
+            if isinstance(v, dict):
+                if "Ref" in v:
+                    return values[v["Ref"]]
+                if "Fn::GetAtt" in v:
+                    return values[".".join(v["Fn::GetAtt"])]
+                if "Fn::Sub" in v:
+                    return v["Fn::Sub"].replace("${AWS::StackName}", stack_name)
+                return {k: resolve(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [resolve(x) for x in v]
+            return v
+
+        cloudwatch = boto3.client("cloudwatch")
+        alarms = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"]
+        c.check("the template has the four alarms on the function and its queue", len(alarms) == 4, alarms)
+        for logical in alarms:
+            props = resolve(template["Resources"][logical]["Properties"])
+            for key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+                if key in props:
+                    props[key] = int(props[key])
+            for query in props.get("Metrics", []):
+                if "MetricStat" in query:
+                    query["MetricStat"]["Period"] = int(query["MetricStat"]["Period"])
+            props["Threshold"] = float(props["Threshold"])
+            try:
+                cloudwatch.put_metric_alarm(**props)
+                found = cloudwatch.describe_alarms(AlarmNames=[props["AlarmName"]])["MetricAlarms"]
+                c.check(f"CloudWatch accepts {logical} (applied by API), notifying the stack's topic", len(found) == 1 and found[0].get("AlarmActions") == [topic_arn], found[:1])
+            except Exception as e:  # noqa: BLE001
+                c.check(f"CloudWatch accepts {logical} (applied by API), notifying the stack's topic", False, e)
+            named = [k for k, o in template.get("Outputs", {}).items() if o.get("Value") == {"Ref": logical}]
+            c.check(f"{logical}'s name is an output", len(named) == 1, named)
     for logical, rtype in not_created:
         print(f"  note  {logical} ({rtype}) not created: {NOT_CREATED_BY_MOTO[rtype]}")
     print(f"deploy-local: {c.passed} passed, {len(c.failed)} failed")

@@ -7,7 +7,12 @@ the function's role, and fails when
   * the template grants an action the code never calls (unless it is on the
     GRANTED_WITHOUT_CALL allow-list below, with the reason),
   * a statement grants Resource "*" for an action that supports resource-level
-    permissions,
+    permissions, or an action pattern with a wildcard (logs:*, cloudwatch:Put*)
+    other than the allow-listed kms:GenerateDataKey*,
+  * with Mode=audit, the role holds any of remediation's writes (they are granted
+    only under the IsRemediate condition), or a remediation call is not granted
+    with Mode=remediate,
+  * the conditions that narrow the writes and the key use are missing,
   * the code reads an environment variable the function is not given, or the
     template sets one that is not a Parameter (or this stack's resource).
 
@@ -69,7 +74,23 @@ GRANTED_WITHOUT_CALL = {
     "logs:PutLogEvents": "The Lambda service writes the function's own logs with its role.",
     "sqs:SendMessage": "Lambda sends failed asynchronous invocations to the on-failure destination "
     "(FailureQueue) with the function's role.",
+    "xray:PutTraceSegments": "With Tracing=true, Lambda sends the function's traces with its role.",
+    "xray:PutTelemetryRecords": "Same: X-Ray's tracing of the function.",
 }
+
+# The calls only remediation makes: granted only with Mode=remediate.
+REMEDIATION_ONLY = {
+    "logs:PutMetricFilter",
+    "logs:DescribeLogStreams",
+    "logs:CreateLogStream",
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:TagResource",
+    "cloudwatch:ListTagsForResource",
+}
+
+# The only action patterns with a wildcard a grant may use: each names one family
+# of KMS data-key operations that SNS and SQS ask for together.
+WILDCARD_ACTIONS = {"kms:GenerateDataKey*"}
 
 # Actions that have no resource type in the AWS Service Authorization Reference
 # (the "Resource types" column is empty), so Resource must be "*". Every other
@@ -79,6 +100,8 @@ NO_RESOURCE_LEVEL = {
     "logs:DescribeLogGroups",
     "cloudwatch:DescribeAlarmsForMetric",
     "sts:GetCallerIdentity",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
 }
 
 # Environment the Lambda runtime (or the developer's shell) provides; the
@@ -238,22 +261,27 @@ def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
-def branches(value):
-    """Both branches of Fn::If (a grant under any condition counts); drops AWS::NoValue."""
+def branches(value, conditions=None):
+    """The branches of Fn::If: the one `conditions` picks ({name: bool}), or both when
+    it does not name the condition (a grant under any condition counts); drops
+    AWS::NoValue."""
     if isinstance(value, dict) and "Fn::If" in value:
-        for branch in value["Fn::If"][1:]:
-            yield from branches(branch)
+        name, then, otherwise = value["Fn::If"]
+        picked = (conditions or {}).get(name)
+        chosen = [then, otherwise] if picked is None else [then if picked else otherwise]
+        for branch in chosen:
+            yield from branches(branch, conditions)
     elif value == {"Ref": "AWS::NoValue"}:
         return
     else:
         yield value
 
 
-def statements(document):
-    for doc in branches(document):
-        for st in branches(doc.get("Statement", [])):
+def statements(document, conditions=None):
+    for doc in branches(document, conditions):
+        for st in branches(doc.get("Statement", []), conditions):
             for item in as_list(st):
-                yield from branches(item)
+                yield from branches(item, conditions)
 
 
 def role_logical_id(value):
@@ -269,7 +297,7 @@ def role_logical_id(value):
 class Grants:
     """The Allow statements that apply to the function's role."""
 
-    def __init__(self, template):
+    def __init__(self, template, conditions=None):
         self.problems = []
         self.statements = []  # (where, statement, is_key_policy)
         resources = template.get("Resources", {})
@@ -287,19 +315,22 @@ class Grants:
             roles.add(role)
         for name, res in resources.items():
             rtype, props = res.get("Type"), res.get("Properties", {})
+            # A resource under a condition the caller decided against is not in the stack.
+            if (conditions or {}).get(res.get("Condition")) is False:
+                continue
             if rtype == "AWS::IAM::Role" and name in roles:
                 if props.get("ManagedPolicyArns"):
                     self.problems.append(f"{name}: managed policies hide their actions from this test; use FunctionPolicy")
                 for pol in as_list(props.get("Policies", [])):
-                    for st in statements(pol.get("PolicyDocument", {})):
+                    for st in statements(pol.get("PolicyDocument", {}), conditions):
                         self.statements.append((f"{name}/{pol.get('PolicyName')}", st, False))
             elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
                 attached = {role_logical_id(r) for r in as_list(props.get("Roles", []))}
                 if attached & roles:
-                    for st in statements(props.get("PolicyDocument", {})):
+                    for st in statements(props.get("PolicyDocument", {}), conditions):
                         self.statements.append((name, st, False))
             elif rtype == "AWS::KMS::Key":
-                for st in statements(props.get("KeyPolicy", {})):
+                for st in statements(props.get("KeyPolicy", {}), conditions):
                     principals = st.get("Principal", {})
                     aws = as_list(principals.get("AWS", [])) if isinstance(principals, dict) else []
                     if any(role_logical_id(p) in roles for p in aws):
@@ -358,6 +389,43 @@ def compare(calls, grants):
     return problems
 
 
+def wildcard_problems(grants):
+    """Action patterns that grant more than they name."""
+    problems = []
+    for where, st, _ in grants.allows():
+        for action in as_list(st.get("Action", [])):
+            if ("*" in action or "?" in action) and action not in WILDCARD_ACTIONS:
+                problems.append(f"{where} {st.get('Sid', '')}: wildcard action {action}")
+    return problems
+
+
+def audit_mode_problems(calls, audit_grants):
+    """With Mode=audit: every call but remediation's is granted, and no remediation write
+    is, except the function's own log writes (CreateLogStream on its log group)."""
+    problems = []
+    granted = audit_grants.actions()
+    for action, places in sorted(calls.items()):
+        if action in NO_PERMISSION_NEEDED or action in REMEDIATION_ONLY:
+            continue
+        if not any(matches(p, action) for p in granted):
+            problems.append(f"with Mode=audit the code's {action} ({places[0]}) is not granted")
+    for where, st, _ in audit_grants.allows():
+        own_logs = st.get("Resource") == {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}
+        for action in as_list(st.get("Action", [])):
+            if any(matches(action, r) for r in REMEDIATION_ONLY) and not own_logs:
+                problems.append(f"with Mode=audit {where} {st.get('Sid', '')} grants remediation's {action}")
+    for action in REMEDIATION_ONLY:
+        if action in calls or action == "cloudwatch:TagResource":
+            continue
+        problems.append(f"REMEDIATION_ONLY names {action}, which the code does not call")
+    return problems
+
+
+def statement(grants, sid):
+    found = [st for _, st, _ in grants.statements if st.get("Sid") == sid]
+    return found[0] if found else None
+
+
 def scoping_problems(grants):
     problems = []
     for where, st, key_policy in grants.allows():
@@ -401,6 +469,8 @@ class IamPermissions(unittest.TestCase):
     def setUpClass(cls):
         cls.template = load_template(Args.template)
         cls.grants = Grants(cls.template)
+        cls.audit_grants = Grants(cls.template, {"IsRemediate": False, "IsTracing": False})
+        cls.remediate_grants = Grants(cls.template, {"IsRemediate": True, "IsTracing": True})
         cls.fixture_calls = sdk_calls(FIXTURE_SRC)
 
     def assertNoProblems(self, problems):
@@ -461,10 +531,60 @@ class IamPermissions(unittest.TestCase):
 
     def test_alarm_writes_are_scoped_to_the_alarm_name(self):
         for where, st, _ in self.grants.allows():
-            if {"cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"} & set(as_list(st.get("Action"))):
+            if {"cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:ListTagsForResource"} & set(as_list(st.get("Action"))):
                 for res in as_list(st["Resource"]):
                     text = res.get("Fn::Sub", res) if isinstance(res, dict) else res
+                    text = text[0] if isinstance(text, list) else text
                     self.assertTrue(str(text).endswith(":alarm:${AlarmName}"), f"{where}: {res}")
+
+    def test_no_wildcard_actions_but_the_allow_listed(self):
+        self.assertNoProblems(wildcard_problems(self.grants))
+
+    def test_a_widened_action_or_resource_is_caught(self):
+        import copy
+
+        for widen in ("action", "resource"):
+            t = copy.deepcopy(self.template)
+            doc = t["Resources"]["FunctionPolicy"]["Properties"]["PolicyDocument"]
+            read = next(st for st in doc["Statement"] if isinstance(st, dict) and st.get("Sid") == "ReadTopics")
+            if widen == "action":
+                read["Action"] = ["sns:*"]
+                problems = wildcard_problems(Grants(t))
+            else:
+                read["Resource"] = "*"
+                problems = scoping_problems(Grants(t))
+            self.assertEqual(len(problems), 1, problems)
+
+    def test_audit_mode_holds_no_write(self):
+        self.assertNoProblems(audit_mode_problems(sdk_calls(Args.src), self.audit_grants))
+
+    def test_remediate_mode_grants_exactly_the_src_calls(self):
+        self.assertNoProblems(compare(sdk_calls(Args.src), self.remediate_grants))
+
+    def test_the_alarm_write_names_exactly_the_alarm_topic(self):
+        st = statement(self.remediate_grants, "WriteTheAlarm")
+        self.assertIsNotNone(st)
+        cond = st["Condition"]
+        self.assertIn("cloudwatch:AlarmActions", cond["ForAllValues:StringEquals"])
+        self.assertEqual(cond["Null"], {"cloudwatch:AlarmActions": "false"})
+        region = st["Resource"]["Fn::Sub"]
+        self.assertIn("${TopicRegion}", region[0], "the alarm's region is the topic's")
+        tag = statement(self.remediate_grants, "TagTheAlarm")["Condition"]
+        self.assertEqual(tag["ForAllValues:StringEquals"], {"aws:TagKeys": ["managed-by"]})
+        self.assertEqual(tag["StringEquals"], {"aws:RequestTag/managed-by": "iam-policy-alarm"})
+
+    def test_confused_deputy_conditions(self):
+        resources = self.template["Resources"]
+        key = [st for st in resources["EncryptionKey"]["Properties"]["KeyPolicy"]["Statement"] if st.get("Sid") == "CloudWatchAlarmsPublishToEncryptedTopic"][0]
+        self.assertIn("aws:SourceAccount", key["Condition"]["StringEquals"])
+        self.assertIn("aws:SourceArn", key["Condition"]["ArnLike"])
+        topic = [st for st in resources["TopicPolicy"]["Properties"]["PolicyDocument"]["Statement"] if st.get("Sid") == "CloudWatchAlarmsPublish"][0]
+        self.assertIn("aws:SourceAccount", topic["Condition"]["StringEquals"])
+        self.assertIn("aws:SourceArn", topic["Condition"]["ArnLike"])
+        use = statement(self.grants, "UseEncryptionKey")
+        self.assertEqual(len(use["Condition"]["StringEquals"]["kms:ViaService"]), 2)
+        # One grant of the key to the role: the key policy names no role.
+        self.assertFalse([st for st in self.grants.statements if st[2]], "the key policy grants the role too")
 
     def test_environment_matches_fixture_reads_and_parameters(self):
         t = self.template

@@ -162,9 +162,7 @@ fn judge(alarm: &Alarm, emission: &Emission) -> Result<String, Verdict> {
     let datapoint = |period: &Period| -> Result<Option<f64>, Verdict> {
         match &reading {
             Reading::Standard(s) => Ok(s.over(period)),
-            Reading::Math { queries, returned } => {
-                math_value(queries, returned, emission, period, 0).map_err(cannot)
-            }
+            Reading::Math { queries, returned } => math_value(queries, returned, emission, period, 0).map_err(cannot),
         }
     };
     let others = |count: f64| match emission.default_value {

@@ -99,7 +99,7 @@ fn topic_problems(
             problems.push(aws_managed_key_problem());
         } else {
             match state.keys.get(&(topic.arn.region().to_string(), key_id.to_string())) {
-                Some(Ok(key)) => match key_problems(key, account) {
+                Some(Ok(key)) => match key_problems(key, account, alarm_arn) {
                     Ok(found) => problems.extend(found),
                     Err(e) => errors.push(e),
                 },
@@ -140,7 +140,9 @@ fn aws_managed_key_problem() -> String {
     "is encrypted with the AWS-managed key aws/sns, whose key policy cannot grant CloudWatch kms:GenerateDataKey*, so alarm notifications are dropped".into()
 }
 
-fn key_problems(key: &crate::state::Key, account: &str) -> Result<Vec<String>, AwsError> {
+/// CloudWatch uses the key for the alarm `alarm_arn`: a key policy's aws:SourceArn
+/// (and aws:SourceAccount) conditions are judged against that alarm.
+fn key_problems(key: &crate::state::Key, account: &str, alarm_arn: &str) -> Result<Vec<String>, AwsError> {
     if key.manager == "AWS" {
         return Ok(vec![aws_managed_key_problem()]);
     }
@@ -155,7 +157,7 @@ fn key_problems(key: &crate::state::Key, account: &str) -> Result<Vec<String>, A
             action,
             resource: &key.arn,
             account,
-            source_arn: "",
+            source_arn: alarm_arn,
         };
         if policy::evaluate(policy, &request) != Verdict::Allowed {
             problems.push(format!(

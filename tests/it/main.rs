@@ -11,3 +11,4 @@ mod lambda_runtime;
 mod pattern_cli;
 mod remediation;
 mod secrets;
+mod stack_policies;

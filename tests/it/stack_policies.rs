@@ -1,0 +1,109 @@
+//! The stack's own topic policy and key policy, as template.yaml writes them (with
+//! their confused-deputy conditions), put on a topic and key in the emulator: the
+//! audit's policy evaluator must judge them as letting this account's alarms publish,
+//! so the chain PASSes; the same policies naming another region's alarms FAIL.
+
+use serde_json::Value;
+use serde_yaml::value::TaggedValue;
+
+use crate::support::seed::Chain;
+use crate::support::{Account, REGION};
+
+/// A CloudFormation value with the pseudo parameters and `Topic` resolved; the other
+/// intrinsic functions do not appear in these two policies.
+fn resolve(value: &serde_yaml::Value, account: &str, region: &str, topic: &str) -> Value {
+    use serde_yaml::Value as Y;
+    let sub = |s: &str| {
+        s.replace("${AWS::Partition}", "aws")
+            .replace("${AWS::AccountId}", account)
+            .replace("${AWS::Region}", region)
+    };
+    match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(*b),
+        Y::Number(n) => serde_json::to_value(n.as_f64()).unwrap_or(Value::Null),
+        Y::String(s) => Value::String(s.clone()),
+        Y::Sequence(items) => Value::Array(items.iter().map(|v| resolve(v, account, region, topic)).collect()),
+        Y::Mapping(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().unwrap_or_default().to_string(),
+                        resolve(v, account, region, topic),
+                    )
+                })
+                .collect(),
+        ),
+        Y::Tagged(tagged) => {
+            let TaggedValue { tag, value } = tagged.as_ref();
+            match (tag.to_string().as_str(), value) {
+                ("!Sub", Y::String(s)) => Value::String(sub(s)),
+                ("!Ref", Y::String(r)) if r == "AWS::AccountId" => Value::String(account.into()),
+                ("!Ref", Y::String(r)) if r == "Topic" => Value::String(topic.into()),
+                (tag, value) => panic!("{tag} {value:?} is not resolved by this test"),
+            }
+        }
+    }
+}
+
+fn template() -> serde_yaml::Value {
+    serde_yaml::from_str(include_str!("../../template.yaml")).unwrap()
+}
+
+/// The policy document of `resource` (its `property`), resolved.
+fn policy(resource: &str, property: &str, account: &str, region: &str, topic: &str) -> Value {
+    let t = template();
+    resolve(
+        &t["Resources"][resource]["Properties"][property],
+        account,
+        region,
+        topic,
+    )
+}
+
+async fn audit_with_the_stacks_policies(alarm_region: &str) -> (i32, Value) {
+    let account = Account::new().await;
+    let seeded = account.seed(&Chain::default()).await;
+    let topic = seeded.topic_arn;
+    let config = account.region(REGION);
+    // The key policy lets this account administer the key; the CloudWatch statement
+    // carries the conditions under test. Its region is the alarm's.
+    let key_policy = policy("EncryptionKey", "KeyPolicy", &account.id, alarm_region, &topic);
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms.create_key().policy(key_policy.to_string()).send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_string();
+    let sns = aws_sdk_sns::Client::new(&config);
+    for (name, value) in [
+        ("KmsMasterKeyId", key_id),
+        (
+            "Policy",
+            policy("TopicPolicy", "PolicyDocument", &account.id, alarm_region, &topic).to_string(),
+        ),
+    ] {
+        sns.set_topic_attributes()
+            .topic_arn(&topic)
+            .attribute_name(name)
+            .attribute_value(value)
+            .send()
+            .await
+            .unwrap();
+    }
+    account.audit(&[])
+}
+
+#[tokio::test]
+async fn the_stacks_own_topic_and_key_policies_pass_its_own_audit() {
+    let (code, report) = audit_with_the_stacks_policies(REGION).await;
+    assert_eq!((code, report["status"].as_str()), (0, Some("PASS")), "{report:#}");
+    let detail = report["trails"][0]["links"]["notification"]["detail"].as_str().unwrap();
+    assert!(detail.contains("KMS key lets CloudWatch publish"), "{detail}");
+}
+
+/// The positive control: the conditions are evaluated, not ignored.
+#[tokio::test]
+async fn the_same_policies_for_another_regions_alarms_fail() {
+    let (code, report) = audit_with_the_stacks_policies("eu-west-1").await;
+    assert_eq!((code, report["status"].as_str()), (1, Some("FAIL")), "{report:#}");
+    let link = &report["trails"][0]["links"]["notification"];
+    assert_eq!(link["status"], "FAIL", "{report:#}");
+}
