@@ -1,6 +1,8 @@
-//! collect: the only code that reads AWS. One adapter per service turns API responses
-//! into the plain structs of `state`; this module walks the chain in dependent phases
-//! and runs the independent reads of each phase concurrently, with a bound.
+//! collect: the audit's reads. One adapter per service turns API responses into the
+//! plain structs of `state`; this module walks the chain in dependent phases and runs
+//! the independent reads of each phase concurrently, with a bound. What to read next
+//! is decided from data (each filter's coverage, the alarm model's verdicts), never by
+//! check or plan. (apply's writes re-read what they guard, through the same adapters.)
 
 mod cloudtrail;
 mod cloudwatch;
