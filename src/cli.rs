@@ -10,7 +10,7 @@ use crate::invocation::{RunRequest, Trigger};
 use crate::pattern;
 use crate::rule;
 use crate::run::{run, App, RunError};
-use crate::settings::Mode;
+use crate::settings::{Mode, Scope, ORGANIZATION_REMEDIATION_NOT_YET};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -29,6 +29,9 @@ pub enum Command {
     Audit {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Audit every account of the AWS Organization (SCOPE=organization).
+        #[arg(long)]
+        organization: bool,
     },
     /// Create the missing metric filter and alarm (never a trail; never overwriting what
     /// this tool did not create), then audit again.
@@ -38,6 +41,9 @@ pub enum Command {
         dry_run: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Across the AWS Organization: not available yet (refused, nothing changed).
+        #[arg(long)]
+        organization: bool,
     },
     /// Test a filter pattern against log events, as `aws logs test-metric-filter` does
     /// (same JSON output), without an AWS account.
@@ -67,15 +73,31 @@ pub fn needs_aws(cli: &Cli) -> bool {
 }
 
 pub async fn execute(cli: Cli, app: &App) -> ExitCode {
-    let (mode, dry_run, format) = match cli.command {
-        Command::Audit { format } => (Mode::Audit, false, format),
-        Command::Remediate { dry_run, format } => (Mode::Remediate, dry_run || app.settings.dry_run, format),
+    let (mode, dry_run, format, organization) = match cli.command {
+        Command::Audit { format, organization } => (Mode::Audit, false, format, organization),
+        Command::Remediate {
+            dry_run,
+            format,
+            organization,
+        } => (Mode::Remediate, dry_run || app.settings.dry_run, format, organization),
         Command::TestMetricFilter { .. } | Command::Coverage { .. } => return execute_offline(cli),
     };
+    let scope = if organization {
+        Scope::Organization
+    } else {
+        app.settings.scope
+    };
+    if mode == Mode::Remediate && scope == Scope::Organization {
+        eprintln!("iam-policy-alarm: {ORGANIZATION_REMEDIATION_NOT_YET}");
+        return ExitCode::from(2);
+    }
     let request = RunRequest {
         mode,
         dry_run,
         trigger: Trigger::Cli,
+        scope,
+        accounts: None,
+        deadline: None,
     };
     let outcome = run(app, &request).await;
     print_report(&outcome.report, format);
@@ -85,11 +107,11 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
             eprintln!("iam-policy-alarm: {e}");
             ExitCode::from(2)
         }
-        _ => exit_code(outcome.report.status),
+        _ => exit_code(outcome.report.status()),
     }
 }
 
-fn print_report(report: &crate::report::Report, format: Format) {
+fn print_report(report: &crate::report::RunReport, format: Format) {
     match format {
         Format::Json => print_out(&serde_json::to_string_pretty(report).unwrap_or_default()),
         Format::Text => print_out(report.text().trim_end()),

@@ -6,13 +6,20 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::settings::{Mode, Settings};
+use std::collections::BTreeSet;
+
+use crate::settings::{Mode, Scope, Settings};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunRequest {
     pub mode: Mode,
     pub dry_run: bool,
     pub trigger: Trigger,
+    pub scope: Scope,
+    /// With organization scope: only these accounts of the organization (None: all).
+    pub accounts: Option<BTreeSet<String>>,
+    /// When the invocation must be done by (Lambda's deadline); None on the command line.
+    pub deadline: Option<std::time::SystemTime>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,12 +38,15 @@ impl RunRequest {
             mode: settings.mode,
             dry_run: settings.dry_run,
             trigger,
+            scope: settings.scope,
+            accounts: None,
+            deadline: None,
         }
     }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid invocation event: {0}. Expected an EventBridge Scheduled Event (source aws.events) or a manual payload such as {{\"mode\": \"audit\"}} or {{\"mode\": \"remediate\", \"dry_run\": true}}")]
+#[error("invalid invocation event: {0}. Expected an EventBridge Scheduled Event (source aws.events) or a manual payload such as {{\"mode\": \"audit\"}}, {{\"mode\": \"remediate\", \"dry_run\": true}}, {{\"mode\": \"audit\", \"scope\": \"organization\"}} or {{\"mode\": \"audit\", \"accounts\": [\"111111111111\"]}}")]
 pub struct InvocationError(pub String);
 
 #[derive(Deserialize)]
@@ -44,6 +54,8 @@ pub struct InvocationError(pub String);
 struct ManualPayload {
     mode: Option<Mode>,
     dry_run: Option<bool>,
+    scope: Option<Scope>,
+    accounts: Option<Vec<String>>,
 }
 
 pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, InvocationError> {
@@ -54,10 +66,39 @@ pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, I
         return parse_scheduled(payload, settings);
     }
     let manual = ManualPayload::deserialize(payload).map_err(|e| refused(format!("manual payload: {e}")))?;
+    // A list of accounts is a part of the organization: organization scope.
+    let accounts = manual
+        .accounts
+        .map(|list| {
+            if list.is_empty() {
+                return Err(refused(
+                    "manual payload: accounts is empty; leave it out to audit every account".into(),
+                ));
+            }
+            crate::settings::account_list(&list.join(","))
+                .map_err(|e| refused(format!("manual payload: accounts: {e}")))
+        })
+        .transpose()?;
+    let scope = match (manual.scope, &accounts) {
+        (Some(Scope::Account), Some(_)) => {
+            return Err(refused(
+                "manual payload: accounts names accounts of the organization, so scope cannot be account".into(),
+            ))
+        }
+        (_, Some(_)) => Scope::Organization,
+        (scope, None) => scope.unwrap_or(settings.scope),
+    };
+    let mode = manual.mode.unwrap_or(settings.mode);
+    if mode == Mode::Remediate && scope == Scope::Organization {
+        return Err(refused(crate::settings::ORGANIZATION_REMEDIATION_NOT_YET.into()));
+    }
     Ok(RunRequest {
-        mode: manual.mode.unwrap_or(settings.mode),
+        mode,
         dry_run: manual.dry_run.unwrap_or(settings.dry_run),
         trigger: Trigger::Manual,
+        scope,
+        accounts,
+        deadline: None,
     })
 }
 
@@ -175,6 +216,36 @@ mod tests {
             assert!(err.contains(says), "{payload}: {err}");
             assert!(err.contains("Expected an EventBridge Scheduled Event"), "{err}");
             assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn organization_payloads() {
+        let settings = Settings::default();
+        let r = parse_event(&json!({"mode": "audit", "scope": "organization"}), &settings).unwrap();
+        assert_eq!((r.scope, r.accounts), (Scope::Organization, None));
+        let r = parse_event(
+            &json!({"mode": "audit", "accounts": ["111111111111", "222222222222"]}),
+            &settings,
+        )
+        .unwrap();
+        assert_eq!(r.scope, Scope::Organization);
+        assert_eq!(r.accounts.unwrap().len(), 2);
+        for (payload, says) in [
+            (json!({"accounts": []}), "accounts is empty"),
+            (json!({"accounts": ["12"]}), "\"12\" is not a 12-digit account id"),
+            (
+                json!({"scope": "account", "accounts": ["111111111111"]}),
+                "scope cannot be account",
+            ),
+            (json!({"scope": "org"}), "unknown variant `org`"),
+            (
+                json!({"mode": "remediate", "scope": "organization"}),
+                "not available yet",
+            ),
+        ] {
+            let e = parse_event(&payload, &settings).unwrap_err().to_string();
+            assert!(e.contains(says), "{payload}: {e}");
         }
     }
 }

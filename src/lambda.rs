@@ -6,7 +6,7 @@ use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
 
 use crate::invocation::parse_event;
-use crate::report::Report;
+use crate::report::RunReport;
 use crate::run::{run, App};
 
 /// Variables Lambda always sets and lambda_runtime reads with `expect` (a panic and a
@@ -38,17 +38,26 @@ pub fn check_runtime_environment(var: impl Fn(&str) -> Option<String>) -> Result
 
 pub async fn serve(app: App) -> Result<(), lambda_runtime::Error> {
     let app = &app;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| handle(app, event.payload))).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
+        handle(app, event.payload, Some(deadline))
+    }))
+    .await
 }
 
-pub async fn handle(app: &App, payload: Value) -> Result<Report, Diagnostic> {
-    let request = parse_event(&payload, &app.settings).map_err(|e| {
+pub async fn handle(
+    app: &App,
+    payload: Value,
+    deadline: Option<std::time::SystemTime>,
+) -> Result<RunReport, Diagnostic> {
+    let mut request = parse_event(&payload, &app.settings).map_err(|e| {
         tracing::error!(error = %e, "invocation refused");
         Diagnostic {
             error_type: "InvalidEvent".into(),
             error_message: e.to_string(),
         }
     })?;
+    request.deadline = deadline;
     let outcome = run(app, &request).await;
     match outcome.error() {
         Some(e) => Err(Diagnostic {

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod collect;
 pub mod invocation;
 pub mod lambda;
+pub mod organization;
 pub mod pattern;
 pub mod plan;
 pub mod policy;

@@ -8,12 +8,14 @@ use aws_smithy_types::date_time::{DateTime, Format};
 
 use crate::apply::{apply, publish};
 use crate::aws::{AwsError, Clients};
+use crate::check::TrailFinding;
 use crate::check::{check, Status};
 use crate::collect::{collect, Reads};
 use crate::invocation::RunRequest;
+use crate::organization;
 use crate::plan::plan;
-use crate::report::{Remediation, RemediationSection, Report};
-use crate::settings::{Mode, Settings};
+use crate::report::{Remediation, RemediationSection, Report, RunReport};
+use crate::settings::{Mode, Scope, Settings};
 
 /// Built once per process (outside the Lambda handler) and shared by every invocation.
 pub struct App {
@@ -22,7 +24,7 @@ pub struct App {
 }
 
 pub struct Outcome {
-    pub report: Report,
+    pub report: RunReport,
     /// The SNS message id, None when no findings topic is set, Err when publishing failed.
     pub published: Result<Option<String>, AwsError>,
     /// A remediation step AWS refused: the run stopped there.
@@ -45,21 +47,32 @@ impl Outcome {
                 retryable: e.retryable,
             });
         }
-        (self.report.status == Status::Error).then(|| RunError::Incomplete {
-            summary: self.report.summary.clone(),
-            retryable: self
-                .report
-                .errors
-                .iter()
-                .chain(
-                    self.report
-                        .trails
-                        .iter()
-                        .flat_map(|t| t.links.all().into_iter().flat_map(|(_, l)| l.errors.iter())),
-                )
-                .all(|e| e.retryable),
-        })
+        let (summary, retryable) = match &self.report {
+            RunReport::Account(r) => (r.summary.clone(), all_retryable(&r.errors, &r.trails)),
+            RunReport::Organization(r) => (
+                r.summary.clone(),
+                r.errors.iter().all(|e| e.retryable)
+                    && r.accounts.iter().filter(|a| a.status == Status::Error).all(|a| {
+                        a.error
+                            .as_ref()
+                            .map_or_else(|| all_retryable(&[], &a.trails), |e| e.retryable)
+                    }),
+            ),
+        };
+        (self.report.status() == Status::Error).then_some(RunError::Incomplete { summary, retryable })
     }
+}
+
+/// An incomplete audit is worth retrying when every read that failed was.
+fn all_retryable(errors: &[AwsError], trails: &[TrailFinding]) -> bool {
+    errors
+        .iter()
+        .chain(
+            trails
+                .iter()
+                .flat_map(|t| t.links.all().into_iter().flat_map(|(_, l)| l.errors.iter())),
+        )
+        .all(|e| e.retryable)
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -88,13 +101,21 @@ impl RunError {
 
 pub async fn run(app: &App, request: &RunRequest) -> Outcome {
     tracing::info!(mode = %request.mode, dry_run = request.dry_run, trigger = ?request.trigger, "run started");
-    let (report, remediation_failure) = match request.mode {
-        Mode::Audit => (audit(app, request).await, None),
-        Mode::Remediate => remediate(app, request).await,
+    let (report, remediation_failure) = match (request.scope, request.mode) {
+        (Scope::Organization, _) => (
+            // Boxed: its future nests every account's, too deep for the compiler to lay out inline.
+            RunReport::Organization(Box::new(Box::pin(organization::audit(app, request)).await)),
+            None,
+        ),
+        (Scope::Account, Mode::Audit) => (RunReport::Account(Box::new(audit(app, request).await)), None),
+        (Scope::Account, Mode::Remediate) => {
+            let (report, failure) = remediate(app, request).await;
+            (RunReport::Account(Box::new(report)), failure)
+        }
     };
     let json = report.to_json_string();
     // Logged in full before publishing, so the findings survive a failed publish.
-    tracing::info!(status = report.status_word(), account = report.account.as_deref().unwrap_or("unknown"), report = %json, "findings");
+    tracing::info!(status = report.status_word(), account = %report.about(), report = %json, "findings");
     let published = match &app.settings.findings_topic {
         None => Ok(None),
         Some(topic) => match publish(&app.clients, topic, &report.sns_message()).await {

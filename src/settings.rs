@@ -44,6 +44,55 @@ impl fmt::Display for Mode {
     }
 }
 
+/// Whose accounts a run audits: the function's own, or every account of its
+/// AWS Organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    #[default]
+    Account,
+    Organization,
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "account" => Ok(Scope::Account),
+            "organization" => Ok(Scope::Organization),
+            _ => Err("expected account or organization".into()),
+        }
+    }
+}
+
+/// How the other accounts of the organization are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationSettings {
+    /// The role assumed in each other account: arn:aws:iam::<account>:role/<name>.
+    pub member_role_name: String,
+    pub member_external_id: Option<String>,
+    /// At most this many accounts are audited at once.
+    pub account_concurrency: usize,
+    pub exclude_accounts: std::collections::BTreeSet<String>,
+}
+
+pub const DEFAULT_MEMBER_ROLE_NAME: &str = "iam-policy-alarm-audit";
+
+/// Remediation fixes a chain in the account it lives in; across an organization that
+/// needs the member remediation role, which is not built yet.
+pub const ORGANIZATION_REMEDIATION_NOT_YET: &str = "remediation in organization scope is not available yet: remediate the organization trail's chain in its own account (scope account), and audit the organization with mode audit";
+
+impl Default for OrganizationSettings {
+    fn default() -> Self {
+        OrganizationSettings {
+            member_role_name: DEFAULT_MEMBER_ROLE_NAME.into(),
+            member_external_id: None,
+            account_concurrency: 16,
+            exclude_accounts: Default::default(),
+        }
+    }
+}
+
 /// The names the audit advises and remediation writes. Defaults follow the rule's
 /// documented remediation (Conformity CWL-010, CIS 4.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -74,6 +123,8 @@ pub struct Settings {
     /// The topic remediation points new alarms at.
     pub alarm_topic: Option<TopicArn>,
     pub names: Names,
+    pub scope: Scope,
+    pub organization: OrganizationSettings,
 }
 
 impl Default for Settings {
@@ -84,6 +135,8 @@ impl Default for Settings {
             findings_topic: None,
             alarm_topic: None,
             names: Names::default(),
+            scope: Scope::Account,
+            organization: OrganizationSettings::default(),
         }
     }
 }
@@ -93,12 +146,24 @@ impl Settings {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Settings that each hold but not together.
+    fn consistent(self) -> Result<Self, SettingsError> {
+        if self.scope == Scope::Organization && self.mode == Mode::Remediate {
+            return Err(SettingsError {
+                name: "SCOPE",
+                value: "organization".into(),
+                reason: format!("with MODE=remediate: {ORGANIZATION_REMEDIATION_NOT_YET}"),
+            });
+        }
+        Ok(self)
+    }
+
     /// Reads every setting through `lookup`; an empty value counts as unset, because
     /// CloudFormation passes empty parameters as "".
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let defaults = Names::default();
-        Ok(Settings {
+        Settings {
             mode: parse_with("MODE", get("MODE"), Mode::Audit, |v| v.parse())?,
             dry_run: parse_with("DRY_RUN", get("DRY_RUN"), false, parse_bool)?,
             findings_topic: optional_topic("FINDINGS_TOPIC_ARN", get("FINDINGS_TOPIC_ARN"))?,
@@ -109,7 +174,32 @@ impl Settings {
                 metric_namespace: namespace_setting(get("METRIC_NAMESPACE"), defaults.metric_namespace)?,
                 metric_name: name_setting("METRIC_NAME", get("METRIC_NAME"), defaults.metric_name, 255, "")?,
             },
-        })
+            scope: parse_with("SCOPE", get("SCOPE"), Scope::Account, |v| v.parse())?,
+            organization: OrganizationSettings {
+                member_role_name: parse_with(
+                    "MEMBER_ROLE_NAME",
+                    get("MEMBER_ROLE_NAME"),
+                    DEFAULT_MEMBER_ROLE_NAME.into(),
+                    role_name,
+                )?,
+                member_external_id: get("MEMBER_EXTERNAL_ID")
+                    .map(|v| parse_with("MEMBER_EXTERNAL_ID", Some(v), String::new(), external_id))
+                    .transpose()?,
+                account_concurrency: parse_with("ACCOUNT_CONCURRENCY", get("ACCOUNT_CONCURRENCY"), 16, |v| {
+                    v.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=64).contains(n))
+                        .ok_or_else(|| "expected a whole number from 1 to 64".into())
+                })?,
+                exclude_accounts: parse_with(
+                    "EXCLUDE_ACCOUNTS",
+                    get("EXCLUDE_ACCOUNTS"),
+                    Default::default(),
+                    account_list,
+                )?,
+            },
+        }
+        .consistent()
     }
 }
 
@@ -123,6 +213,33 @@ fn parse_with<T>(
         None => Ok(default),
         Some(v) => parse(v.trim()).map_err(|reason| SettingsError { name, value: v, reason }),
     }
+}
+
+/// An IAM role name: 1-64 of letters, digits and +=,.@_-.
+fn role_name(s: &str) -> Result<String, String> {
+    let ok = (1..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    ok.then(|| s.to_string())
+        .ok_or_else(|| "expected an IAM role name (1-64 letters, digits and +=,.@_-)".into())
+}
+
+/// An STS external id: 2-1224 of letters, digits and +=,.@:/_-.
+fn external_id(s: &str) -> Result<String, String> {
+    let ok = (2..=1224).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@:/_-".contains(c));
+    ok.then(|| s.to_string())
+        .ok_or_else(|| "expected an external id (2-1224 letters, digits and +=,.@:/_-)".into())
+}
+
+/// Comma-separated 12-digit account ids.
+pub fn account_list(s: &str) -> Result<std::collections::BTreeSet<String>, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            crate::arn::is_account_id(a)
+                .then(|| a.to_string())
+                .ok_or_else(|| format!("{a:?} is not a 12-digit account id"))
+        })
+        .collect()
 }
 
 pub fn parse_bool(s: &str) -> Result<bool, String> {
@@ -226,6 +343,34 @@ mod tests {
                 metric_name: "IamChanges".into(),
             }
         );
+    }
+
+    #[test]
+    fn organization_settings_are_read_and_checked() {
+        let s = settings(&[
+            ("SCOPE", "organization"),
+            ("MEMBER_ROLE_NAME", "audit-role"),
+            ("MEMBER_EXTERNAL_ID", "ext-123"),
+            ("ACCOUNT_CONCURRENCY", "4"),
+            ("EXCLUDE_ACCOUNTS", "111111111111, 222222222222"),
+        ])
+        .unwrap();
+        assert_eq!(s.scope, Scope::Organization);
+        assert_eq!(s.organization.member_role_name, "audit-role");
+        assert_eq!(s.organization.member_external_id.as_deref(), Some("ext-123"));
+        assert_eq!(s.organization.account_concurrency, 4);
+        assert_eq!(s.organization.exclude_accounts.len(), 2);
+        for (vars, message) in [
+            (vec![("SCOPE", "org")], "invalid setting SCOPE=\"org\": expected account or organization"),
+            (vec![("ACCOUNT_CONCURRENCY", "0")], "invalid setting ACCOUNT_CONCURRENCY=\"0\": expected a whole number from 1 to 64"),
+            (vec![("ACCOUNT_CONCURRENCY", "65")], "invalid setting ACCOUNT_CONCURRENCY=\"65\": expected a whole number from 1 to 64"),
+            (vec![("MEMBER_ROLE_NAME", "a/b")], "invalid setting MEMBER_ROLE_NAME=\"a/b\": expected an IAM role name (1-64 letters, digits and +=,.@_-)"),
+            (vec![("MEMBER_EXTERNAL_ID", "x")], "invalid setting MEMBER_EXTERNAL_ID=\"x\": expected an external id (2-1224 letters, digits and +=,.@:/_-)"),
+            (vec![("EXCLUDE_ACCOUNTS", "1234")], "invalid setting EXCLUDE_ACCOUNTS=\"1234\": \"1234\" is not a 12-digit account id"),
+            (vec![("SCOPE", "organization"), ("MODE", "remediate")], &format!("invalid setting SCOPE=\"organization\": with MODE=remediate: {ORGANIZATION_REMEDIATION_NOT_YET}")),
+        ] {
+            assert_eq!(settings(&vars).unwrap_err().to_string(), message);
+        }
     }
 
     #[test]

@@ -218,6 +218,20 @@ pub struct CompositeAlarm {
     pub actions_suppressor: Option<String>,
 }
 
+/// The organization the function's account belongs to, and its ACTIVE accounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationState {
+    pub id: String,
+    pub management_account: String,
+    pub accounts: Vec<Member>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: String,
+    pub name: String,
+}
+
 /// An alarm read by name, and its tags (who made it is decided from them in plan).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TaggedAlarm {

@@ -9,6 +9,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use super::{aws_error, AwsError};
+
 /// The SDK's standard retry mode, bounded, with timeouts well below the function's.
 /// Worst case per call: `operation_timeout`. Dependent calls run one after another, the
 /// reads of one phase concurrently, so a run ends within (its longest chain of
@@ -59,8 +61,14 @@ pub struct Clients {
     config: SdkConfig,
     home_region: String,
     sts: aws_sdk_sts::Client,
+    organizations: aws_sdk_organizations::Client,
     regional: Mutex<HashMap<String, Regional>>,
 }
+
+/// The longest chain of dependent calls an audit of one account makes (measured by
+/// tests/it/faults.rs, which asserts this figure): with the operation timeout, the
+/// most one account can take when every call hangs.
+pub const AUDIT_CHAIN_CALLS: u32 = 7;
 
 impl Clients {
     /// Fails when no region is configured: the audit must know where it stands.
@@ -72,6 +80,7 @@ impl Clients {
         super::error::remember_endpoint(config.endpoint_url());
         Ok(Clients {
             sts: aws_sdk_sts::Client::new(&config),
+            organizations: aws_sdk_organizations::Client::new(&config),
             config,
             home_region,
             regional: Mutex::new(HashMap::new()),
@@ -84,6 +93,45 @@ impl Clients {
 
     pub fn sts(&self) -> aws_sdk_sts::Client {
         self.sts.clone()
+    }
+
+    pub fn organizations(&self) -> aws_sdk_organizations::Client {
+        self.organizations.clone()
+    }
+
+    /// Clients for another account, through a role there: one AssumeRole, whose
+    /// credentials (an hour) serve the whole run; the same region, endpoint and budget.
+    pub async fn assume(&self, role_arn: &str, external_id: Option<&str>) -> Result<Clients, AwsError> {
+        let mut request = self
+            .sts
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name("iam-policy-alarm");
+        if let Some(id) = external_id {
+            request = request.external_id(id);
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|e| aws_error("sts:AssumeRole", role_arn, e))?;
+        let c = out
+            .credentials()
+            .ok_or_else(|| AwsError::invalid_request("sts:AssumeRole", role_arn, "the answer holds no credentials"))?;
+        let credentials = aws_credential_types::Credentials::new(
+            c.access_key_id(),
+            c.secret_access_key(),
+            Some(c.session_token().to_string()),
+            std::time::SystemTime::try_from(*c.expiration()).ok(),
+            "iam-policy-alarm member role",
+        );
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+                credentials,
+            ))
+            .build();
+        Clients::new(config).map_err(|e| AwsError::invalid_request("sts:AssumeRole", role_arn, e))
     }
 
     pub fn regional(&self, region: &str) -> Regional {

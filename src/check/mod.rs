@@ -5,6 +5,7 @@
 mod alarm;
 mod metric_filter;
 mod notification;
+pub mod organization;
 mod trail;
 
 pub use notification::mask_endpoint;
@@ -57,6 +58,8 @@ pub struct TrailFinding {
     pub name: String,
     pub arn: String,
     pub home_region: String,
+    /// An organization trail: it logs every account of the organization.
+    pub organization: bool,
     pub log_group: Option<LogGroupArn>,
     pub status: LinkStatus,
     pub links: Links,
@@ -252,6 +255,7 @@ fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names
         name: trail.name.clone(),
         arn: trail.arn.clone(),
         home_region: trail.home_region.clone(),
+        organization: trail.organization,
         log_group: log_group.clone(),
         status: chain_status(&links),
         links,

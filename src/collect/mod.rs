@@ -8,6 +8,7 @@ mod cloudtrail;
 mod cloudwatch;
 mod kms;
 mod logs;
+mod organizations;
 mod sns;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -289,6 +290,16 @@ fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, &Transformation)> {
             (key, t)
         })
         .collect()
+}
+
+/// The organization and its ACTIVE accounts.
+pub async fn organization(clients: &Clients) -> Read<crate::state::OrganizationState> {
+    organizations::read_organization(&clients.organizations()).await
+}
+
+/// The account the clients act in.
+pub async fn caller_account(clients: &Clients) -> Read<String> {
+    sts_account_id(clients).await
 }
 
 async fn sts_account_id(clients: &Clients) -> Read<String> {

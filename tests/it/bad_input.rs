@@ -437,6 +437,7 @@ fn a_report_of_any_size_fits_an_sns_message() {
         name: "t".into(),
         arn: "arn:aws:cloudtrail:us-east-1:123456789012:trail/t".into(),
         home_region: REGION.into(),
+        organization: false,
         log_group: None,
         status: LinkStatus::Fail,
         links: Links {

@@ -8,6 +8,7 @@ mod audit;
 mod bad_input;
 mod faults;
 mod lambda_runtime;
+mod organization;
 mod pattern_cli;
 mod remediation;
 mod secrets;

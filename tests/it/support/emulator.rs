@@ -110,10 +110,14 @@ static NEXT_ACCOUNT: AtomicU64 = AtomicU64::new(0);
 
 impl Account {
     pub async fn new() -> Account {
-        let moto = moto();
         let n = NEXT_ACCOUNT.fetch_add(1, Ordering::SeqCst);
         // Distinct per process and per test: 12 digits.
-        let id = format!("{:06}{:06}", std::process::id() % 1_000_000, n + 100);
+        Account::with_id(format!("{:06}{:06}", std::process::id() % 1_000_000, n + 100)).await
+    }
+
+    /// An account with this id (one the emulator made, e.g. an organization's member).
+    pub async fn with_id(id: String) -> Account {
+        let moto = moto();
         let dir = std::env::temp_dir().join(format!("iam-policy-alarm-test-{id}"));
         std::fs::create_dir_all(&dir).unwrap();
         let config_file = dir.join("config");

@@ -150,6 +150,8 @@ impl Call {
 
 struct Rule {
     operation: String,
+    /// Only requests whose body holds this text (None: every one).
+    body_contains: Option<String>,
     fault: Fault,
     schedule: Schedule,
     seen: usize,
@@ -194,7 +196,8 @@ impl State {
     fn decide(&self, call: &Call) -> Option<Fault> {
         let mut chosen = None;
         for rule in lock(&self.rules).iter_mut() {
-            if call.matches(&rule.operation) {
+            let body_matches = rule.body_contains.as_ref().is_none_or(|text| call.request.contains(text.as_str()));
+            if call.matches(&rule.operation) && body_matches {
                 rule.seen += 1;
                 if chosen.is_none() && rule.schedule.fires(rule.seen) {
                     chosen = Some(rule.fault.clone());
@@ -260,6 +263,19 @@ impl FaultProxy {
     pub fn fail(&self, operation: &str, fault: Fault, schedule: Schedule) -> &Self {
         lock(&self.state.rules).push(Rule {
             operation: operation.into(),
+            body_contains: None,
+            fault,
+            schedule,
+            seen: 0,
+        });
+        self
+    }
+
+    /// As `fail`, for the requests whose body holds `text` (e.g. one role's ARN).
+    pub fn fail_when(&self, operation: &str, text: &str, fault: Fault, schedule: Schedule) -> &Self {
+        lock(&self.state.rules).push(Rule {
+            operation: operation.into(),
+            body_contains: Some(text.into()),
             fault,
             schedule,
             seen: 0,

@@ -5,10 +5,14 @@
 use serde::Serialize;
 use serde_json::json;
 
+mod organization;
+
+pub use organization::{Organization, OrganizationReport};
+
 use crate::apply::AppliedAction;
 use crate::check::{Findings, LinkStatus, Status, TrailFinding};
 use crate::plan::{Conflict, Plan, PlannedAction};
-use crate::rule::CONTROLS_SUMMARY as CONTROLS;
+pub(crate) use crate::rule::CONTROLS_SUMMARY as CONTROLS;
 use crate::settings::Mode;
 use crate::state::AwsError;
 
@@ -288,17 +292,17 @@ fn remediation_text(remediation: &Remediation) -> String {
 
 /// `MessageStructure=json`: one body per subscription protocol.
 #[derive(Serialize)]
-struct SnsBodies<'a> {
-    default: &'a str,
-    email: &'a str,
-    sms: &'a str,
-    sqs: &'a str,
-    lambda: &'a str,
-    http: &'a str,
-    https: &'a str,
-    firehose: &'a str,
+pub(crate) struct SnsBodies<'a> {
+    pub(crate) default: &'a str,
+    pub(crate) email: &'a str,
+    pub(crate) sms: &'a str,
+    pub(crate) sqs: &'a str,
+    pub(crate) lambda: &'a str,
+    pub(crate) http: &'a str,
+    pub(crate) https: &'a str,
+    pub(crate) firehose: &'a str,
     #[serde(rename = "email-json")]
-    email_json: &'a str,
+    pub(crate) email_json: &'a str,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -323,5 +327,55 @@ fn link_word(status: LinkStatus) -> &'static str {
         LinkStatus::Error => "ERROR",
         LinkStatus::External => "EXTERNAL",
         LinkStatus::NotReached => "NOT REACHED",
+    }
+}
+
+/// What a run reports: one account, or an organization.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum RunReport {
+    Account(Box<Report>),
+    Organization(Box<OrganizationReport>),
+}
+
+impl RunReport {
+    pub fn status(&self) -> Status {
+        match self {
+            RunReport::Account(r) => r.status,
+            RunReport::Organization(r) => r.status,
+        }
+    }
+
+    pub fn status_word(&self) -> &'static str {
+        status_word(self.status())
+    }
+
+    pub fn to_json_string(&self) -> String {
+        match self {
+            RunReport::Account(r) => r.to_json_string(),
+            RunReport::Organization(r) => r.to_json_string(),
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            RunReport::Account(r) => r.text(),
+            RunReport::Organization(r) => r.text(),
+        }
+    }
+
+    pub fn sns_message(&self) -> SnsMessage {
+        match self {
+            RunReport::Account(r) => r.sns_message(),
+            RunReport::Organization(r) => r.sns_message(),
+        }
+    }
+
+    /// Whom the report is about, for the log: the account or the organization.
+    pub fn about(&self) -> String {
+        match self {
+            RunReport::Account(r) => r.account.clone().unwrap_or_else(|| "unknown".into()),
+            RunReport::Organization(r) => r.organization.id.clone(),
+        }
     }
 }

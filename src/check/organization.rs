@@ -1,0 +1,330 @@
+//! The organization's verdict, from each account's own findings. Pure. An organization
+//! trail belongs to its owner account (the management account) and logs every account
+//! of the organization: its chain is judged once, there, and credited to every account
+//! it covers. An account PASSes when its own chain or a covering organization chain
+//! passes; it is never FAIL for a chain that lives in another account, and it is ERROR
+//! when it could not be audited, or when the organization chain that would decide could
+//! not be read.
+
+use serde::Serialize;
+
+use super::{Findings, LinkStatus, Status, TrailFinding};
+
+/// One account of the organization and what its audit found (Err: why it could not be
+/// audited, one line).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountAudit {
+    pub account: String,
+    pub name: String,
+    pub findings: Result<Findings, AccountError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountError {
+    pub message: String,
+    pub retryable: bool,
+}
+
+/// The organization chain that covers an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CoveredBy {
+    pub trail: String,
+    pub account: String,
+    /// The chain's resources: trail, log group, alarm, topic.
+    pub resources: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccountVerdict {
+    pub account: String,
+    pub name: String,
+    pub status: Status,
+    pub summary: String,
+    pub covered_by: Option<CoveredBy>,
+    /// The account's own trails, as its audit judged them.
+    pub trails: Vec<TrailFinding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<AccountError>,
+}
+
+/// An organization trail and whether its chain, judged in its owner account, holds.
+struct OrganizationChain<'a> {
+    owner: &'a str,
+    trail: &'a TrailFinding,
+}
+
+pub fn judge(audits: &[AccountAudit]) -> Vec<AccountVerdict> {
+    // Organization trails judged in their own account (not a member's EXTERNAL view).
+    let chains: Vec<OrganizationChain> = audits
+        .iter()
+        .filter_map(|a| Some((a.account.as_str(), a.findings.as_ref().ok()?)))
+        .flat_map(|(owner, f)| {
+            f.trails
+                .iter()
+                .filter(|t| t.organization && t.links.trail.status != LinkStatus::External)
+                .map(move |trail| OrganizationChain { owner, trail })
+        })
+        .collect();
+    // Whose audit failed: an organization chain there is not known.
+    let unread_owners: Vec<&str> = audits
+        .iter()
+        .filter(|a| match &a.findings {
+            Err(_) => true,
+            Ok(f) => f.status == Status::Error && chains.iter().all(|c| c.owner != a.account),
+        })
+        .map(|a| a.account.as_str())
+        .collect();
+    let mut verdicts: Vec<AccountVerdict> = audits.iter().map(|a| verdict(a, &chains, &unread_owners)).collect();
+    let rank = |s: Status| match s {
+        Status::Fail => 0,
+        Status::Error => 1,
+        Status::Pass => 2,
+    };
+    verdicts.sort_by(|a, b| (rank(a.status), &a.account).cmp(&(rank(b.status), &b.account)));
+    verdicts
+}
+
+fn verdict(audit: &AccountAudit, chains: &[OrganizationChain], unread_owners: &[&str]) -> AccountVerdict {
+    let mut v = AccountVerdict {
+        account: audit.account.clone(),
+        name: audit.name.clone(),
+        status: Status::Error,
+        summary: String::new(),
+        covered_by: None,
+        trails: Vec::new(),
+        error: None,
+    };
+    let findings = match &audit.findings {
+        Ok(f) => f,
+        Err(e) => {
+            v.summary = e.message.clone();
+            v.error = Some(e.clone());
+            return v;
+        }
+    };
+    v.trails = findings.trails.clone();
+    if findings.status == Status::Pass {
+        v.status = Status::Pass;
+        v.summary = findings.summary.clone();
+        return v;
+    }
+    if let Some(chain) = chains.iter().find(|c| c.trail.status == LinkStatus::Pass) {
+        v.status = Status::Pass;
+        v.summary = format!(
+            "covered by organization trail {} of account {}: its chain alarms on IAM policy changes",
+            chain.trail.name, chain.owner
+        );
+        v.covered_by = Some(CoveredBy {
+            trail: chain.trail.arn.clone(),
+            account: chain.owner.to_string(),
+            resources: chain
+                .trail
+                .links
+                .all()
+                .iter()
+                .flat_map(|(_, l)| l.resources.clone())
+                .collect(),
+        });
+        return v;
+    }
+    if findings.status == Status::Error {
+        v.summary = findings.summary.clone();
+        return v;
+    }
+    // Its own chains fail; so do (or cannot be told) the organization's.
+    if let Some(owner) = unread_owners.iter().find(|o| **o != audit.account) {
+        v.summary = format!(
+            "{}; whether an organization trail of account {owner} covers it is not known: that account could not be audited",
+            findings.summary
+        );
+        return v;
+    }
+    v.status = Status::Fail;
+    v.summary = match chains.first() {
+        Some(chain) => {
+            let broken = chain
+                .trail
+                .links
+                .all()
+                .into_iter()
+                .find(|(_, l)| l.status != LinkStatus::Pass)
+                .map(|(name, l)| format!("{name}: {}", l.detail))
+                .unwrap_or_default();
+            format!(
+                "organization trail {} of account {} does not alarm ({broken}); {}",
+                chain.trail.name,
+                chain.owner,
+                own_summary(findings, &audit.account, chain.owner)
+            )
+        }
+        None => findings.summary.clone(),
+    };
+    v
+}
+
+/// The account's own part, once the organization trail's failure is said: a member
+/// whose only trail is the organization's is not failing its own configuration.
+fn own_summary(findings: &Findings, account: &str, owner: &str) -> String {
+    let own = findings
+        .trails
+        .iter()
+        .filter(|t| t.links.trail.status != LinkStatus::External)
+        .count();
+    if account == owner {
+        return "this is the account the organization trail belongs to".into();
+    }
+    if own == 0 {
+        "the account has no trail of its own".into()
+    } else {
+        format!("its own trails: {}", findings.summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{LinkFinding, Links};
+
+    fn link(status: LinkStatus) -> LinkFinding {
+        LinkFinding {
+            status,
+            detail: format!("{status:?}"),
+            fix: None,
+            resources: vec!["r".into()],
+            errors: Vec::new(),
+        }
+    }
+
+    fn trail(name: &str, organization: bool, status: LinkStatus) -> TrailFinding {
+        TrailFinding {
+            name: name.into(),
+            arn: format!("arn:aws:cloudtrail:us-east-1:111111111111:trail/{name}"),
+            home_region: "us-east-1".into(),
+            organization,
+            log_group: None,
+            status,
+            links: Links {
+                trail: link(LinkStatus::Pass),
+                metric_filter: link(status),
+                alarm: link(LinkStatus::Pass),
+                notification: link(LinkStatus::Pass),
+            },
+        }
+    }
+
+    fn findings(status: Status, trails: Vec<TrailFinding>) -> Findings {
+        Findings {
+            account: None,
+            region: "us-east-1".into(),
+            status,
+            summary: format!("own {status:?}"),
+            trails,
+            errors: Vec::new(),
+        }
+    }
+
+    fn audit(account: &str, findings: Result<Findings, AccountError>) -> AccountAudit {
+        AccountAudit {
+            account: account.into(),
+            name: format!("n{account}"),
+            findings,
+        }
+    }
+
+    const MGMT: &str = "111111111111";
+    const A: &str = "222222222222";
+    const B: &str = "333333333333";
+
+    fn status_of(v: &[AccountVerdict], account: &str) -> Status {
+        v.iter().find(|x| x.account == account).unwrap().status
+    }
+
+    #[test]
+    fn a_passing_organization_chain_covers_every_account() {
+        let v = judge(&[
+            audit(
+                MGMT,
+                Ok(findings(Status::Pass, vec![trail("org", true, LinkStatus::Pass)])),
+            ),
+            audit(A, Ok(findings(Status::Fail, vec![]))),
+            audit(
+                B,
+                Ok(findings(Status::Fail, vec![trail("own", false, LinkStatus::Fail)])),
+            ),
+        ]);
+        for account in [MGMT, A, B] {
+            assert_eq!(status_of(&v, account), Status::Pass, "{account}");
+        }
+        let a = v.iter().find(|x| x.account == A).unwrap();
+        assert_eq!(a.covered_by.as_ref().unwrap().account, MGMT);
+        assert!(a
+            .summary
+            .starts_with("covered by organization trail org of account 111111111111"));
+    }
+
+    #[test]
+    fn a_broken_organization_chain_fails_every_account_without_its_own() {
+        let v = judge(&[
+            audit(
+                MGMT,
+                Ok(findings(Status::Fail, vec![trail("org", true, LinkStatus::Fail)])),
+            ),
+            audit(A, Ok(findings(Status::Fail, vec![]))),
+            audit(
+                B,
+                Ok(findings(Status::Pass, vec![trail("own", false, LinkStatus::Pass)])),
+            ),
+        ]);
+        assert_eq!(status_of(&v, MGMT), Status::Fail);
+        assert_eq!(status_of(&v, A), Status::Fail);
+        assert_eq!(status_of(&v, B), Status::Pass);
+        let a = v.iter().find(|x| x.account == A).unwrap();
+        assert!(
+            a.summary
+                .contains("organization trail org of account 111111111111 does not alarm"),
+            "{}",
+            a.summary
+        );
+        assert!(a.summary.contains("no trail of its own"), "{}", a.summary);
+        // Failing first.
+        assert_eq!(v.last().unwrap().account, B);
+    }
+
+    #[test]
+    fn an_account_that_could_not_be_audited_is_an_error_and_the_rest_are_judged() {
+        let refused = AccountError {
+            message: "cannot assume arn:aws:iam::333333333333:role/r: AccessDenied: no".into(),
+            retryable: false,
+        };
+        let v = judge(&[
+            audit(
+                MGMT,
+                Ok(findings(Status::Pass, vec![trail("org", true, LinkStatus::Pass)])),
+            ),
+            audit(A, Ok(findings(Status::Fail, vec![]))),
+            audit(B, Err(refused.clone())),
+        ]);
+        assert_eq!(status_of(&v, A), Status::Pass);
+        let b = v.iter().find(|x| x.account == B).unwrap();
+        assert_eq!(
+            (b.status, b.summary.as_str()),
+            (Status::Error, refused.message.as_str())
+        );
+    }
+
+    #[test]
+    fn when_the_owner_could_not_be_audited_a_failing_member_is_an_error_not_a_failure() {
+        let v = judge(&[
+            audit(
+                MGMT,
+                Err(AccountError {
+                    message: "throttled".into(),
+                    retryable: true,
+                }),
+            ),
+            audit(A, Ok(findings(Status::Fail, vec![]))),
+        ]);
+        assert_eq!(status_of(&v, A), Status::Error);
+        assert!(v[1].summary.contains("not known") || v[0].summary.contains("not known"));
+    }
+}

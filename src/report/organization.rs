@@ -1,0 +1,200 @@
+//! The organization's report: one verdict per account, failing first, with the
+//! counts; its text, and one SNS message per run. Pure.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{status_word, SnsBodies, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
+use crate::check::organization::AccountVerdict;
+use crate::check::Status;
+use crate::settings::Mode;
+use crate::state::AwsError;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrganizationReport {
+    pub status: Status,
+    pub scope: &'static str,
+    pub organization: Organization,
+    pub counts: BTreeMap<&'static str, usize>,
+    pub region: String,
+    pub time: String,
+    pub mode: Mode,
+    pub dry_run: bool,
+    pub controls: &'static str,
+    pub summary: String,
+    pub accounts: Vec<AccountVerdict>,
+    /// Reads that failed before any account could be audited (the organization itself).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<AwsError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct Organization {
+    pub id: String,
+    pub management_account: String,
+}
+
+impl OrganizationReport {
+    pub fn new(
+        organization: Organization,
+        accounts: Vec<AccountVerdict>,
+        errors: Vec<AwsError>,
+        (region, time, mode, dry_run): (String, String, Mode, bool),
+    ) -> Self {
+        let count = |s: Status| accounts.iter().filter(|a| a.status == s).count();
+        let counts = BTreeMap::from([
+            ("PASS", count(Status::Pass)),
+            ("FAIL", count(Status::Fail)),
+            ("ERROR", count(Status::Error)),
+        ]);
+        let status = if !errors.is_empty() || counts["ERROR"] > 0 {
+            Status::Error
+        } else if counts["FAIL"] > 0 || accounts.is_empty() {
+            Status::Fail
+        } else {
+            Status::Pass
+        };
+        let summary = if !errors.is_empty() {
+            format!(
+                "the organization could not be read, so no account was audited: {}",
+                errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            )
+        } else if accounts.is_empty() {
+            "no account of the organization was audited".into()
+        } else {
+            format!(
+                "{} of {} accounts alarm on IAM policy changes; {} fail, {} could not be audited",
+                counts["PASS"],
+                accounts.len(),
+                counts["FAIL"],
+                counts["ERROR"]
+            )
+        };
+        OrganizationReport {
+            status,
+            scope: "organization",
+            organization,
+            counts,
+            region,
+            time,
+            mode,
+            dry_run,
+            controls: CONTROLS,
+            summary,
+            accounts,
+            errors,
+        }
+    }
+
+    pub fn status_word(&self) -> &'static str {
+        status_word(self.status)
+    }
+
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// ASCII, one line, under 100 characters, starting with the status.
+    pub fn subject(&self) -> String {
+        let total = self.accounts.len();
+        let passing = self.counts["PASS"];
+        let which = if passing == total {
+            format!("all {total} accounts")
+        } else {
+            format!("{} of {total} accounts", total - passing)
+        };
+        let subject = format!(
+            "{}: IAM policy change alarm, {which} ({})",
+            self.status_word(),
+            self.organization.id
+        );
+        let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
+        ascii.chars().take(99).collect()
+    }
+
+    /// One line per account, failing first.
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "IAM policy change alarm ({CONTROLS}): {}\nOrganization {} (management account {}), audited from {} at {} ({}{})\n{}\n",
+            self.status_word(),
+            self.organization.id,
+            self.organization.management_account,
+            self.region,
+            self.time,
+            self.mode,
+            if self.dry_run { ", dry run" } else { "" },
+            self.summary
+        );
+        for e in &self.errors {
+            out.push_str(&format!("  [ERROR] {e}\n"));
+        }
+        for a in &self.accounts {
+            out.push_str(&format!(
+                "  [{}] {} ({}): {}\n",
+                status_word(a.status),
+                a.account,
+                a.name,
+                a.summary
+            ));
+        }
+        out
+    }
+
+    /// One message per run: text for people, the JSON report for machines, attributes
+    /// `status` and `organization`. Too big for SNS, it keeps the counts and the
+    /// accounts that do not pass, and says what it left out; the full report is logged.
+    pub fn sns_message(&self) -> SnsMessage {
+        let mut message = self.sns_body();
+        if message.len() > MAX_SNS_MESSAGE_BYTES {
+            message = self.shortened(true).sns_body();
+        }
+        if message.len() > MAX_SNS_MESSAGE_BYTES {
+            message = self.shortened(false).sns_body();
+        }
+        SnsMessage {
+            subject: self.subject(),
+            message,
+            attributes: vec![
+                ("status".into(), self.status_word().into()),
+                ("organization".into(), self.organization.id.clone()),
+            ],
+        }
+    }
+
+    fn sns_body(&self) -> String {
+        let (text, json) = (self.text(), self.to_json_string());
+        let subject = self.subject();
+        serde_json::to_string(&SnsBodies {
+            default: &text,
+            email: &text,
+            sms: &subject,
+            sqs: &json,
+            lambda: &json,
+            http: &json,
+            https: &json,
+            firehose: &json,
+            email_json: &json,
+        })
+        .unwrap_or_default()
+    }
+
+    /// Only the accounts that do not pass; without their trails when `keep_trails` is
+    /// false.
+    fn shortened(&self, keep_trails: bool) -> OrganizationReport {
+        let mut short = self.clone();
+        let passing = self.counts["PASS"];
+        short.accounts.retain(|a| a.status != Status::Pass);
+        if !keep_trails {
+            for a in &mut short.accounts {
+                a.trails.clear();
+            }
+        }
+        short.summary = format!(
+            "{} (shortened to fit an SNS message: the {passing} passing accounts{} are left out; the full report is in the function's log)",
+            self.summary,
+            if keep_trails { "" } else { " and every account's trails" }
+        );
+        short
+    }
+}
