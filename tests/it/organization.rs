@@ -35,7 +35,11 @@ async fn organization(members: usize) -> Organization {
             .send()
             .await
             .expect("create a member account");
-        let id = out.create_account_status().and_then(|s| s.account_id()).unwrap().to_string();
+        let id = out
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .unwrap()
+            .to_string();
         created.push((id, name));
     }
     Organization {
@@ -56,7 +60,8 @@ async fn organization_trail(management: &Account) {
 }
 
 fn audit(org: &Organization, env: &[(&str, &str)]) -> (i32, Value) {
-    org.management.run(&["audit", "--organization", "--format", "json"], env)
+    org.management
+        .run(&["audit", "--organization", "--format", "json"], env)
 }
 
 fn account<'a>(report: &'a Value, id: &str) -> &'a Value {
@@ -76,14 +81,27 @@ async fn an_organization_trails_complete_chain_passes_every_account() {
     let (code, report) = audit(&org, &[]);
     assert_eq!((code, report["status"].as_str()), (0, Some("PASS")), "{report:#}");
     assert_eq!(report["scope"], "organization");
-    assert!(report["organization"]["id"].as_str().unwrap().starts_with("o-"), "{report:#}");
+    assert!(
+        report["organization"]["id"].as_str().unwrap().starts_with("o-"),
+        "{report:#}"
+    );
     assert_eq!(report["organization"]["management_account"], org.management.id.as_str());
     assert_eq!(report["counts"], serde_json::json!({"ERROR": 0, "FAIL": 0, "PASS": 3}));
     for (id, name) in &org.members {
         let member = account(&report, id);
-        assert_eq!((member["status"].as_str(), member["name"].as_str()), (Some("PASS"), Some(name.as_str())));
-        assert_eq!(member["covered_by"]["account"], org.management.id.as_str(), "{member:#}");
-        assert!(member["covered_by"]["trail"].as_str().unwrap().ends_with(":trail/main-trail"));
+        assert_eq!(
+            (member["status"].as_str(), member["name"].as_str()),
+            (Some("PASS"), Some(name.as_str()))
+        );
+        assert_eq!(
+            member["covered_by"]["account"],
+            org.management.id.as_str(),
+            "{member:#}"
+        );
+        assert!(member["covered_by"]["trail"]
+            .as_str()
+            .unwrap()
+            .ends_with(":trail/main-trail"));
         assert!(!member["covered_by"]["resources"].as_array().unwrap().is_empty());
     }
     assert_eq!(account(&report, &org.management.id)["covered_by"], Value::Null);
@@ -106,8 +124,10 @@ async fn an_organization_trail_without_a_filter_fails_every_account_naming_it() 
     for (id, _) in &org.members {
         let summary = account(&report, id)["summary"].as_str().unwrap().to_string();
         assert!(
-            summary.contains(&format!("organization trail main-trail of account {} does not alarm", org.management.id))
-                && summary.contains("no trail of its own"),
+            summary.contains(&format!(
+                "organization trail main-trail of account {} does not alarm",
+                org.management.id
+            )) && summary.contains("no trail of its own"),
             "{summary}"
         );
     }
@@ -193,7 +213,10 @@ async fn remediation_in_organization_scope_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("remediation in organization scope is not available yet"), "{stderr}");
+    assert!(
+        stderr.contains("remediation in organization scope is not available yet"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(proxy.writes().is_empty());
 }

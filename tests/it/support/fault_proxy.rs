@@ -196,7 +196,10 @@ impl State {
     fn decide(&self, call: &Call) -> Option<Fault> {
         let mut chosen = None;
         for rule in lock(&self.rules).iter_mut() {
-            let body_matches = rule.body_contains.as_ref().is_none_or(|text| call.request.contains(text.as_str()));
+            let body_matches = rule
+                .body_contains
+                .as_ref()
+                .is_none_or(|text| call.request.contains(text.as_str()));
             if call.matches(&rule.operation) && body_matches {
                 rule.seen += 1;
                 if chosen.is_none() && rule.schedule.fires(rule.seen) {
