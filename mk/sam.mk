@@ -104,6 +104,8 @@ validate: $(SAM_STAMP) $(CHECKOV_STAMP)
 	$(SAM_VENV)/bin/cfn-lint template.yaml $(SAM_VALIDATE_DIR)/template-cfn.json
 	$(CHECKOV_VENV)/bin/checkov --skip-download --framework cloudformation --compact --quiet \
 	  -f template.yaml -f $(SAM_VALIDATE_DIR)/template-cfn.json
+	$(SAM_VENV)/bin/cfn-lint member-role.yaml
+	$(CHECKOV_VENV)/bin/checkov --skip-download --framework cloudformation --compact --quiet -f member-role.yaml
 
 test-iam-permissions: $(SAM_STAMP)
 	$(SAM_PY) tests/iam_permissions.py

@@ -12,7 +12,9 @@ reported (they are in the stack, with no physical resource). Runs in the
 SAM venv (boto3); AWS_ENDPOINT_URL points it at the emulator. Closes with a
 line "deploy-local: N passed, N failed".
 """
+import ast
 import json
+import os
 import sys
 
 import boto3
@@ -47,6 +49,11 @@ CONTRACT_ENV = [
     "FILTER_NAME",
     "ALARM_NAME",
     "RUST_LOG",
+    "SCOPE",
+    "MEMBER_ROLE_NAME",
+    "MEMBER_EXTERNAL_ID",
+    "ACCOUNT_CONCURRENCY",
+    "EXCLUDE_ACCOUNTS",
 ]
 
 
@@ -108,6 +115,7 @@ def main(argv):
     conditions = {
         "IsRemediate": params.get("Mode") == "remediate",
         "IsTracing": params.get("Tracing") == "true",
+        "IsOrganization": params.get("Scope") == "organization",
         "HasEmail": bool(params.get("NotificationEmail")),
     }
     not_created = []
@@ -300,6 +308,43 @@ def main(argv):
                 c.check(f"CloudWatch accepts {logical} (applied by API), notifying the stack's topic", False, e)
             named = [k for k, o in template.get("Outputs", {}).items() if o.get("Value") == {"Ref": logical}]
             c.check(f"{logical}'s name is an output", len(named) == 1, named)
+    # The member side: member-role.yaml as a plain stack, trusting this function's role.
+    member_template = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "member-role.yaml")
+    with open(member_template, encoding="utf-8") as f:
+        body = f.read()
+    try:
+        cfn.create_stack(
+            StackName="iam-policy-alarm-member",
+            TemplateBody=body,
+            Parameters=[
+                {"ParameterKey": "AuditorRoleArn", "ParameterValue": role["Arn"]},
+                {"ParameterKey": "OrganizationId", "ParameterValue": "o-exampleorgid"},
+                {"ParameterKey": "ExternalId", "ParameterValue": "shared-secret"},
+            ],
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+        member = iam.get_role(RoleName="iam-policy-alarm-audit")["Role"]
+        trust = member["AssumeRolePolicyDocument"]
+        trust = json.loads(trust) if isinstance(trust, str) else trust
+        cond = trust["Statement"][0].get("Condition", {})
+        c.check(
+            "member role trusts only the function's role, within the organization, with the external id",
+            cond.get("ArnEquals", {}).get("aws:PrincipalArn") == role["Arn"]
+            and cond.get("StringEquals", {}) == {"aws:PrincipalOrgID": "o-exampleorgid", "sts:ExternalId": "shared-secret"},
+            cond,
+        )
+        names = iam.list_role_policies(RoleName="iam-policy-alarm-audit")["PolicyNames"]
+        doc = iam.get_role_policy(RoleName="iam-policy-alarm-audit", PolicyName=names[0])["PolicyDocument"]
+        if isinstance(doc, str):
+            # moto keeps a CloudFormation-made inline policy as Python's repr of it.
+            try:
+                doc = json.loads(doc)
+            except ValueError:
+                doc = ast.literal_eval(doc)
+        reads = actions_of(doc["Statement"])
+        c.check("member role grants only reads (Describe, Get, List)", bool(reads) and all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in reads), sorted(reads))
+    except Exception as e:  # noqa: BLE001
+        c.check("member-role.yaml deploys as a stack", False, e)
     for logical, rtype in not_created:
         print(f"  note  {logical} ({rtype}) not created: {NOT_CREATED_BY_MOTO[rtype]}")
     print(f"deploy-local: {c.passed} passed, {len(c.failed)} failed")

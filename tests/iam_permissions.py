@@ -38,11 +38,13 @@ import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATE = os.path.join(ROOT, "template.yaml")
+MEMBER_TEMPLATE = os.path.join(ROOT, "member-role.yaml")
 SRC = os.path.join(ROOT, "src")
 FIXTURE_SRC = os.path.join(ROOT, "tests", "fixtures", "iam_permissions", "src")
 
 # Variable/field name -> IAM service prefix.
 SERVICES = {
+    "organizations": "organizations",
     "cloudtrail": "cloudtrail",
     "logs": "logs",
     "cloudwatch": "cloudwatch",
@@ -102,6 +104,8 @@ NO_RESOURCE_LEVEL = {
     "sts:GetCallerIdentity",
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
 }
 
 # Environment the Lambda runtime (or the developer's shell) provides; the
@@ -120,6 +124,11 @@ CONTRACT_ENV = {
     "FILTER_NAME",
     "ALARM_NAME",
     "RUST_LOG",
+    "SCOPE",
+    "MEMBER_ROLE_NAME",
+    "MEMBER_EXTERNAL_ID",
+    "ACCOUNT_CONCURRENCY",
+    "EXCLUDE_ACCOUNTS",
 }
 
 # How src/ reads a variable: std::env::var("X"), clap's env = "X", or the
@@ -421,6 +430,25 @@ def audit_mode_problems(calls, audit_grants):
     return problems
 
 
+def member_reads(src):
+    """The calls an audit makes in a member account: collect's reads, less the
+    organization's own (made in the auditor's account), remediation's, and what needs
+    no permission."""
+    calls = sdk_calls(os.path.join(src, "collect"))
+    return {
+        a: p
+        for a, p in calls.items()
+        if a not in REMEDIATION_ONLY and a not in NO_PERMISSION_NEEDED and not a.startswith("organizations:")
+    }
+
+
+def member_role_statements(template):
+    role = template["Resources"]["AuditRole"]["Properties"]
+    grants = [st for pol in role["Policies"] for st in statements(pol["PolicyDocument"])]
+    trust = list(statements(role["AssumeRolePolicyDocument"]))
+    return grants, trust
+
+
 def statement(grants, sid):
     found = [st for _, st, _ in grants.statements if st.get("Sid") == sid]
     return found[0] if found else None
@@ -498,6 +526,9 @@ class IamPermissions(unittest.TestCase):
                 "sns:Publish",
                 "kms:DescribeKey",
                 "kms:GetKeyPolicy",
+                "organizations:DescribeOrganization",
+                "organizations:ListAccounts",
+                "sts:AssumeRole",
             },
         )
 
@@ -585,6 +616,30 @@ class IamPermissions(unittest.TestCase):
         self.assertEqual(len(use["Condition"]["StringEquals"]["kms:ViaService"]), 2)
         # One grant of the key to the role: the key policy names no role.
         self.assertFalse([st for st in self.grants.statements if st[2]], "the key policy grants the role too")
+
+    def test_the_member_role_grants_exactly_the_audits_reads(self):
+        grants, _ = member_role_statements(load_template(MEMBER_TEMPLATE))
+        granted = {a for st in grants if st.get("Effect") == "Allow" for a in as_list(st["Action"])}
+        reads = member_reads(Args.src)
+        self.assertTrue(reads)
+        self.assertEqual(granted, set(reads), f"grants without a read: {sorted(granted - set(reads))}; reads not granted: {sorted(set(reads) - granted)}")
+        for st in grants:
+            wide = [a for a in as_list(st["Action"]) if a not in NO_RESOURCE_LEVEL]
+            self.assertFalse(st["Resource"] == "*" and wide, f"{st.get('Sid')}: Resource * for {wide}")
+            self.assertFalse([a for a in as_list(st["Action"]) if "*" in a], st.get("Sid"))
+
+    def test_the_member_role_trusts_only_the_auditor_within_the_organization(self):
+        _, trust = member_role_statements(load_template(MEMBER_TEMPLATE))
+        self.assertEqual(len(trust), 1, trust)
+        cond = trust[0]["Condition"]
+        self.assertEqual(cond["ArnEquals"], {"aws:PrincipalArn": {"Ref": "AuditorRoleArn"}})
+        with_id, without = cond["StringEquals"]["Fn::If"][1:]
+        self.assertEqual(without, {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}})
+        self.assertEqual(with_id, {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}, "sts:ExternalId": {"Ref": "ExternalId"}})
+        # The auditor may assume only that role name, only inside the organization.
+        assume = statement(self.grants, "AssumeTheMemberRole")
+        self.assertTrue(assume["Resource"]["Fn::Sub"].endswith(":role/${MemberRoleName}"), assume)
+        self.assertEqual(assume["Condition"], {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}})
 
     def test_environment_matches_fixture_reads_and_parameters(self):
         t = self.template
