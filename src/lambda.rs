@@ -2,6 +2,8 @@
 //! invocation parses its event, runs, and returns the report (or an error whose type
 //! says whether a retry can help).
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde_json::Value;
 
@@ -39,10 +41,24 @@ pub fn check_runtime_environment(var: impl Fn(&str) -> Option<String>) -> Result
 pub async fn serve(app: App) -> Result<(), lambda_runtime::Error> {
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let deadline = std::time::UNIX_EPOCH + std::time::Duration::from_millis(event.context.deadline);
-        handle(app, event.payload, Some(deadline))
+        let deadline = usable_deadline(event.context.deadline, SystemTime::now());
+        if deadline.is_none() {
+            tracing::warn!(
+                deadline_ms = event.context.deadline,
+                "the invocation's deadline has already passed; running without one"
+            );
+        }
+        handle(app, event.payload, deadline)
     }))
     .await
+}
+
+/// Lambda's deadline (ms since the epoch). One already past when the invocation starts
+/// is no deadline Lambda gives (cargo lambda's emulator sends a constant 600,000): the
+/// run goes on without one rather than starting nothing.
+pub fn usable_deadline(deadline_ms: u64, now: SystemTime) -> Option<SystemTime> {
+    let deadline = UNIX_EPOCH + Duration::from_millis(deadline_ms);
+    (deadline > now).then_some(deadline)
 }
 
 pub async fn handle(
@@ -70,7 +86,18 @@ pub async fn handle(
 
 #[cfg(test)]
 mod tests {
-    use super::check_runtime_environment;
+    use super::*;
+
+    #[test]
+    fn a_deadline_already_past_is_none() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let later = 1_800_000_000_000 + 600_000;
+        assert_eq!(
+            usable_deadline(later, now),
+            Some(UNIX_EPOCH + Duration::from_millis(later))
+        );
+        assert_eq!(usable_deadline(600_000, now), None);
+    }
 
     fn check(vars: &[(&str, &str)]) -> Result<(), String> {
         check_runtime_environment(|name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()))

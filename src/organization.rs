@@ -1,5 +1,6 @@
 //! An organization-wide audit: every ACTIVE account of the organization (less
-//! EXCLUDE_ACCOUNTS, or only the accounts a manual invocation names), each through the
+//! EXCLUDE_ACCOUNTS, or only the accounts a manual invocation names; the management
+//! account, where organization trails live, is read either way), each through the
 //! same collect -> check as one account, its own with the function's credentials and
 //! every other through the member role, at most ACCOUNT_CONCURRENCY at once; then the
 //! organization trails' chains credited to the accounts they cover (check::organization).
@@ -47,11 +48,15 @@ pub async fn audit(app: &App, request: &RunRequest) -> OrganizationReport {
     let (organization, own) = organization;
     let settings = &app.settings.organization;
     let active: BTreeSet<&str> = organization.accounts.iter().map(|a| a.id.as_str()).collect();
+    let reported = |id: &str| {
+        !settings.exclude_accounts.contains(id) && request.accounts.as_ref().is_none_or(|wanted| wanted.contains(id))
+    };
+    // The management account is always read: the organization trails live there, and
+    // they decide for every account, reported or not.
     let members: Vec<&Member> = organization
         .accounts
         .iter()
-        .filter(|a| !settings.exclude_accounts.contains(&a.id))
-        .filter(|a| request.accounts.as_ref().is_none_or(|wanted| wanted.contains(&a.id)))
+        .filter(|a| reported(&a.id) || a.id == organization.management_account)
         .collect();
     let mut audits: Vec<AccountAudit> = stream::iter(members)
         .map(|member| audit_account(app, member, &own, request.deadline))
@@ -74,7 +79,10 @@ pub async fn audit(app: &App, request: &RunRequest) -> OrganizationReport {
             }),
         });
     }
-    let verdicts = judge(&audits);
+    let verdicts = judge(&audits)
+        .into_iter()
+        .filter(|v| reported(&v.account) || !active.contains(v.account.as_str()))
+        .collect();
     let organization = Organization {
         id: organization.id,
         management_account: organization.management_account,

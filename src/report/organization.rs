@@ -97,7 +97,8 @@ impl OrganizationReport {
 
     /// ASCII, one line, under 100 characters, starting with the status.
     pub fn subject(&self) -> String {
-        let total = self.accounts.len();
+        // From the counts: a shortened report lists fewer accounts than it counts.
+        let total: usize = self.counts.values().sum();
         let passing = self.counts["PASS"];
         let which = if passing == total {
             format!("all {total} accounts")
@@ -196,5 +197,83 @@ impl OrganizationReport {
             if keep_trails { "" } else { " and every account's trails" }
         );
         short
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(i: usize, status: Status) -> AccountVerdict {
+        AccountVerdict {
+            account: format!("{:012}", i),
+            name: format!("account-{i}"),
+            status,
+            summary: "x".repeat(400),
+            covered_by: None,
+            trails: Vec::new(),
+            error: None,
+        }
+    }
+
+    fn report(accounts: Vec<AccountVerdict>) -> OrganizationReport {
+        let org = Organization {
+            id: "o-abc1234567".into(),
+            management_account: "000000000000".into(),
+        };
+        OrganizationReport::new(
+            org,
+            accounts,
+            Vec::new(),
+            ("us-east-1".into(), "t".into(), Mode::Audit, false),
+        )
+    }
+
+    #[test]
+    fn the_subject_counts_the_accounts_that_do_not_pass() {
+        let r = report(vec![
+            verdict(1, Status::Fail),
+            verdict(2, Status::Pass),
+            verdict(3, Status::Error),
+        ]);
+        assert_eq!(r.status, Status::Error);
+        assert_eq!(
+            r.subject(),
+            "ERROR: IAM policy change alarm, 2 of 3 accounts (o-abc1234567)"
+        );
+        let r = report(vec![verdict(1, Status::Pass), verdict(2, Status::Pass)]);
+        assert_eq!(
+            r.subject(),
+            "PASS: IAM policy change alarm, all 2 accounts (o-abc1234567)"
+        );
+        assert_eq!(r.counts["PASS"], 2);
+        assert!(r.text().contains("  [PASS] 000000000001 (account-1): "), "{}", r.text());
+    }
+
+    // A thousand passing accounts and a few failing: the message fits, keeps the counts
+    // and every account that does not pass, and says what it left out.
+    #[test]
+    fn a_report_too_big_for_sns_keeps_the_counts_and_the_accounts_that_do_not_pass() {
+        let mut accounts: Vec<AccountVerdict> = (0..1000).map(|i| verdict(i, Status::Pass)).collect();
+        accounts.extend((1000..1003).map(|i| verdict(i, Status::Fail)));
+        let r = report(accounts);
+        let message = r.sns_message();
+        assert!(
+            message.message.len() <= MAX_SNS_MESSAGE_BYTES,
+            "{}",
+            message.message.len()
+        );
+        let body: serde_json::Value = serde_json::from_str(&message.message).unwrap();
+        let json: serde_json::Value = serde_json::from_str(body["sqs"].as_str().unwrap()).unwrap();
+        assert_eq!(json["counts"], serde_json::json!({"ERROR": 0, "FAIL": 3, "PASS": 1000}));
+        assert_eq!(json["accounts"].as_array().unwrap().len(), 3);
+        assert!(json["summary"]
+            .as_str()
+            .unwrap()
+            .contains("the 1000 passing accounts are left out"));
+        assert_eq!(
+            message.attributes[1],
+            ("organization".to_string(), "o-abc1234567".to_string())
+        );
     }
 }

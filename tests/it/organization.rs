@@ -220,3 +220,82 @@ async fn remediation_in_organization_scope_is_refused_and_changes_nothing() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(proxy.writes().is_empty());
 }
+
+/// Through the Lambda runtime: a manual payload naming accounts audits just those.
+#[tokio::test]
+async fn lambda_audits_the_accounts_a_manual_payload_names() {
+    use crate::support::lambda::LambdaFace;
+    let org = organization(2).await;
+    org.management.seed(&Chain::default()).await;
+    organization_trail(&org.management).await;
+    let (named, _) = &org.members[1];
+    let lambda = LambdaFace::start(&org.management, &[]);
+    let result = lambda.invoke(&format!(r#"{{"mode": "audit", "accounts": ["{named}"]}}"#));
+    assert!(result.ok, "{result:?}");
+    let accounts = result.payload["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 1, "{:#}", result.payload);
+    assert_eq!(
+        (accounts[0]["account"].as_str(), accounts[0]["status"].as_str()),
+        (Some(named.as_str()), Some("PASS"))
+    );
+}
+
+/// The Lambda handler with the invocation's deadline (cargo lambda's emulator sends
+/// none usable, so the handler is called in process): with less time left than one
+/// account can take, no account is started, each is an ERROR that says so, and the
+/// invocation fails as retryable; with time enough, they are audited.
+#[tokio::test]
+async fn no_account_is_started_past_the_invocations_deadline() {
+    use iam_policy_alarm::organization::per_account_worst_case;
+    use std::time::{Duration, SystemTime};
+    let org = organization(1).await;
+    org.management.seed(&Chain::default()).await;
+    organization_trail(&org.management).await;
+    let config = org.management.sdk.to_builder().endpoint_url(moto().endpoint()).build();
+    let app = iam_policy_alarm::run::App {
+        clients: iam_policy_alarm::aws::Clients::new(config).unwrap(),
+        settings: iam_policy_alarm::settings::Settings::default(),
+    };
+    let payload = serde_json::json!({"mode": "audit", "scope": "organization"});
+    let soon = SystemTime::now() + per_account_worst_case() - Duration::from_secs(10);
+    let late = iam_policy_alarm::lambda::handle(&app, payload.clone(), Some(soon))
+        .await
+        .unwrap_err();
+    assert_eq!(late.error_type, "AuditIncomplete.Retryable", "{late:?}");
+    assert!(late.error_message.contains("2 could not be audited"), "{late:?}");
+    let in_time = SystemTime::now() + per_account_worst_case() + Duration::from_secs(60);
+    let report = iam_policy_alarm::lambda::handle(&app, payload, Some(in_time))
+        .await
+        .unwrap();
+    assert_eq!(report.status_word(), "PASS", "{}", report.to_json_string());
+}
+
+/// One SNS message per run: the subject counts the accounts that do not pass and names
+/// the organization; the attributes are status and organization.
+#[tokio::test]
+async fn the_findings_message_names_the_organization_and_counts_the_accounts() {
+    let org = organization(1).await;
+    org.management
+        .seed(&Chain {
+            filter_pattern: None,
+            ..Chain::default()
+        })
+        .await;
+    organization_trail(&org.management).await;
+    let findings = org.management.topic("us-east-1", "findings").await;
+    let inbox = org.management.sqs_subscriber(&findings, "findings-inbox").await;
+    let (code, report) = audit(&org, &[("FINDINGS_TOPIC_ARN", &findings)]);
+    assert_eq!(code, 1, "{report:#}");
+    let messages = org.management.received("us-east-1", &inbox).await;
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    let id = report["organization"]["id"].as_str().unwrap();
+    let subject = messages[0]["Subject"].as_str().unwrap();
+    assert_eq!(
+        subject,
+        format!("FAIL: IAM policy change alarm, 2 of 2 accounts ({id})")
+    );
+    assert_eq!(messages[0]["MessageAttributes"]["status"]["Value"], "FAIL");
+    assert_eq!(messages[0]["MessageAttributes"]["organization"]["Value"], id);
+    let published: Value = serde_json::from_str(messages[0]["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(published["accounts"], report["accounts"]);
+}

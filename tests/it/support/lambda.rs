@@ -69,6 +69,12 @@ fn die_with_parent(command: &mut std::process::Command) {
 
 impl LambdaFace {
     pub fn start(account: &Account, env: &[(&str, &str)]) -> LambdaFace {
+        Self::start_with(account, env, &[])
+    }
+
+    /// With more arguments for `cargo lambda watch` (e.g. `--timeout`, which sets the
+    /// invocations' deadline).
+    pub fn start_with(account: &Account, env: &[(&str, &str)], watch_args: &[&str]) -> LambdaFace {
         use std::process::Stdio;
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let emulator = cargo_lambda()
@@ -80,6 +86,7 @@ impl LambdaFace {
                 "-P",
                 &port.to_string(),
             ])
+            .args(watch_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
