@@ -221,7 +221,8 @@ async fn remediation_in_organization_scope_is_refused_and_changes_nothing() {
     assert!(proxy.writes().is_empty());
 }
 
-/// Through the Lambda runtime: a manual payload naming accounts audits just those.
+/// Through the Lambda runtime: events/audit-organization.json audits every account, and
+/// a manual payload naming accounts audits just those.
 #[tokio::test]
 async fn lambda_audits_the_accounts_a_manual_payload_names() {
     use crate::support::lambda::LambdaFace;
@@ -230,6 +231,10 @@ async fn lambda_audits_the_accounts_a_manual_payload_names() {
     organization_trail(&org.management).await;
     let (named, _) = &org.members[1];
     let lambda = LambdaFace::start(&org.management, &[]);
+    // The sample event: every account.
+    let every = lambda.invoke(include_str!("../../events/audit-organization.json"));
+    assert!(every.ok, "{every:?}");
+    assert_eq!(every.payload["counts"]["PASS"], 3, "{:#}", every.payload);
     let result = lambda.invoke(&format!(r#"{{"mode": "audit", "accounts": ["{named}"]}}"#));
     assert!(result.ok, "{result:?}");
     let accounts = result.payload["accounts"].as_array().unwrap();
