@@ -54,6 +54,7 @@ CONTRACT_ENV = [
     "MEMBER_EXTERNAL_ID",
     "ACCOUNT_CONCURRENCY",
     "EXCLUDE_ACCOUNTS",
+    "MEMBER_REMEDIATION_ROLE_NAME",
 ]
 
 
@@ -116,6 +117,7 @@ def main(argv):
         "IsRemediate": params.get("Mode") == "remediate",
         "IsTracing": params.get("Tracing") == "true",
         "IsOrganization": params.get("Scope") == "organization",
+        "RemediatesMembers": params.get("Scope") == "organization" and params.get("Mode") == "remediate" and bool(params.get("MemberRemediationRoleName")),
         "HasEmail": bool(params.get("NotificationEmail")),
     }
     not_created = []

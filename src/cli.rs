@@ -10,7 +10,7 @@ use crate::invocation::{RunRequest, Trigger};
 use crate::pattern;
 use crate::rule;
 use crate::run::{run, App, RunError};
-use crate::settings::{Mode, Scope, ORGANIZATION_REMEDIATION_NOT_YET};
+use crate::settings::{Mode, Scope};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,7 +41,7 @@ pub enum Command {
         dry_run: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Across the AWS Organization: not available yet (refused, nothing changed).
+        /// Across the AWS Organization: each chain fixed in the account it lives in.
         #[arg(long)]
         organization: bool,
     },
@@ -87,10 +87,6 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
     } else {
         app.settings.scope
     };
-    if mode == Mode::Remediate && scope == Scope::Organization {
-        eprintln!("iam-policy-alarm: {ORGANIZATION_REMEDIATION_NOT_YET}");
-        return ExitCode::from(2);
-    }
     let request = RunRequest {
         mode,
         dry_run,

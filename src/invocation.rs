@@ -88,12 +88,8 @@ pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, I
         (_, Some(_)) => Scope::Organization,
         (scope, None) => scope.unwrap_or(settings.scope),
     };
-    let mode = manual.mode.unwrap_or(settings.mode);
-    if mode == Mode::Remediate && scope == Scope::Organization {
-        return Err(refused(crate::settings::ORGANIZATION_REMEDIATION_NOT_YET.into()));
-    }
     Ok(RunRequest {
-        mode,
+        mode: manual.mode.unwrap_or(settings.mode),
         dry_run: manual.dry_run.unwrap_or(settings.dry_run),
         trigger: Trigger::Manual,
         scope,
@@ -239,10 +235,6 @@ mod tests {
                 "scope cannot be account",
             ),
             (json!({"scope": "org"}), "unknown variant `org`"),
-            (
-                json!({"mode": "remediate", "scope": "organization"}),
-                "not available yet",
-            ),
         ] {
             let e = parse_event(&payload, &settings).unwrap_err().to_string();
             assert!(e.contains(says), "{payload}: {e}");

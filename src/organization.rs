@@ -13,13 +13,13 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::aws::{AUDIT_CHAIN_CALLS, RETRY_BUDGET};
-use crate::check::check;
+use crate::aws::{AwsError, AUDIT_CHAIN_CALLS, RETRY_BUDGET};
 use crate::check::organization::{judge, AccountAudit, AccountError};
+use crate::check::{check, LinkStatus, Status};
 use crate::collect::{self, Reads};
 use crate::invocation::RunRequest;
-use crate::report::{Organization, OrganizationReport};
-use crate::run::{now, App};
+use crate::report::{AccountRemediation, Organization, OrganizationReport};
+use crate::run::{self, now, App};
 use crate::state::Member;
 
 /// The most one account's audit can take when every call hangs: its AssumeRole and its
@@ -28,66 +28,199 @@ pub fn per_account_worst_case() -> Duration {
     RETRY_BUDGET.operation_timeout * (AUDIT_CHAIN_CALLS + 1)
 }
 
-pub async fn audit(app: &App, request: &RunRequest) -> OrganizationReport {
-    let context = (
+/// The organization, the function's own account, and the accounts a run reads.
+struct Scope {
+    organization: crate::state::OrganizationState,
+    own: String,
+}
+
+impl Scope {
+    async fn read(app: &App) -> Result<Scope, AwsError> {
+        let (organization, own) = tokio::join!(
+            collect::organization(&app.clients),
+            collect::caller_account(&app.clients)
+        );
+        Ok(Scope {
+            organization: organization?,
+            own: own?,
+        })
+    }
+
+    /// Whether a run reports this account: not excluded, and named when a run names some.
+    fn reported(&self, app: &App, request: &RunRequest, id: &str) -> bool {
+        !app.settings.organization.exclude_accounts.contains(id)
+            && request.accounts.as_ref().is_none_or(|wanted| wanted.contains(id))
+    }
+
+    /// The accounts read: the reported ones, and the management account in any case
+    /// (the organization trails live there, and decide for every account).
+    fn members(&self, app: &App, request: &RunRequest) -> Vec<&Member> {
+        self.organization
+            .accounts
+            .iter()
+            .filter(|a| self.reported(app, request, &a.id) || a.id == self.organization.management_account)
+            .collect()
+    }
+
+    async fn audit(&self, app: &App, request: &RunRequest, members: &[&Member]) -> Vec<AccountAudit> {
+        let mut audits: Vec<AccountAudit> = stream::iter(members.iter().copied())
+            .map(|member| audit_account(app, member, &self.own, request.deadline))
+            .buffer_unordered(app.settings.organization.account_concurrency)
+            .collect()
+            .await;
+        // Accounts a manual invocation named that are not active members: said, not skipped.
+        let active: BTreeSet<&str> = self.organization.accounts.iter().map(|a| a.id.as_str()).collect();
+        for unknown in request
+            .accounts
+            .iter()
+            .flatten()
+            .filter(|a| !active.contains(a.as_str()))
+        {
+            audits.push(AccountAudit {
+                account: unknown.clone(),
+                name: String::new(),
+                findings: Err(AccountError {
+                    message: format!(
+                        "{unknown} is not an ACTIVE account of organization {}",
+                        self.organization.id
+                    ),
+                    retryable: false,
+                }),
+            });
+        }
+        audits
+    }
+
+    fn report(&self, app: &App, request: &RunRequest, audits: &[AccountAudit]) -> OrganizationReport {
+        let active: BTreeSet<&str> = self.organization.accounts.iter().map(|a| a.id.as_str()).collect();
+        let verdicts = judge(audits)
+            .into_iter()
+            .filter(|v| self.reported(app, request, &v.account) || !active.contains(v.account.as_str()))
+            .collect();
+        let organization = Organization {
+            id: self.organization.id.clone(),
+            management_account: self.organization.management_account.clone(),
+        };
+        OrganizationReport::new(organization, verdicts, Vec::new(), context(app, request))
+    }
+}
+
+fn context(app: &App, request: &RunRequest) -> (String, String, crate::settings::Mode, bool) {
+    (
         app.clients.home_region().to_string(),
         now(),
         request.mode,
         request.dry_run,
-    );
-    let (organization, own) = tokio::join!(
-        collect::organization(&app.clients),
-        collect::caller_account(&app.clients)
-    );
-    let organization = match (organization, own) {
-        (Ok(o), Ok(own)) => (o, own),
-        (Err(e), _) | (_, Err(e)) => {
-            return OrganizationReport::new(Organization::default(), Vec::new(), vec![e], context)
+    )
+}
+
+pub async fn audit(app: &App, request: &RunRequest) -> OrganizationReport {
+    let scope = match Scope::read(app).await {
+        Ok(scope) => scope,
+        Err(e) => return OrganizationReport::new(Organization::default(), Vec::new(), vec![e], context(app, request)),
+    };
+    let members = scope.members(app, request);
+    let audits = scope.audit(app, request, &members).await;
+    scope.report(app, request, &audits)
+}
+
+/// Each chain is fixed in the account it lives in: first the organization trails'
+/// owners (the function's own account with its own credentials; another through
+/// MEMBER_REMEDIATION_ROLE_NAME), whose chains cover every account (or, with no
+/// organization trail, the function's own account); then, with that role, each
+/// account still failing. The report is the audit after, with what each account's
+/// remediation planned and did.
+pub async fn remediate(app: &App, request: &RunRequest) -> (OrganizationReport, Option<AwsError>) {
+    let scope = match Scope::read(app).await {
+        Ok(scope) => scope,
+        Err(e) => {
+            let report = OrganizationReport::new(Organization::default(), Vec::new(), vec![e], context(app, request));
+            return (report, None);
         }
     };
-    let (organization, own) = organization;
-    let settings = &app.settings.organization;
-    let active: BTreeSet<&str> = organization.accounts.iter().map(|a| a.id.as_str()).collect();
-    let reported = |id: &str| {
-        !settings.exclude_accounts.contains(id) && request.accounts.as_ref().is_none_or(|wanted| wanted.contains(id))
-    };
-    // The management account is always read: the organization trails live there, and
-    // they decide for every account, reported or not.
-    let members: Vec<&Member> = organization
-        .accounts
+    let members = scope.members(app, request);
+    let mut audits = scope.audit(app, request, &members).await;
+    let owners: BTreeSet<String> = audits
         .iter()
-        .filter(|a| reported(&a.id) || a.id == organization.management_account)
+        .filter_map(|a| Some((a, a.findings.as_ref().ok()?)))
+        .filter(|(_, f)| {
+            f.trails
+                .iter()
+                .any(|t| t.organization && t.links.trail.status != LinkStatus::External)
+        })
+        .map(|(a, _)| a.account.clone())
         .collect();
-    let mut audits: Vec<AccountAudit> = stream::iter(members)
-        .map(|member| audit_account(app, member, &own, request.deadline))
-        .buffer_unordered(settings.account_concurrency)
-        .collect()
-        .await;
-    // Accounts a manual invocation named that are not active members: said, not skipped.
-    for unknown in request
-        .accounts
-        .iter()
-        .flatten()
-        .filter(|a| !active.contains(a.as_str()))
-    {
-        audits.push(AccountAudit {
-            account: unknown.clone(),
-            name: String::new(),
-            findings: Err(AccountError {
-                message: format!("{unknown} is not an ACTIVE account of organization {}", organization.id),
-                retryable: false,
-            }),
-        });
+    let mut remediations: Vec<AccountRemediation> = Vec::new();
+    let mut failure = None;
+    for pass in [Pass::Owners, Pass::Members] {
+        // Accounts still failing (reported or the management account), not yet tried.
+        let failing: Vec<String> = judge(&audits)
+            .into_iter()
+            .filter(|v| v.status == Status::Fail && remediations.iter().all(|r| r.account != v.account))
+            .map(|v| v.account)
+            .filter(|a| match pass {
+                Pass::Owners => owners.contains(a) || (owners.is_empty() && *a == scope.own),
+                Pass::Members => true,
+            })
+            .collect();
+        let mut wrote = false;
+        for account in &failing {
+            let (done, failed) = remediate_in(app, request, account, &scope.own).await;
+            wrote |= done.remediation.is_some();
+            failure = failure.or(failed);
+            remediations.push(done);
+        }
+        if wrote && !request.dry_run {
+            audits = scope.audit(app, request, &members).await;
+        }
     }
-    let verdicts = judge(&audits)
-        .into_iter()
-        .filter(|v| reported(&v.account) || !active.contains(v.account.as_str()))
-        .collect();
-    let organization = Organization {
-        id: organization.id,
-        management_account: organization.management_account,
+    let mut report = scope.report(app, request, &audits);
+    report.remediation = remediations;
+    (report, failure)
+}
+
+#[derive(Clone, Copy)]
+enum Pass {
+    Owners,
+    Members,
+}
+
+/// One account's remediation, with the clients that may write there.
+async fn remediate_in(
+    app: &App,
+    request: &RunRequest,
+    account: &str,
+    own: &str,
+) -> (AccountRemediation, Option<AwsError>) {
+    let entry = |status, remediation, refused| AccountRemediation {
+        account: account.to_string(),
+        status,
+        remediation,
+        refused,
     };
-    OrganizationReport::new(organization, verdicts, Vec::new(), context)
+    let (report, failure) = if account == own {
+        run::remediate_account(&app.clients, &app.settings, request).await
+    } else {
+        let Some(role_name) = &app.settings.organization.member_remediation_role_name else {
+            let why = format!(
+                "the chain lives in account {account}: set MEMBER_REMEDIATION_ROLE_NAME (and deploy member-role.yaml with its remediation role) to remediate there"
+            );
+            return (entry(Status::Fail, None, Some(why)), None);
+        };
+        let role = format!("arn:aws:iam::{account}:role/{role_name}");
+        match app
+            .clients
+            .assume(&role, app.settings.organization.member_external_id.as_deref())
+            .await
+        {
+            Ok(clients) => run::remediate_account(&clients, &app.settings, request).await,
+            Err(e) => {
+                let why = format!("cannot assume {role}: {}", e.message);
+                return (entry(Status::Error, None, Some(why)), Some(e));
+            }
+        }
+    };
+    (entry(report.status, report.remediation, None), failure)
 }
 
 async fn audit_account(app: &App, member: &Member, own: &str, deadline: Option<SystemTime>) -> AccountAudit {

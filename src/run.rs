@@ -102,11 +102,15 @@ impl RunError {
 pub async fn run(app: &App, request: &RunRequest) -> Outcome {
     tracing::info!(mode = %request.mode, dry_run = request.dry_run, trigger = ?request.trigger, "run started");
     let (report, remediation_failure) = match (request.scope, request.mode) {
-        (Scope::Organization, _) => (
-            // Boxed: its future nests every account's, too deep for the compiler to lay out inline.
+        // Boxed: its future nests every account's, too deep for the compiler to lay out inline.
+        (Scope::Organization, Mode::Audit) => (
             RunReport::Organization(Box::new(Box::pin(organization::audit(app, request)).await)),
             None,
         ),
+        (Scope::Organization, Mode::Remediate) => {
+            let (report, failure) = Box::pin(organization::remediate(app, request)).await;
+            (RunReport::Organization(Box::new(report)), failure)
+        }
         (Scope::Account, Mode::Audit) => (RunReport::Account(Box::new(audit(app, request).await)), None),
         (Scope::Account, Mode::Remediate) => {
             let (report, failure) = remediate(app, request).await;
@@ -145,11 +149,20 @@ async fn audit(app: &App, request: &RunRequest) -> Report {
 /// Audit, plan, and unless this is a dry run, apply and audit again. The report is the
 /// final audit (PASS only if the re-check passes), with before and the plan attached.
 async fn remediate(app: &App, request: &RunRequest) -> (Report, Option<AwsError>) {
-    let settings = &app.settings;
+    remediate_account(&app.clients, &app.settings, request).await
+}
+
+/// One account's remediation, with the clients of that account (the function's own,
+/// or a role's in another account of the organization).
+pub async fn remediate_account(
+    clients: &Clients,
+    settings: &Settings,
+    request: &RunRequest,
+) -> (Report, Option<AwsError>) {
     let reads = Reads {
         alarm_named: Some(&settings.names.alarm_name),
     };
-    let state = collect(&app.clients, reads).await;
+    let state = collect(clients, reads).await;
     let before = check(&state, &settings.names);
     let plan = plan(&before, &state, settings);
     let mut remediation = Remediation::new(&before, &plan);
@@ -158,9 +171,9 @@ async fn remediate(app: &App, request: &RunRequest) -> (Report, Option<AwsError>
     let (after, failure) = if request.dry_run || plan.actions.is_empty() {
         (before, unread)
     } else {
-        let applied = apply(&app.clients, &plan).await;
+        let applied = apply(clients, &plan).await;
         remediation.applied = Some(applied.results);
-        let after = check(&collect(&app.clients, Reads::default()).await, &settings.names);
+        let after = check(&collect(clients, Reads::default()).await, &settings.names);
         (after, applied.failure.or(unread))
     };
     let mut report = Report::new(after, request.mode, request.dry_run, now());

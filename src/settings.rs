@@ -71,6 +71,9 @@ pub struct OrganizationSettings {
     /// The role assumed in each other account: arn:aws:iam::<account>:role/<name>.
     pub member_role_name: String,
     pub member_external_id: Option<String>,
+    /// Remediation in another account of the organization goes through this role
+    /// (None: only the function's own account is remediated).
+    pub member_remediation_role_name: Option<String>,
     /// At most this many accounts are audited at once.
     pub account_concurrency: usize,
     pub exclude_accounts: std::collections::BTreeSet<String>,
@@ -78,15 +81,12 @@ pub struct OrganizationSettings {
 
 pub const DEFAULT_MEMBER_ROLE_NAME: &str = "iam-policy-alarm-audit";
 
-/// Remediation fixes a chain in the account it lives in; across an organization that
-/// needs the member remediation role, which is not built yet.
-pub const ORGANIZATION_REMEDIATION_NOT_YET: &str = "remediation in organization scope is not available yet: remediate the organization trail's chain in its own account (scope account), and audit the organization with mode audit";
-
 impl Default for OrganizationSettings {
     fn default() -> Self {
         OrganizationSettings {
             member_role_name: DEFAULT_MEMBER_ROLE_NAME.into(),
             member_external_id: None,
+            member_remediation_role_name: None,
             account_concurrency: 16,
             exclude_accounts: Default::default(),
         }
@@ -146,24 +146,12 @@ impl Settings {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Settings that each hold but not together.
-    fn consistent(self) -> Result<Self, SettingsError> {
-        if self.scope == Scope::Organization && self.mode == Mode::Remediate {
-            return Err(SettingsError {
-                name: "SCOPE",
-                value: "organization".into(),
-                reason: format!("with MODE=remediate: {ORGANIZATION_REMEDIATION_NOT_YET}"),
-            });
-        }
-        Ok(self)
-    }
-
     /// Reads every setting through `lookup`; an empty value counts as unset, because
     /// CloudFormation passes empty parameters as "".
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let defaults = Names::default();
-        Settings {
+        Ok(Settings {
             mode: parse_with("MODE", get("MODE"), Mode::Audit, |v| v.parse())?,
             dry_run: parse_with("DRY_RUN", get("DRY_RUN"), false, parse_bool)?,
             findings_topic: optional_topic("FINDINGS_TOPIC_ARN", get("FINDINGS_TOPIC_ARN"))?,
@@ -185,6 +173,9 @@ impl Settings {
                 member_external_id: get("MEMBER_EXTERNAL_ID")
                     .map(|v| parse_with("MEMBER_EXTERNAL_ID", Some(v), String::new(), external_id))
                     .transpose()?,
+                member_remediation_role_name: get("MEMBER_REMEDIATION_ROLE_NAME")
+                    .map(|v| parse_with("MEMBER_REMEDIATION_ROLE_NAME", Some(v), String::new(), role_name))
+                    .transpose()?,
                 account_concurrency: parse_with("ACCOUNT_CONCURRENCY", get("ACCOUNT_CONCURRENCY"), 16, |v| {
                     v.parse::<usize>()
                         .ok()
@@ -198,8 +189,7 @@ impl Settings {
                     account_list,
                 )?,
             },
-        }
-        .consistent()
+        })
     }
 }
 
@@ -353,8 +343,10 @@ mod tests {
             ("MEMBER_EXTERNAL_ID", "ext-123"),
             ("ACCOUNT_CONCURRENCY", "4"),
             ("EXCLUDE_ACCOUNTS", "111111111111, 222222222222"),
+            ("MEMBER_REMEDIATION_ROLE_NAME", "fix-role"),
         ])
         .unwrap();
+        assert_eq!(s.organization.member_remediation_role_name.as_deref(), Some("fix-role"));
         assert_eq!(s.scope, Scope::Organization);
         assert_eq!(s.organization.member_role_name, "audit-role");
         assert_eq!(s.organization.member_external_id.as_deref(), Some("ext-123"));
@@ -367,7 +359,6 @@ mod tests {
             (vec![("MEMBER_ROLE_NAME", "a/b")], "invalid setting MEMBER_ROLE_NAME=\"a/b\": expected an IAM role name (1-64 letters, digits and +=,.@_-)"),
             (vec![("MEMBER_EXTERNAL_ID", "x")], "invalid setting MEMBER_EXTERNAL_ID=\"x\": expected an external id (2-1224 letters, digits and +=,.@:/_-)"),
             (vec![("EXCLUDE_ACCOUNTS", "1234")], "invalid setting EXCLUDE_ACCOUNTS=\"1234\": \"1234\" is not a 12-digit account id"),
-            (vec![("SCOPE", "organization"), ("MODE", "remediate")], &format!("invalid setting SCOPE=\"organization\": with MODE=remediate: {ORGANIZATION_REMEDIATION_NOT_YET}")),
         ] {
             assert_eq!(settings(&vars).unwrap_err().to_string(), message);
         }

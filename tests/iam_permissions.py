@@ -129,6 +129,7 @@ CONTRACT_ENV = {
     "MEMBER_EXTERNAL_ID",
     "ACCOUNT_CONCURRENCY",
     "EXCLUDE_ACCOUNTS",
+    "MEMBER_REMEDIATION_ROLE_NAME",
 }
 
 # How src/ reads a variable: std::env::var("X"), clap's env = "X", or the
@@ -442,8 +443,8 @@ def member_reads(src):
     }
 
 
-def member_role_statements(template):
-    role = template["Resources"]["AuditRole"]["Properties"]
+def member_role_statements(template, logical="AuditRole"):
+    role = template["Resources"][logical]["Properties"]
     grants = [st for pol in role["Policies"] for st in statements(pol["PolicyDocument"])]
     trust = list(statements(role["AssumeRolePolicyDocument"]))
     return grants, trust
@@ -627,6 +628,15 @@ class IamPermissions(unittest.TestCase):
             wide = [a for a in as_list(st["Action"]) if a not in NO_RESOURCE_LEVEL]
             self.assertFalse(st["Resource"] == "*" and wide, f"{st.get('Sid')}: Resource * for {wide}")
             self.assertFalse([a for a in as_list(st["Action"]) if "*" in a], st.get("Sid"))
+
+    def test_the_member_remediation_role_grants_the_reads_and_remediations_writes(self):
+        grants, trust = member_role_statements(load_template(MEMBER_TEMPLATE), "RemediationRole")
+        granted = {a for st in grants if st.get("Effect") == "Allow" for a in as_list(st["Action"])}
+        wanted = set(member_reads(Args.src)) | REMEDIATION_ONLY
+        self.assertEqual(granted, wanted, f"extra: {sorted(granted - wanted)}; missing: {sorted(wanted - granted)}")
+        write = [st for st in grants if st.get("Sid") == "WriteTheAlarm"][0]
+        self.assertEqual(write["Condition"]["Null"], {"cloudwatch:AlarmActions": "false"})
+        self.assertEqual(trust, member_role_statements(load_template(MEMBER_TEMPLATE))[1], "trusted like the audit role")
 
     def test_the_member_role_trusts_only_the_auditor_within_the_organization(self):
         _, trust = member_role_statements(load_template(MEMBER_TEMPLATE))

@@ -7,7 +7,7 @@ use serde_json::json;
 
 mod organization;
 
-pub use organization::{Organization, OrganizationReport};
+pub use organization::{AccountRemediation, Organization, OrganizationReport};
 
 use crate::apply::AppliedAction;
 use crate::check::{Findings, LinkStatus, Status, TrailFinding};

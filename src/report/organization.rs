@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{status_word, SnsBodies, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
+use super::{status_word, RemediationSection, SnsBodies, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
 use crate::check::organization::AccountVerdict;
 use crate::check::Status;
 use crate::settings::Mode;
@@ -27,6 +27,21 @@ pub struct OrganizationReport {
     /// Reads that failed before any account could be audited (the organization itself).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<AwsError>,
+    /// With mode remediate: each account a chain was remediated in, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remediation: Vec<AccountRemediation>,
+}
+
+/// One account's remediation within the organization's: its status after it, and its
+/// remediation section (or why it was not remediated).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccountRemediation {
+    pub account: String,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<RemediationSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
@@ -84,6 +99,7 @@ impl OrganizationReport {
             summary,
             accounts,
             errors,
+            remediation: Vec::new(),
         }
     }
 
@@ -138,6 +154,19 @@ impl OrganizationReport {
                 a.name,
                 a.summary
             ));
+        }
+        for r in &self.remediation {
+            out.push_str(&format!(
+                "\nRemediation in account {}: {}\n",
+                r.account,
+                status_word(r.status)
+            ));
+            if let Some(why) = &r.refused {
+                out.push_str(&format!("  not done: {why}\n"));
+            }
+            if let Some(RemediationSection::Full(section)) = &r.remediation {
+                out.push_str(&super::remediation_text(section));
+            }
         }
         out
     }

@@ -201,24 +201,111 @@ async fn excluded_accounts_are_not_audited() {
     assert!(!audited.contains(&excluded.as_str()), "{audited:?}");
 }
 
+/// A broken organization chain is fixed once, in the account it lives in (the
+/// management account, with the function's own credentials), and every account
+/// PASSes after; no member is written to. A second run plans nothing.
 #[tokio::test]
-async fn remediation_in_organization_scope_is_refused_and_changes_nothing() {
-    let org = organization(1).await;
-    let proxy = FaultProxy::start(moto().port);
-    let output = org
+async fn remediation_fixes_the_organization_chain_once_in_its_owner_account() {
+    use crate::support::seed::LOG_GROUP;
+    let org = organization(2).await;
+    let seeded = org
         .management
-        .command(&["remediate", "--organization"])
-        .env("AWS_ENDPOINT_URL", proxy.url())
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("remediation in organization scope is not available yet"),
-        "{stderr}"
+        .seed(&Chain {
+            filter_pattern: None,
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+    organization_trail(&org.management).await;
+    let env = [("ALARM_TOPIC_ARN", seeded.topic_arn.as_str())];
+    let (code, report) = org
+        .management
+        .run(&["remediate", "--organization", "--format", "json"], &env);
+    assert_eq!((code, report["status"].as_str()), (0, Some("PASS")), "{report:#}");
+    assert_eq!(report["counts"]["PASS"], 3, "{report:#}");
+    let remediated: Vec<&str> = report["remediation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(remediated, [org.management.id.as_str()], "{report:#}");
+    let applied = &report["remediation"][0]["remediation"]["applied"];
+    assert_eq!(applied.as_array().map(Vec::len), Some(2), "{report:#}");
+    assert_eq!(
+        org.management
+            .filters_named("us-east-1", LOG_GROUP, "IAMAuthConfigChanges")
+            .await,
+        1
     );
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(proxy.writes().is_empty());
+    assert_eq!(
+        org.management
+            .alarms_named("us-east-1", "IAMAuthorizationActivityAlarm")
+            .await,
+        1
+    );
+    for (id, _) in &org.members {
+        assert_eq!(
+            account(&report, id)["covered_by"]["account"],
+            org.management.id.as_str()
+        );
+        let member = Account::with_id(id.clone()).await;
+        assert_eq!(
+            member.alarms_named("us-east-1", "IAMAuthorizationActivityAlarm").await,
+            0,
+            "{id}"
+        );
+    }
+    let (code, again) = org
+        .management
+        .run(&["remediate", "--organization", "--format", "json"], &env);
+    assert_eq!(code, 0, "{again:#}");
+    assert!(again.get("remediation").is_none(), "nothing to remediate: {again:#}");
+}
+
+/// Without MEMBER_REMEDIATION_ROLE_NAME a member's own broken chain is not touched:
+/// the report says where the chain lives and what to set.
+#[tokio::test]
+async fn a_members_chain_is_remediated_only_through_the_member_remediation_role() {
+    let org = organization(1).await;
+    let (member_id, _) = &org.members[0];
+    let member = Account::with_id(member_id.clone()).await;
+    let seeded = member
+        .seed(&Chain {
+            filter_pattern: None,
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+    // The management account's own chain is complete (no organization trail).
+    org.management.seed(&Chain::default()).await;
+    let env = [("ALARM_TOPIC_ARN", seeded.topic_arn.as_str())];
+    let (code, report) = org
+        .management
+        .run(&["remediate", "--organization", "--format", "json"], &env);
+    assert_eq!(code, 1, "{report:#}");
+    let refused = report["remediation"][0]["refused"].as_str().unwrap();
+    assert!(
+        refused.contains(&format!(
+            "the chain lives in account {member_id}: set MEMBER_REMEDIATION_ROLE_NAME"
+        )),
+        "{refused}"
+    );
+    assert_eq!(
+        member.alarms_named("us-east-1", "IAMAuthorizationActivityAlarm").await,
+        0
+    );
+
+    let with_role = [env[0], ("MEMBER_REMEDIATION_ROLE_NAME", "iam-policy-alarm-remediate")];
+    let (code, report) = org
+        .management
+        .run(&["remediate", "--organization", "--format", "json"], &with_role);
+    assert_eq!((code, report["status"].as_str()), (0, Some("PASS")), "{report:#}");
+    assert_eq!(report["remediation"][0]["account"], member_id.as_str());
+    assert_eq!(
+        member.alarms_named("us-east-1", "IAMAuthorizationActivityAlarm").await,
+        1
+    );
 }
 
 /// Through the Lambda runtime: events/audit-organization.json audits every account, and
