@@ -10,7 +10,7 @@ cd "$root"
 start_emulator
 eval "$(seed_account)"
 export ALARM_TOPIC_ARN FINDINGS_TOPIC_ARN
-echo "seeded: a logging multi-region trail -> log group CloudTrail/DefaultLogGroup; no metric filter, no alarm"
+echo "seeded: an organization (this management account and two members); a logging multi-region organization trail -> log group CloudTrail/DefaultLogGroup; no metric filter, no alarm"
 echo "building and starting the function under cargo lambda watch (first build takes a few minutes)..."
 start_function
 
@@ -24,5 +24,6 @@ step "1. audit" events/audit.json
 step "2. remediate, dry run" events/remediate-dry-run.json
 step "3. remediate" events/remediate.json
 step "4. audit again" events/schedule.json
+step "5. audit the organization (the trail is an organization trail: its chain covers every member)" events/audit-organization.json
 echo
 echo "demo done; emulator and function stopped."

@@ -1,7 +1,8 @@
-"""Seeds the emulated account for the demo: a logging multi-region CloudTrail trail
-delivering to a CloudWatch Logs log group, with no metric filter and no alarm (what
-the rule's remediation is for); an alarm topic with a confirmed (SQS) subscriber; a
-findings topic with an SQS inbox the demo reads the published findings from."""
+"""Seeds the emulated account for the demo: the management account of an organization
+with two member accounts; a logging multi-region organization trail delivering to a
+CloudWatch Logs log group, with no metric filter and no alarm (what the rule's
+remediation is for); an alarm topic with a confirmed (SQS) subscriber; a findings
+topic with an SQS inbox the demo reads the published findings from."""
 import os
 import urllib.request
 
@@ -13,6 +14,12 @@ session = boto3.Session(region_name=region)
 client = lambda name: session.client(name, endpoint_url=endpoint)
 account = client("sts").get_caller_identity()["Account"]
 
+# The organization first: an organization trail needs one.
+organizations = client("organizations")
+organizations.create_organization(FeatureSet="ALL")
+for name in ("workloads", "sandbox"):
+    organizations.create_account(AccountName=name, Email=f"{name}@example.com")
+
 log_group = "CloudTrail/DefaultLogGroup"
 client("logs").create_log_group(logGroupName=log_group)
 bucket = f"cloudtrail-{account}"
@@ -22,6 +29,7 @@ cloudtrail.create_trail(
     Name="management-events",
     S3BucketName=bucket,
     IsMultiRegionTrail=True,
+    IsOrganizationTrail=True,
     CloudWatchLogsLogGroupArn=f"arn:aws:logs:{region}:{account}:log-group:{log_group}:*",
     CloudWatchLogsRoleArn=f"arn:aws:iam::{account}:role/CloudTrailToCloudWatchLogs",
 )

@@ -6,6 +6,8 @@ import sys
 
 
 def show_report(report):
+    if report.get("scope") == "organization":
+        return show_organization(report)
     print(f"  status: {report['status']}   account {report['account']}   mode {report['mode']}"
           f"{' (dry run)' if report.get('dry_run') else ''}")
     print(f"  {report['summary']}")
@@ -28,6 +30,16 @@ def show_report(report):
             print(f"  conflict: {conflict['summary'][:200]}")
 
 
+def show_organization(report):
+    org = report["organization"]
+    print(f"  status: {report['status']}   organization {org['id']} (management account {org['management_account']})   counts {report['counts']}")
+    print(f"  {report['summary']}")
+    for account in report["accounts"]:
+        covered = account.get("covered_by")
+        via = f" (covered by {covered['trail']})" if covered else ""
+        print(f"    [{account['status']}] {account['account']} {account['name']}{via}")
+
+
 def show_inbox(queue_url):
     import boto3
     sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ.get("AWS_REGION", "us-east-1"))
@@ -38,7 +50,8 @@ def show_inbox(queue_url):
         body = json.loads(envelope["Message"])
         print(f"  SNS message: Subject: {envelope.get('Subject')!r}")
         print(f"               attributes: {attributes}")
-        print(f"               body (JSON for machine subscribers): status {body['status']}, {len(body['trails'])} trail(s)")
+        what = f"{len(body['accounts'])} account(s)" if "accounts" in body else f"{len(body['trails'])} trail(s)"
+        print(f"               body (JSON for machine subscribers): status {body['status']}, {what}")
         sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     if not messages:
         print("  (no SNS message received)")
