@@ -278,6 +278,10 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
         w(VERDICT_NOTES)
         w("")
 
+    org = r.get("organization")
+    if org:
+        L.extend(organization_section(org, cmds.get("organization", "")))
+
     w("## Release profile")
     w("")
     w(PROFILE_NOTES)
@@ -349,6 +353,42 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
         P.extend(verdict_table)
         p("")
     return bench_md + "\n", "\n".join(P) + "\n"
+
+
+def organization_section(org: dict, command: str) -> list[str]:
+    """## 6. An organization: one run over every account, against the emulator's floor
+    and Prowler's one process per account."""
+    n = org["accounts"]
+    wall = get(org, "wall_ms", "median")
+    rss = get(org, "rss_kb", "max")
+    out = [
+        "## 6. An organization",
+        "",
+        f"An emulated organization of {n:,} accounts (the management account's organization trail complete,",
+        "every member without a trail of its own), audited in one run. Command: " + command + ".",
+        "",
+        "| figure | goal | measured | |",
+        "| --- | --- | --- | --- |",
+        f"| wall time, one run, {n:,} accounts | | {wall / 1000:.1f} s (median of {get(org, 'wall_ms', 'n')}) | |",
+        f"| peak RSS | <= 64 MB | {rss / 1024:.1f} MB | {ok(rss / 1024 <= 64)} |",
+        f"| API calls per covered member (AssumeRole, GetCallerIdentity, DescribeTrails) | <= 3 | {org['calls_per_member']:.2f} | {ok(org['calls_per_member'] <= 3)} |",
+        f"| all calls of the run | | {org['calls']:,} | |",
+        f"| the emulator's floor for those calls, one after another ({org['emulator_ms_per_call']:.1f} ms each) | | {org['emulator_floor_ms'] / 1000:.1f} s | |",
+    ]
+    if org.get("prowler_extrapolated_ms"):
+        per = get(org, "prowler_per_account_ms", "median")
+        out.append(
+            f"| Prowler's way: one `prowler aws -R <role>` per account, {get(org, 'prowler_per_account_ms', 'n')} measured "
+            f"({per / 1000:.1f} s each), times {n:,} | | {org['prowler_extrapolated_ms'] / 3_600_000:.1f} h (extrapolated) | |"
+        )
+    else:
+        out.append("| Prowler's way (one process per account) | | not measured in this run (`.venv-prowler` missing) | |")
+    out += [
+        "",
+        f"Calls by operation: {', '.join(f'{k} {v}' for k, v in org['by_op'].items())}.",
+        "",
+    ]
+    return out
 
 
 def shipped_variant(init: dict) -> str | None:

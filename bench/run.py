@@ -33,7 +33,7 @@ sys.path.insert(0, HERE)
 import proxy as proxylib  # noqa: E402
 import seed as seedlib  # noqa: E402
 
-STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale"]
+STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale", "organization"]
 LATENCY_MS = 50
 # The release build `make build` ships: aws-lc-rs, jitter entropy off (.cargo/config.toml).
 SHIPPED = "aws-lc-rs, AWS_LC_SYS_NO_JITTER_ENTROPY=1 (shipped)"
@@ -466,7 +466,7 @@ class Bench:
         self.results["commands"]["remediate"] = "ALARM_TOPIC_ARN=... /usr/bin/time -v iam-policy-alarm remediate --format json"
 
     # ---- 6. Prowler ----------------------------------------------------------------
-    def prowler(self, endpoint_port: int, tag: str) -> dict:
+    def prowler(self, endpoint_port: int, tag: str, extra: list[str] | None = None) -> dict:
         outdir = os.path.join(self.work, "prowler", tag)
         shutil.rmtree(outdir, ignore_errors=True)
         os.makedirs(outdir)
@@ -477,7 +477,7 @@ class Bench:
             "--checks", PROWLER_CHECK, "-f", "us-east-1",
             "--output-formats", "csv", "--output-directory", outdir, "--output-filename", "out",
             "--no-banner", "--log-level", "INFO", "--ignore-exit-code-3",
-        ]  # fmt: skip
+        ] + (extra or [])  # fmt: skip
         started = time.time()
         run = timed(cmd, env, cwd=outdir)
         run["status"] = self.prowler_status(outdir)
@@ -552,6 +552,69 @@ class Bench:
         self.results["commands"]["prowler"] = (
             f"/usr/bin/time -v prowler aws --checks {PROWLER_CHECK} -f us-east-1 --output-formats csv "
             "--no-banner --log-level INFO --ignore-exit-code-3  (AWS_ENDPOINT_URL=http://localhost:PORT, fake credentials)"
+        )
+
+    # ---- 6b. an organization ----------------------------------------------------------
+    def stage_organization(self):
+        """An emulated organization of --org-accounts accounts (the management account's
+        organization trail complete, every member without a trail of its own) audited in
+        one run: wall time, peak RSS, API calls per member; the emulator's own floor for
+        those calls; and Prowler's way, one process per account (a few measured)."""
+        n = self.args.org_accounts
+        self.seed.reset()
+        self.seed.compliant()
+        orgs = self.seed.client("organizations")
+        orgs.create_organization(FeatureSet="ALL")
+        for i in range(n - 1):
+            orgs.create_account(AccountName=f"member-{i:04d}", Email=f"member-{i:04d}@example.com")
+        cloudtrail = self.seed.client("cloudtrail")
+        for trail in cloudtrail.describe_trails()["trailList"]:
+            cloudtrail.update_trail(Name=trail["TrailARN"], IsOrganizationTrail=True)
+        members = [a["Id"] for p in orgs.get_paginator("list_accounts").paginate() for a in p["Accounts"] if a["Id"] != seedlib.ACCOUNT]
+        args = ["audit", "--organization", "--format", "json"]
+        self.proxy.take()
+        counted = self.ours(args, endpoint=f"http://127.0.0.1:{self.proxy.port}")
+        records = self.proxy.take()
+        report = json.loads(counted["stdout"])
+        if report.get("status") != "PASS" or report["counts"]["PASS"] != n:
+            raise RuntimeError(f"the organization audit did not pass every account: {report.get('summary')}\n{counted['stderr'][-2000:]}")
+        runs = [self.ours(args) for _ in range(self.args.org_runs)]
+        by_op = self.by_op(records)
+        # A covered member costs its AssumeRole, GetCallerIdentity and DescribeTrails.
+        member_ops = ("sts:AssumeRole", "sts:GetCallerIdentity", "cloudtrail:DescribeTrails")
+        # Less the management account's own: GetCallerIdentity twice (who runs it, and its audit), DescribeTrails.
+        per_member = sum(by_op.get(op, 0) for op in member_ops) - 3
+        # The emulator's floor: the same number of calls, one after another, each as
+        # cheap as moto can answer (GetCallerIdentity, the cheapest).
+        sts = self.seed.client("sts")
+        t0 = time.perf_counter()
+        for _ in range(200):
+            sts.get_caller_identity()
+        per_call_ms = (time.perf_counter() - t0) * 1000 / 200
+        out = {
+            "accounts": n,
+            "wall_ms": summary([r["wall_ms"] for r in runs]),
+            "rss_kb": summary([r["rss_kb"] for r in runs]),
+            "calls": len(records),
+            "by_op": by_op,
+            "calls_per_member": per_member / max(1, len(members)),
+            "emulator_ms_per_call": per_call_ms,
+            "emulator_floor_ms": len(records) * per_call_ms,
+            "concurrency": 16,
+        }
+        prowler = os.path.join(self.args.prowler_venv, "bin/prowler")
+        if os.path.exists(prowler) and self.args.org_prowler_accounts > 0:
+            walls = []
+            for member in members[: self.args.org_prowler_accounts]:
+                run = self.prowler(self.moto.port, f"org-{member}", ["-R", f"arn:aws:iam::{member}:role/iam-policy-alarm-audit"])
+                walls.append(run["wall_ms"])
+            out["prowler_per_account_ms"] = summary(walls)
+            out["prowler_extrapolated_ms"] = pct(walls, 50) * n
+        self.results["organization"] = out
+        self.results["commands"]["organization"] = (
+            f"iam-policy-alarm audit --organization --format json, {n} accounts (moto Organizations; the management "
+            "account's organization trail complete), under /usr/bin/time -v; Prowler: prowler aws -R <member role> "
+            f"--checks {PROWLER_CHECK} per account, {self.args.org_prowler_accounts} measured, times {n}"
         )
 
     # ---- 7. verdicts ------------------------------------------------------------------
@@ -678,6 +741,9 @@ def main():
     ap.add_argument("--prowler-runs", type=int, default=3)
     ap.add_argument("--scale-runs", type=int, default=5)
     ap.add_argument("--no-prowler-scale", action="store_true")
+    ap.add_argument("--org-accounts", type=int, default=1000)
+    ap.add_argument("--org-runs", type=int, default=3)
+    ap.add_argument("--org-prowler-accounts", type=int, default=3)
     ap.add_argument("--verdicts", default="cis,quoted,wildcards,iam_scoped,and_joined,wrong_source,threshold_5,no_subscriber",
                     help="variants of bench/seed.py VARIANTS audited by both tools")
     ap.add_argument("--scale-sizes", default=",".join(f"{f}/{a}" for f, a in SCALE_SIZES), help="filters/alarms,...")
