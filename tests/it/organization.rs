@@ -78,6 +78,14 @@ async fn an_organization_trails_complete_chain_passes_every_account() {
     let org = organization(2).await;
     org.management.seed(&Chain::default()).await;
     organization_trail(&org.management).await;
+    // One member also has a trail of its own, broken: covered all the same.
+    Account::with_id(org.members[1].0.clone())
+        .await
+        .seed(&Chain {
+            filter_pattern: None,
+            ..Chain::default()
+        })
+        .await;
     let (code, report) = audit(&org, &[]);
     assert_eq!((code, report["status"].as_str()), (0, Some("PASS")), "{report:#}");
     assert_eq!(report["scope"], "organization");
@@ -105,6 +113,9 @@ async fn an_organization_trails_complete_chain_passes_every_account() {
         assert!(!member["covered_by"]["resources"].as_array().unwrap().is_empty());
     }
     assert_eq!(account(&report, &org.management.id)["covered_by"], Value::Null);
+    // Its own trail is still reported as its audit judged it.
+    let own = &account(&report, &org.members[1].0)["trails"][0];
+    assert_eq!(own["links"]["metric_filter"]["status"], "FAIL", "{own:#}");
 }
 
 #[tokio::test]
