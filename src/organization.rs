@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::aws::{AwsError, AUDIT_CHAIN_CALLS, RETRY_BUDGET};
+use crate::aws::{AwsError, AUDIT_CHAIN_CALLS, REMEDIATION_CHAIN_CALLS, RETRY_BUDGET};
 use crate::check::organization::{judge, AccountAudit, AccountError};
 use crate::check::{check, LinkStatus, Status};
 use crate::collect::{self, Reads};
@@ -26,6 +26,12 @@ use crate::state::Member;
 /// chain of dependent reads, each cut at the operation timeout.
 pub fn per_account_worst_case() -> Duration {
     RETRY_BUDGET.operation_timeout * (AUDIT_CHAIN_CALLS + 1)
+}
+
+/// The same for one account's remediation (its AssumeRole and its measured chain, one
+/// target log group), which must end before the deadline too.
+pub fn per_remediation_worst_case() -> Duration {
+    RETRY_BUDGET.operation_timeout * (REMEDIATION_CHAIN_CALLS + 1)
 }
 
 /// The organization, the function's own account, and the accounts a run reads.
@@ -198,6 +204,20 @@ async fn remediate_in(
         remediation,
         refused,
     };
+    let worst = per_remediation_worst_case();
+    if request.deadline.is_some_and(|d| SystemTime::now() + worst > d) {
+        let why = format!(
+            "not started: less time was left before the function's deadline than one remediation can take ({} s); the next run remediates it",
+            worst.as_secs()
+        );
+        let failure = AwsError {
+            operation: "remediation".into(),
+            resource: account.to_string(),
+            message: why.clone(),
+            retryable: true,
+        };
+        return (entry(Status::Error, None, Some(why)), Some(failure));
+    }
     let (report, failure) = if account == own {
         run::remediate_account(&app.clients, &app.settings, request).await
     } else {

@@ -70,6 +70,9 @@ pub struct Clients {
 /// most one account can take when every call hangs.
 pub const AUDIT_CHAIN_CALLS: u32 = 7;
 
+/// The same for a remediation with one target log group (measured there too).
+pub const REMEDIATION_CHAIN_CALLS: u32 = 19;
+
 impl Clients {
     /// Fails when no region is configured: the audit must know where it stands.
     pub fn new(config: SdkConfig) -> Result<Self, String> {

@@ -5,5 +5,5 @@
 mod clients;
 mod error;
 
-pub use clients::{load_sdk_config, Clients, Regional, AUDIT_CHAIN_CALLS, RETRY_BUDGET};
+pub use clients::{load_sdk_config, Clients, Regional, AUDIT_CHAIN_CALLS, REMEDIATION_CHAIN_CALLS, RETRY_BUDGET};
 pub use error::{aws_error, AwsError};

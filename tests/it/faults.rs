@@ -267,6 +267,8 @@ async fn the_function_timeout_covers_the_measured_chains_of_dependent_calls() {
     let op = RETRY_BUDGET.operation_timeout;
     let audit = chain_of(&compliant().await, &["audit", "--format", "json"], &[], 0);
     assert_chain(&audit, &AUDIT_CHAIN);
+    // The constant the organization's deadline uses.
+    assert_eq!(audit.len(), iam_policy_alarm::aws::AUDIT_CHAIN_CALLS as usize);
     // Remediation's longest path: first a run that creates our filter and alarm, then
     // the filter gone and our alarm drifted.
     let scenario = empty_group().await;
@@ -322,6 +324,10 @@ async fn the_function_timeout_covers_the_measured_chains_of_dependent_calls() {
         .copied()
         .collect();
     assert_chain(&remediation, &wanted);
+    assert_eq!(
+        remediation.len(),
+        iam_policy_alarm::aws::REMEDIATION_CHAIN_CALLS as usize
+    );
     let (default, minimum) = template_timeout();
     let audit_worst = op.as_secs() * audit.len() as u64;
     let remediation_worst = op.as_secs() * remediation.len() as u64;

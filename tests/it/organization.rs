@@ -402,3 +402,48 @@ async fn the_findings_message_names_the_organization_and_counts_the_accounts() {
     let published: Value = serde_json::from_str(messages[0]["Message"].as_str().unwrap()).unwrap();
     assert_eq!(published["accounts"], report["accounts"]);
 }
+
+/// A remediation is not started with less time left than one can take: the chain is
+/// left as it is, the report says why, and the invocation fails as retryable.
+#[tokio::test]
+async fn no_remediation_is_started_past_the_invocations_deadline() {
+    use iam_policy_alarm::organization::{per_account_worst_case, per_remediation_worst_case};
+    use std::time::{Duration, SystemTime};
+    let org = organization(1).await;
+    let seeded = org
+        .management
+        .seed(&Chain {
+            filter_pattern: None,
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+    organization_trail(&org.management).await;
+    let config = org.management.sdk.to_builder().endpoint_url(moto().endpoint()).build();
+    let settings = iam_policy_alarm::settings::Settings {
+        alarm_topic: Some(seeded.topic_arn.parse().unwrap()),
+        ..Default::default()
+    };
+    let app = iam_policy_alarm::run::App {
+        clients: iam_policy_alarm::aws::Clients::new(config).unwrap(),
+        settings,
+    };
+    // Time enough to audit every account, not to remediate one.
+    let deadline = SystemTime::now() + per_account_worst_case() + Duration::from_secs(60);
+    assert!(per_remediation_worst_case() > per_account_worst_case() + Duration::from_secs(60));
+    let payload = serde_json::json!({"mode": "remediate", "scope": "organization"});
+    let refused = iam_policy_alarm::lambda::handle(&app, payload, Some(deadline))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.error_type, "RemediationFailed.Retryable", "{refused:?}");
+    assert!(
+        refused.error_message.contains("not started: less time was left"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        org.management
+            .alarms_named("us-east-1", "IAMAuthorizationActivityAlarm")
+            .await,
+        0
+    );
+}
