@@ -88,6 +88,10 @@ impl Links {
 pub struct LinkFinding {
     pub status: LinkStatus,
     pub detail: String,
+    /// Security Hub's own reason code for this link's failure (its CloudWatch.4 control),
+    /// so SNS subscribers and Security Hub users read one vocabulary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
     pub resources: Vec<String>,
@@ -100,6 +104,7 @@ impl LinkFinding {
         LinkFinding {
             status: LinkStatus::Pass,
             detail,
+            reason_code: None,
             fix: None,
             resources,
             errors: Vec::new(),
@@ -109,6 +114,7 @@ impl LinkFinding {
         LinkFinding {
             status: LinkStatus::Fail,
             detail,
+            reason_code: None,
             fix: Some(fix),
             resources,
             errors: Vec::new(),
@@ -119,6 +125,7 @@ impl LinkFinding {
         LinkFinding {
             status: LinkStatus::Error,
             detail,
+            reason_code: None,
             fix: None,
             resources,
             errors,
@@ -128,6 +135,7 @@ impl LinkFinding {
         LinkFinding {
             status: LinkStatus::NotReached,
             detail: format!("not checked: {why}"),
+            reason_code: None,
             fix: None,
             resources: Vec::new(),
             errors: Vec::new(),
@@ -137,6 +145,7 @@ impl LinkFinding {
         LinkFinding {
             status: LinkStatus::External,
             detail,
+            reason_code: None,
             fix: None,
             resources: Vec::new(),
             errors: Vec::new(),
@@ -258,7 +267,7 @@ fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names
         organization: trail.organization,
         log_group: log_group.clone(),
         status: chain_status(&links),
-        links,
+        links: with_reason_codes(links),
     };
     // With the account unknown (STS failed) nothing can be called foreign; the run is
     // ERROR anyway.
@@ -309,6 +318,35 @@ fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names
         alarm,
         notification,
     })
+}
+
+/// Security Hub's reason codes (CloudWatch.4's), one per failing link.
+fn with_reason_codes(mut links: Links) -> Links {
+    let fail = |l: &LinkFinding| l.status == LinkStatus::Fail;
+    if fail(&links.trail) {
+        links.trail.reason_code = Some("CLOUDTRAIL_MULTI_REGION_NOT_PRESENT");
+    }
+    if fail(&links.metric_filter) {
+        links.metric_filter.reason_code = Some("CLOUDTRAIL_METRIC_FILTER_NOT_VALID");
+    }
+    if fail(&links.alarm) {
+        // An alarm on the metric that does not notify, or none at all.
+        links.alarm.reason_code = Some(if links.alarm.resources.is_empty() {
+            "CLOUDWATCH_ALARMS_NOT_PRESENT"
+        } else {
+            "CLOUDWATCH_ALARM_ACTIONS_NOT_VALID"
+        });
+    }
+    // (A chain that is another account's altogether has no code of its own here.)
+    let own_chain = links.trail.status != LinkStatus::External;
+    let n = &mut links.notification;
+    n.reason_code = match n.status {
+        LinkStatus::External if own_chain => Some("SNS_TOPIC_CROSS_ACCOUNT"),
+        LinkStatus::Fail if n.detail.contains("subscription") => Some("SNS_SUBSCRIPTION_NOT_PRESENT"),
+        LinkStatus::Fail => Some("SNS_TOPIC_INVALID"),
+        _ => None,
+    };
+    links
 }
 
 fn chain_status(links: &Links) -> LinkStatus {

@@ -189,6 +189,7 @@ mod tests {
         LinkFinding {
             status,
             detail: format!("{status:?}"),
+            reason_code: None,
             fix: None,
             resources: vec!["r".into()],
             errors: Vec::new(),

@@ -242,6 +242,8 @@ fn cases() -> Vec<Case> {
         ("filters unreadable", |s| s.log_groups.values_mut().next().unwrap().filters = Err(aws_error("logs:DescribeMetricFilters")), [P, E, N, N], "logs:DescribeMetricFilters"),
         // alarm
         ("no alarm", |s| alarms(s).clear(), [P, P, F, N], "no alarm on metric CloudTrailMetrics/IAMPolicyEventCount in us-east-1"),
+        ("no alarm: its reason code", |s| alarms(s).clear(), [P, P, F, N], "CLOUDWATCH_ALARMS_NOT_PRESENT"),
+        ("an alarm that does not fire: its reason code", |s| first_alarm(s).threshold = Some(2.0), [P, P, F, N], "CLOUDWATCH_ALARM_ACTIONS_NOT_VALID"),
         ("alarm unreadable", |s| *s.alarms.values_mut().next().unwrap() = Err(aws_error("cloudwatch:DescribeAlarmsForMetric")), [P, P, E, N], "cloudwatch:DescribeAlarmsForMetric"),
         // Judged by the alarm model: one sample, so every statistic reads the event (a list of accepted statistics wrongly failed these).
         ("average statistic", |s| first_alarm(s).statistic = Some("Average".into()), [P, P, P, P], "Average of the period = 1 (one event, value 1) >= 1"),
@@ -268,7 +270,7 @@ fn cases() -> Vec<Case> {
         ("alarm watches a dimension", |s| { first_alarm(s).dimensions.insert("user".into(), "alice".into()); }, [P, P, F, N], "watches dimensions [user]"),
         ("metric value from the event", |s| filters(s)[0].transformations[0].value = "$.count".into(), [P, P, F, N], "which 16 of the 16 IAM policy events do not carry as a number"),
         // notification
-        ("no subscription", |s| topic(s).subscriptions.clear(), [P, P, P, F], "has no subscriptions"),
+        ("no subscription", |s| topic(s).subscriptions.clear(), [P, P, P, F], "SNS_SUBSCRIPTION_NOT_PRESENT"),
         ("pending only", |s| topic(s).subscriptions[0].arn = "PendingConfirmation".into(), [P, P, P, F], "pending confirmation"),
         ("aws/sns key", |s| topic(s).kms_key_id = Some("alias/aws/sns".into()), [P, P, P, F], "AWS-managed key aws/sns"),
         ("aws-managed key by id", |s| encrypted(s, "AWS", CLOUDWATCH_KEY_POLICY), [P, P, P, F], "AWS-managed key aws/sns"),
@@ -297,7 +299,14 @@ fn each_way_a_link_breaks() {
             .links
             .all()
             .iter()
-            .map(|(_, l)| format!("{} {} ", l.detail, l.fix.as_deref().unwrap_or("")))
+            .map(|(_, l)| {
+                format!(
+                    "{} {} {} ",
+                    l.detail,
+                    l.fix.as_deref().unwrap_or(""),
+                    l.reason_code.unwrap_or("")
+                )
+            })
             .collect();
         assert!(text.contains(says), "{name}: expected {says:?} in {text}");
         let account = if expected.iter().all(|s| *s == P) {
@@ -309,6 +318,16 @@ fn each_way_a_link_breaks() {
             Status::Error
         };
         assert_eq!(findings.status, account, "{name}");
+        // Every FAIL carries Security Hub's reason code, and only a FAIL (or a topic of
+        // another account) does.
+        for (link_name, link) in trail.links.all() {
+            let cross_account = link_name == "notification" && link.status == LinkStatus::External;
+            assert_eq!(
+                link.reason_code.is_some(),
+                link.status == F || cross_account,
+                "{name}: {link_name}"
+            );
+        }
         for (_, link) in trail.links.all() {
             assert_eq!(
                 link.fix.is_some(),

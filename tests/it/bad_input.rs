@@ -427,6 +427,7 @@ fn a_report_of_any_size_fits_an_sns_message() {
     let link = |size: usize| LinkFinding {
         status: LinkStatus::Fail,
         detail: "alarm \"noisy\": fires only on 5 events; ".repeat(size),
+        reason_code: Some("CLOUDWATCH_ALARM_ACTIONS_NOT_VALID"),
         fix: Some("x".repeat(size)),
         resources: (0..size)
             .map(|i| format!("arn:aws:cloudwatch:us-east-1:123456789012:alarm:noisy-{i}"))
