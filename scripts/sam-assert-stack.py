@@ -55,6 +55,7 @@ CONTRACT_ENV = [
     "ACCOUNT_CONCURRENCY",
     "EXCLUDE_ACCOUNTS",
     "MEMBER_REMEDIATION_ROLE_NAME",
+    "SECURITY_HUB",
 ]
 
 
@@ -117,6 +118,7 @@ def main(argv):
         "IsRemediate": params.get("Mode") == "remediate",
         "IsTracing": params.get("Tracing") == "true",
         "IsOrganization": params.get("Scope") == "organization",
+        "IsSecurityHub": params.get("SecurityHub") == "true",
         "RemediatesMembers": params.get("Scope") == "organization" and params.get("Mode") == "remediate" and bool(params.get("MemberRemediationRoleName")),
         "HasEmail": bool(params.get("NotificationEmail")),
     }

@@ -99,7 +99,7 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
     print_report(&outcome.report, format);
     // An incomplete audit already exits 2 through its status; other errors say why.
     match outcome.error() {
-        Some(e @ (RunError::Publish { .. } | RunError::Remediation { .. })) => {
+        Some(e @ (RunError::Publish { .. } | RunError::Remediation { .. } | RunError::Import { .. })) => {
             eprintln!("iam-policy-alarm: {e}");
             ExitCode::from(2)
         }

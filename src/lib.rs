@@ -20,5 +20,6 @@ pub mod policy;
 pub mod report;
 pub mod rule;
 pub mod run;
+pub mod securityhub;
 pub mod settings;
 pub mod state;

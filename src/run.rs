@@ -15,6 +15,7 @@ use crate::invocation::RunRequest;
 use crate::organization;
 use crate::plan::plan;
 use crate::report::{Remediation, RemediationSection, Report, RunReport};
+use crate::securityhub;
 use crate::settings::{Mode, Scope, Settings};
 
 /// Built once per process (outside the Lambda handler) and shared by every invocation.
@@ -29,6 +30,8 @@ pub struct Outcome {
     pub published: Result<Option<String>, AwsError>,
     /// A remediation step AWS refused: the run stopped there.
     pub remediation_failure: Option<AwsError>,
+    /// The Security Hub import, when SECURITY_HUB is on: Err when a finding was not taken.
+    pub imported: Result<(), AwsError>,
 }
 
 impl Outcome {
@@ -37,6 +40,12 @@ impl Outcome {
     pub fn error(&self) -> Option<RunError> {
         if let Err(e) = &self.published {
             return Some(RunError::Publish {
+                message: e.to_string(),
+                retryable: e.retryable,
+            });
+        }
+        if let Err(e) = &self.imported {
+            return Some(RunError::Import {
                 message: e.to_string(),
                 retryable: e.retryable,
             });
@@ -83,6 +92,8 @@ pub enum RunError {
     Publish { message: String, retryable: bool },
     #[error("remediation stopped: {message}; the next run completes it")]
     Remediation { message: String, retryable: bool },
+    #[error("findings not imported into Security Hub: {message}")]
+    Import { message: String, retryable: bool },
 }
 
 impl RunError {
@@ -95,6 +106,8 @@ impl RunError {
             RunError::Publish { retryable: false, .. } => "PublishFailed.NotRetryable",
             RunError::Remediation { retryable: true, .. } => "RemediationFailed.Retryable",
             RunError::Remediation { retryable: false, .. } => "RemediationFailed.NotRetryable",
+            RunError::Import { retryable: true, .. } => "ImportFailed.Retryable",
+            RunError::Import { retryable: false, .. } => "ImportFailed.NotRetryable",
         }
     }
 }
@@ -133,10 +146,22 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
             }
         },
     };
+    // After the report is logged and published: a failed import loses nothing.
+    let imported = if app.settings.security_hub {
+        let imported = Box::pin(securityhub::import_report(app, &report)).await;
+        match &imported {
+            Ok(()) => tracing::info!("findings imported into Security Hub"),
+            Err(e) => tracing::error!(error = %e, "findings not imported into Security Hub"),
+        }
+        imported
+    } else {
+        Ok(())
+    };
     Outcome {
         report,
         published,
         remediation_failure,
+        imported,
     }
 }
 

@@ -125,6 +125,8 @@ pub struct Settings {
     pub names: Names,
     pub scope: Scope,
     pub organization: OrganizationSettings,
+    /// Import one finding per audited account into Security Hub after every run.
+    pub security_hub: bool,
 }
 
 impl Default for Settings {
@@ -137,6 +139,7 @@ impl Default for Settings {
             names: Names::default(),
             scope: Scope::Account,
             organization: OrganizationSettings::default(),
+            security_hub: false,
         }
     }
 }
@@ -163,6 +166,7 @@ impl Settings {
                 metric_name: name_setting("METRIC_NAME", get("METRIC_NAME"), defaults.metric_name, 255, "")?,
             },
             scope: parse_with("SCOPE", get("SCOPE"), Scope::Account, |v| v.parse())?,
+            security_hub: parse_with("SECURITY_HUB", get("SECURITY_HUB"), false, parse_bool)?,
             organization: OrganizationSettings {
                 member_role_name: parse_with(
                     "MEMBER_ROLE_NAME",

@@ -44,6 +44,7 @@ FIXTURE_SRC = os.path.join(ROOT, "tests", "fixtures", "iam_permissions", "src")
 
 # Variable/field name -> IAM service prefix.
 SERVICES = {
+    "securityhub": "securityhub",
     "organizations": "organizations",
     "cloudtrail": "cloudtrail",
     "logs": "logs",
@@ -130,6 +131,7 @@ CONTRACT_ENV = {
     "ACCOUNT_CONCURRENCY",
     "EXCLUDE_ACCOUNTS",
     "MEMBER_REMEDIATION_ROLE_NAME",
+    "SECURITY_HUB",
 }
 
 # How src/ reads a variable: std::env::var("X"), clap's env = "X", or the
@@ -530,6 +532,8 @@ class IamPermissions(unittest.TestCase):
                 "organizations:DescribeOrganization",
                 "organizations:ListAccounts",
                 "sts:AssumeRole",
+                "securityhub:GetFindings",
+                "securityhub:BatchImportFindings",
             },
         )
 
@@ -637,6 +641,17 @@ class IamPermissions(unittest.TestCase):
         write = [st for st in grants if st.get("Sid") == "WriteTheAlarm"][0]
         self.assertEqual(write["Condition"]["Null"], {"cloudwatch:AlarmActions": "false"})
         self.assertEqual(trust, member_role_statements(load_template(MEMBER_TEMPLATE))[1], "trusted like the audit role")
+
+    def test_the_member_role_imports_only_its_own_accounts_findings(self):
+        t = load_template(MEMBER_TEMPLATE)
+        policy = t["Resources"]["AuditRoleSecurityHub"]
+        self.assertEqual(policy["Condition"], "ImportsFindings")
+        grants = list(statements(policy["Properties"]["PolicyDocument"]))
+        granted = {a for st in grants for a in as_list(st["Action"])}
+        imports = {a for a in sdk_calls(Args.src) if a.startswith("securityhub:")}
+        self.assertEqual(granted, imports)
+        for st in grants:
+            self.assertIn("${AWS::AccountId}", st["Resource"]["Fn::Sub"], st)
 
     def test_the_member_role_trusts_only_the_auditor_within_the_organization(self):
         _, trust = member_role_statements(load_template(MEMBER_TEMPLATE))

@@ -5,6 +5,7 @@
 
 mod lease;
 mod publish;
+pub mod securityhub;
 
 pub use publish::publish;
 

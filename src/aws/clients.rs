@@ -102,6 +102,15 @@ impl Clients {
         self.organizations.clone()
     }
 
+    /// Security Hub of `region` (findings go to the function's region).
+    pub fn securityhub(&self, region: &str) -> aws_sdk_securityhub::Client {
+        aws_sdk_securityhub::Client::from_conf(
+            aws_sdk_securityhub::config::Builder::from(&self.config)
+                .region(Region::new(region.to_string()))
+                .build(),
+        )
+    }
+
     /// Clients for another account, through a role there: one AssumeRole, whose
     /// credentials (an hour) serve the whole run; the same region, endpoint and budget.
     pub async fn assume(&self, role_arn: &str, external_id: Option<&str>) -> Result<Clients, AwsError> {

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::json;
 
+pub mod asff;
 mod organization;
 
 pub use organization::{AccountRemediation, Organization, OrganizationReport};

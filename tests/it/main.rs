@@ -12,4 +12,5 @@ mod organization;
 mod pattern_cli;
 mod remediation;
 mod secrets;
+mod security_hub;
 mod stack_policies;

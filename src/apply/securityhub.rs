@@ -1,0 +1,122 @@
+//! Imports the findings into Security Hub (BatchImportFindings, at most 100 a request,
+//! in the function's region), each from its own account: the default product accepts
+//! findings only for the calling account. CreatedAt and FirstObservedAt are kept from
+//! the first import (GetFindings by Id), so a re-import updates the same finding.
+
+use aws_sdk_securityhub::types::{
+    AwsSecurityFindingFilters, Compliance, ComplianceStatus, Recommendation, Remediation, Resource, Severity,
+    SeverityLabel, StatusReason, StringFilter, StringFilterComparison,
+};
+
+use crate::aws::{aws_error, AwsError, Clients};
+use crate::report::asff::{batches, AsffFinding};
+
+/// The CreatedAt of the finding with `id`, if Security Hub has it.
+pub async fn created_at(clients: &Clients, region: &str, id: &str) -> Result<Option<String>, AwsError> {
+    let securityhub = clients.securityhub(region);
+    let filters = AwsSecurityFindingFilters::builder()
+        .id(StringFilter::builder()
+            .value(id)
+            .comparison(StringFilterComparison::Equals)
+            .build())
+        .build();
+    let out = securityhub
+        .get_findings()
+        .filters(filters)
+        .send()
+        .await
+        .map_err(|e| aws_error("securityhub:GetFindings", id, e))?;
+    // Matched here too: a filter the service ignored would name other findings.
+    Ok(out
+        .findings()
+        .iter()
+        .find(|f| f.id() == Some(id))
+        .and_then(|f| f.created_at().map(String::from)))
+}
+
+/// Imports `findings`; any finding Security Hub did not take fails the import.
+pub async fn import(clients: &Clients, region: &str, findings: &[AsffFinding]) -> Result<(), AwsError> {
+    let securityhub = clients.securityhub(region);
+    for batch in batches(findings) {
+        let resource = batch.first().map(|f| f.id.clone()).unwrap_or_default();
+        let out = securityhub
+            .batch_import_findings()
+            .set_findings(Some(batch.iter().map(to_sdk).collect()))
+            .send()
+            .await
+            .map_err(|e| aws_error("securityhub:BatchImportFindings", &resource, e))?;
+        if let Some(failed) = out.failed_findings().first() {
+            return Err(AwsError {
+                operation: "securityhub:BatchImportFindings".into(),
+                resource: failed.id().unwrap_or(&resource).to_string(),
+                message: format!(
+                    "{} of {} findings not imported: {}: {}",
+                    out.failed_findings().len(),
+                    batch.len(),
+                    failed.error_code().unwrap_or("?"),
+                    failed.error_message().unwrap_or("")
+                ),
+                retryable: false,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn to_sdk(f: &AsffFinding) -> aws_sdk_securityhub::types::AwsSecurityFinding {
+    let compliance = Compliance::builder()
+        .status(ComplianceStatus::from(f.compliance_status))
+        .set_related_requirements(Some(f.related_requirements.clone()))
+        .set_status_reasons(Some(
+            f.status_reasons
+                .iter()
+                .map(|(code, description)| {
+                    StatusReason::builder()
+                        .reason_code(code)
+                        .description(description)
+                        .build()
+                })
+                .collect(),
+        ))
+        .build();
+    let resources = f
+        .resources
+        .iter()
+        .map(|(kind, id)| {
+            Resource::builder()
+                .r#type(*kind)
+                .id(id)
+                .partition(aws_sdk_securityhub::types::Partition::Aws)
+                .region(&f.region)
+                .build()
+        })
+        .collect();
+    aws_sdk_securityhub::types::AwsSecurityFinding::builder()
+        .schema_version(f.schema_version)
+        .id(&f.id)
+        .product_arn(&f.product_arn)
+        .generator_id(f.generator_id)
+        .aws_account_id(&f.aws_account_id)
+        .set_types(Some(f.types.iter().map(|t| t.to_string()).collect()))
+        .title(f.title)
+        .description(&f.description)
+        .severity(Severity::builder().label(SeverityLabel::from(f.severity)).build())
+        .compliance(compliance)
+        .set_resources(Some(resources))
+        .remediation(
+            Remediation::builder()
+                .recommendation(
+                    Recommendation::builder()
+                        .text(&f.recommendation)
+                        .url(f.recommendation_url)
+                        .build(),
+                )
+                .build(),
+        )
+        .first_observed_at(&f.first_observed_at)
+        .last_observed_at(&f.last_observed_at)
+        .created_at(&f.created_at)
+        .updated_at(&f.updated_at)
+        .record_state(aws_sdk_securityhub::types::RecordState::Active)
+        .build()
+}

@@ -1,0 +1,118 @@
+//! The Security Hub import on the emulator (moto's BatchImportFindings and GetFindings;
+//! it upserts by Id and does not enforce the calling-account rule, so that rule and the
+//! batch limit are proven by pure tests in src/report/asff.rs).
+
+use serde_json::Value;
+
+use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
+use crate::support::seed::Chain;
+use crate::support::{moto, Account};
+
+async fn findings(account: &Account) -> Vec<aws_sdk_securityhub::types::AwsSecurityFinding> {
+    aws_sdk_securityhub::Client::new(&account.region("us-east-1"))
+        .get_findings()
+        .send()
+        .await
+        .expect("get findings")
+        .findings()
+        .iter()
+        .filter(|f| f.aws_account_id() == Some(account.id.as_str()))
+        .cloned()
+        .collect()
+}
+
+fn compliance(f: &aws_sdk_securityhub::types::AwsSecurityFinding) -> &str {
+    f.compliance().and_then(|c| c.status()).map_or("", |s| s.as_str())
+}
+
+#[tokio::test]
+async fn a_failing_account_is_one_failed_finding_and_remediation_updates_the_same_one() {
+    let account = Account::new().await;
+    let seeded = account
+        .seed(&Chain {
+            filter_pattern: None,
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+    let (code, report) = account.audit(&[("SECURITY_HUB", "true")]);
+    assert_eq!(code, 1, "{report:#}");
+    let first = findings(&account).await;
+    assert_eq!(first.len(), 1, "{first:#?}");
+    assert_eq!(compliance(&first[0]), "FAILED");
+    let reason = first[0].compliance().unwrap().status_reasons()[0].reason_code();
+    assert_eq!(reason, Some("CLOUDTRAIL_METRIC_FILTER_NOT_VALID"));
+    assert_eq!(
+        first[0].severity().and_then(|s| s.label()).map(|l| l.as_str()),
+        Some("HIGH")
+    );
+    let created = first[0].created_at().unwrap().to_string();
+
+    let (code, report) = account.run(
+        &["remediate", "--format", "json"],
+        &[("SECURITY_HUB", "true"), ("ALARM_TOPIC_ARN", &seeded.topic_arn)],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    let after = findings(&account).await;
+    assert_eq!(after.len(), 1, "still one finding: {after:#?}");
+    assert_eq!(after[0].id(), first[0].id());
+    assert_eq!(compliance(&after[0]), "PASSED");
+    assert_eq!(
+        after[0].created_at(),
+        Some(created.as_str()),
+        "CreatedAt kept from the first import"
+    );
+}
+
+#[tokio::test]
+async fn an_incomplete_audit_is_not_available_never_passed() {
+    let account = Account::new().await;
+    account.seed(&Chain::default()).await;
+    let proxy = FaultProxy::start(moto().port);
+    proxy.fail("logs:DescribeMetricFilters", Fault::Status(503), Schedule::Always);
+    let (code, _) = account.audit(&[("SECURITY_HUB", "true"), ("AWS_ENDPOINT_URL", &proxy.url())]);
+    assert_eq!(code, 2);
+    let found = findings(&account).await;
+    assert_eq!(found.len(), 1);
+    assert_eq!(compliance(&found[0]), "NOT_AVAILABLE");
+}
+
+/// Security Hub refuses the import: exit 2 saying so, after the report was printed and
+/// published.
+#[tokio::test]
+async fn a_refused_import_fails_the_run_after_the_report_is_printed_and_published() {
+    let account = Account::new().await;
+    account.seed(&Chain::default()).await;
+    let topic = account.topic("us-east-1", "findings").await;
+    let inbox = account.sqs_subscriber(&topic, "findings-inbox").await;
+    let proxy = FaultProxy::start(moto().port);
+    // REST JSON: the proxy names the operation by its path, so the import is told by
+    // its body (BatchImportFindings sends Findings, GetFindings Filters).
+    proxy.fail_when(
+        "securityhub:*",
+        "\"Findings\"",
+        Fault::error(403, "AccessDeniedException", "not authorized"),
+        Schedule::Always,
+    );
+    let output = account
+        .command(&["audit", "--format", "json"])
+        .env("SECURITY_HUB", "true")
+        .env("FINDINGS_TOPIC_ARN", &topic)
+        .env("AWS_ENDPOINT_URL", proxy.url())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let report: Value = crate::support::report_of(&output);
+    assert_eq!(report["status"], "PASS");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("findings not imported into Security Hub: securityhub:BatchImportFindings"),
+        "{stderr}"
+    );
+    assert_eq!(
+        account.received("us-east-1", &inbox).await.len(),
+        1,
+        "published all the same"
+    );
+    assert!(proxy.faulted("securityhub:*") > 0, "the import was reached");
+}
