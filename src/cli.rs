@@ -65,6 +65,8 @@ pub enum Command {
 pub enum Format {
     Text,
     Json,
+    /// OCSF 1.1 Compliance Finding events (class 2003), one per audited account.
+    Ocsf,
 }
 
 /// Commands that need no AWS: decided before any client is built.
@@ -111,6 +113,13 @@ fn print_report(report: &crate::report::RunReport, format: Format) {
     match format {
         Format::Json => print_out(&serde_json::to_string_pretty(report).unwrap_or_default()),
         Format::Text => print_out(report.text().trim_end()),
+        Format::Ocsf => {
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            let events = crate::report::ocsf::events(report, now_ms);
+            print_out(&serde_json::to_string_pretty(&events).unwrap_or_default())
+        }
     }
 }
 

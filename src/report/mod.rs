@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 pub mod asff;
+pub mod ocsf;
 mod organization;
 
 pub use organization::{AccountRemediation, Organization, OrganizationReport};

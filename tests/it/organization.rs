@@ -447,3 +447,36 @@ async fn no_remediation_is_started_past_the_invocations_deadline() {
         0
     );
 }
+
+/// With SECURITY_HUB, each account's finding is imported from that account itself (the
+/// member through its role): Security Hub's default product takes no other.
+#[tokio::test]
+async fn each_accounts_finding_is_imported_from_that_account() {
+    let org = organization(1).await;
+    org.management.seed(&Chain::default()).await;
+    organization_trail(&org.management).await;
+    let (code, report) = audit(&org, &[("SECURITY_HUB", "true")]);
+    assert_eq!(code, 0, "{report:#}");
+    for id in [org.management.id.clone(), org.members[0].0.clone()] {
+        let account = Account::with_id(id.clone()).await;
+        let found = aws_sdk_securityhub::Client::new(&account.region("us-east-1"))
+            .get_findings()
+            .send()
+            .await
+            .unwrap();
+        let own: Vec<_> = found
+            .findings()
+            .iter()
+            .filter(|f| f.aws_account_id() == Some(id.as_str()))
+            .collect();
+        assert_eq!(own.len(), 1, "{id}: {own:#?}");
+        assert_eq!(
+            own[0].compliance().and_then(|c| c.status()).map(|s| s.as_str()),
+            Some("PASSED")
+        );
+        assert!(own[0]
+            .product_arn()
+            .unwrap()
+            .ends_with(&format!(":product/{id}/default")));
+    }
+}

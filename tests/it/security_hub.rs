@@ -116,3 +116,49 @@ async fn a_refused_import_fails_the_run_after_the_report_is_printed_and_publishe
     );
     assert!(proxy.faulted("securityhub:*") > 0, "the import was reached");
 }
+
+/// `--format ocsf` prints OCSF Compliance Finding events that the published OCSF model
+/// (PyPI py-ocsf-models, which Prowler uses) accepts; an incomplete audit is never Pass.
+#[tokio::test]
+async fn ocsf_output_validates_against_the_published_model() {
+    use std::io::Write;
+    let account = Account::new().await;
+    account
+        .seed(&Chain {
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+    let output = account.command(&["audit", "--format", "ocsf"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let events: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(events.as_array().map(Vec::len), Some(1), "{events:#}");
+    assert_eq!(events[0]["compliance"]["status"], "Fail");
+    assert_eq!(events[0]["cloud"]["account"]["uid"], account.id.as_str());
+    let validate = r#"
+import json, sys
+from py_ocsf_models.events.findings.compliance_finding import ComplianceFinding
+events = json.load(sys.stdin)
+for e in events:
+    f = ComplianceFinding(**e)
+    assert f.class_uid == 2003, f.class_uid
+    assert f.compliance.status_id.value == 3, f.compliance.status_id
+print(len(events))
+"#;
+    let python = crate::support::project_dir().join(".venv/bin/python");
+    let mut child = std::process::Command::new(python)
+        .args(["-c", validate])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&output.stdout).unwrap();
+    let checked = child.wait_with_output().unwrap();
+    assert!(
+        checked.status.success(),
+        "the OCSF model refused the events: {}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&checked.stdout).trim(), "1");
+}
