@@ -59,6 +59,16 @@ async fn organization_trail(management: &Account) {
         .expect("make it an organization trail");
 }
 
+/// The function as its handler sees it, in this process, acting in the management
+/// account on the emulator: for tests that give the handler a deadline.
+fn in_process(org: &Organization, settings: iam_policy_alarm::settings::Settings) -> iam_policy_alarm::run::App {
+    let config = org.management.sdk.to_builder().endpoint_url(moto().endpoint()).build();
+    iam_policy_alarm::run::App {
+        clients: iam_policy_alarm::aws::Clients::new(config).unwrap(),
+        settings,
+    }
+}
+
 fn audit(org: &Organization, env: &[(&str, &str)]) -> (i32, Value) {
     org.management
         .run(&["audit", "--organization", "--format", "json"], env)
@@ -354,11 +364,7 @@ async fn no_account_is_started_past_the_invocations_deadline() {
     let org = organization(1).await;
     org.management.seed(&Chain::default()).await;
     organization_trail(&org.management).await;
-    let config = org.management.sdk.to_builder().endpoint_url(moto().endpoint()).build();
-    let app = iam_policy_alarm::run::App {
-        clients: iam_policy_alarm::aws::Clients::new(config).unwrap(),
-        settings: iam_policy_alarm::settings::Settings::default(),
-    };
+    let app = in_process(&org, iam_policy_alarm::settings::Settings::default());
     let payload = serde_json::json!({"mode": "audit", "scope": "organization"});
     let soon = SystemTime::now() + per_account_worst_case() - Duration::from_secs(10);
     let late = iam_policy_alarm::lambda::handle(&app, payload.clone(), Some(soon))
@@ -419,15 +425,11 @@ async fn no_remediation_is_started_past_the_invocations_deadline() {
         })
         .await;
     organization_trail(&org.management).await;
-    let config = org.management.sdk.to_builder().endpoint_url(moto().endpoint()).build();
     let settings = iam_policy_alarm::settings::Settings {
         alarm_topic: Some(seeded.topic_arn.parse().unwrap()),
         ..Default::default()
     };
-    let app = iam_policy_alarm::run::App {
-        clients: iam_policy_alarm::aws::Clients::new(config).unwrap(),
-        settings,
-    };
+    let app = in_process(&org, settings);
     // Time enough to audit every account, not to remediate one.
     let deadline = SystemTime::now() + per_account_worst_case() + Duration::from_secs(60);
     assert!(per_remediation_worst_case() > per_account_worst_case() + Duration::from_secs(60));
