@@ -26,6 +26,11 @@ fn assert_links(report: &Value, expected: [&str; 4]) {
     );
 }
 
+/// What the first trail's alarm link says of the alarm it judged.
+fn alarm_detail(report: &Value) -> &str {
+    report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap()
+}
+
 #[tokio::test]
 async fn no_trail_fails() {
     let (code, report) = audit(None).await;
@@ -294,7 +299,7 @@ async fn a_maximum_alarm_passes() {
     let (code, report) = account.audit(&[]);
     assert_eq!(code, 0, "{report:#}");
     assert_links(&report, ["PASS", "PASS", "PASS", "PASS"]);
-    let detail = report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap();
+    let detail = alarm_detail(&report);
     assert!(
         detail.contains("Maximum of the period = 1 (one event, value 1) >= 1: ALARM after 1 of 1 datapoints"),
         "{detail}"
@@ -316,7 +321,7 @@ async fn an_alarm_on_a_unit_the_filter_does_not_publish_fails() {
     let (code, report) = account.audit(&[]);
     assert_eq!(code, 1, "{report:#}");
     assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
-    let detail = report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap();
+    let detail = alarm_detail(&report);
     assert!(
         detail.contains("asks for unit Count, but the filter publishes the metric with unit None"),
         "{detail}"
@@ -338,7 +343,7 @@ async fn an_alarm_needing_2_of_3_datapoints_fails() {
     let (code, report) = account.audit(&[]);
     assert_eq!(code, 1, "{report:#}");
     assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
-    let detail = report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap();
+    let detail = alarm_detail(&report);
     assert!(detail.contains("needs 2 breaching periods (of 3)"), "{detail}");
 }
 
@@ -387,7 +392,7 @@ async fn a_metric_math_alarm_with_fill_passes() {
     let (code, report) = account.audit(&[("AWS_ENDPOINT_URL", &proxy.url())]);
     assert_eq!(code, 0, "{report:#}");
     assert_links(&report, ["PASS", "PASS", "PASS", "PASS"]);
-    let detail = report["trails"][0]["links"]["alarm"]["detail"].as_str().unwrap();
+    let detail = alarm_detail(&report);
     assert!(
         detail.contains("e1 (FILL(m1, 0)) = 1 (one event, value 1) >= 1"),
         "{detail}"
