@@ -10,7 +10,7 @@ start_emulator
 eval "$(seed_account)"
 export ALARM_TOPIC_ARN FINDINGS_TOPIC_ARN
 start_function
-for event in events/schedule.json events/audit.json events/remediate-dry-run.json events/remediate.json; do
+for event in events/schedule.json events/audit.json events/remediate-dry-run.json events/remediate.json events/tamper-delete-alarms.json events/tamper-stop-logging.json; do
     echo "== cargo lambda invoke --data-file $event"
     invoke "$event"
     echo

@@ -27,6 +27,7 @@ NOT_CREATED_BY_MOTO = {
     "AWS::SQS::QueuePolicy": "no CloudFormation model for SQS queue policies in moto",
     "AWS::Lambda::EventInvokeConfig": "no CloudFormation model for Lambda event invoke configs in moto",
     "AWS::CloudWatch::Alarm": "no CloudFormation model for CloudWatch alarms in moto",
+    "AWS::Events::EventBusPolicy": "no CloudFormation model for event bus policies in moto",
 }
 
 # Properties moto's CloudFormation model of AWS::Lambda::Function drops
@@ -56,6 +57,8 @@ CONTRACT_ENV = [
     "EXCLUDE_ACCOUNTS",
     "MEMBER_REMEDIATION_ROLE_NAME",
     "SECURITY_HUB",
+    "TAMPER_NOTIFY",
+    "FUNCTION_ROLE_ARN",
 ]
 
 
@@ -121,6 +124,8 @@ def main(argv):
         "IsSecurityHub": params.get("SecurityHub") == "true",
         "RemediatesMembers": params.get("Scope") == "organization" and params.get("Mode") == "remediate" and bool(params.get("MemberRemediationRoleName")),
         "HasEmail": bool(params.get("NotificationEmail")),
+        "IsTamperDetection": params.get("TamperDetection", "true") == "true",
+        "ReceivesMemberTamperEvents": params.get("Scope") == "organization" and params.get("TamperDetection", "true") == "true",
     }
     not_created = []
     for logical, res in template["Resources"].items():
@@ -140,9 +145,9 @@ def main(argv):
         ids = [k for k, t in types.items() if t == rtype]
         return ids[0] if len(ids) == 1 else None
 
-    fn_id, role_id, policy_id = one("AWS::Lambda::Function"), one("AWS::IAM::Role"), one("AWS::IAM::Policy")
-    rule_id, topic_id, key_id = one("AWS::Events::Rule"), one("AWS::SNS::Topic"), one("AWS::KMS::Key")
-    queue_id, group_id = one("AWS::SQS::Queue"), one("AWS::Logs::LogGroup")
+    fn_id, role_id, policy_id = one("AWS::Lambda::Function"), one("AWS::IAM::Role"), "FunctionPolicy"
+    rule_id, topic_id, key_id = "AuditFunctionSchedule", one("AWS::SNS::Topic"), one("AWS::KMS::Key")
+    queue_id, group_id = "FailureQueue", one("AWS::Logs::LogGroup")
 
     lam, iam, events = boto3.client("lambda"), boto3.client("iam"), boto3.client("events")
     sns, kms, sqs, logs = boto3.client("sns"), boto3.client("kms"), boto3.client("sqs"), boto3.client("logs")
@@ -183,7 +188,7 @@ def main(argv):
     c.check(f"role has policy {policy_name} with the template's {len(wanted)} actions for Mode={params.get('Mode')}", granted == wanted, sorted(granted ^ wanted))
     if params.get("Mode") == "audit":
         attached = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
-        c.check("with Mode=audit the role has no remediation policy", attached == [policy_name], attached)
+        c.check("with Mode=audit the role has no remediation policy", "iam-policy-alarm-remediation" not in attached, attached)
         c.check("with Mode=audit the role holds none of remediation's writes", not (granted & REMEDIATION_WRITES), sorted(granted & REMEDIATION_WRITES))
     use = [st for st in doc["Statement"] if st.get("Sid") == "UseEncryptionKey"]
     c.check("the role uses the key only through SNS and SQS (kms:ViaService)", bool(use) and "kms:ViaService" in json.dumps(use[0].get("Condition", {})), use)
@@ -234,6 +239,34 @@ def main(argv):
 
     c.check("failure queue is encrypted with the stack's key", queue.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), queue.get("KmsMasterKeyId"))
     c.check(f"failure queue keeps messages {params.get('FailureQueueRetentionSeconds')} s", queue.get("MessageRetentionPeriod") == params.get("FailureQueueRetentionSeconds"), queue.get("MessageRetentionPeriod"))
+
+    # Tamper detection: the rule (the template's pattern, this role left out) to the
+    # delayed, encrypted queue, read in batches by the event source mapping.
+    if conditions["IsTamperDetection"]:
+        tamper_rule = events.describe_rule(Name=physical["TamperRule"].split("|")[-1])
+        pattern = json.loads(tamper_rule["EventPattern"])
+        wanted_pattern = json.loads(json.dumps(template["Resources"]["TamperRule"]["Properties"]["EventPattern"]).replace(json.dumps({"Fn::GetAtt": ["FunctionRole", "Arn"]}), json.dumps(role["Arn"])))
+        c.check("tamper rule matches the template's pattern, leaving out the function's role", pattern == wanted_pattern, pattern)
+        c.check("tamper rule is on the default bus and ENABLED", (tamper_rule.get("EventBusName"), tamper_rule.get("State")) == ("default", "ENABLED"), tamper_rule)
+        tamper_url = sqs.get_queue_url(QueueName=physical["TamperQueue"].rsplit("/", 1)[-1])["QueueUrl"]
+        tamper_queue = sqs.get_queue_attributes(QueueUrl=tamper_url, AttributeNames=["All"])["Attributes"]
+        tamper_targets = events.list_targets_by_rule(Rule=tamper_rule["Name"])["Targets"]
+        c.check("tamper rule targets the tamper queue", [t["Arn"] for t in tamper_targets] == [tamper_queue["QueueArn"]], tamper_targets)
+        c.check("tamper queue delays delivery and is encrypted with the stack's key", tamper_queue.get("DelaySeconds") == "10" and tamper_queue.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), tamper_queue)
+        c.check("tamper queue hides a batch for longer than the function can run", int(tamper_queue["VisibilityTimeout"]) > int(params.get("Timeout")) + 30, tamper_queue["VisibilityTimeout"])
+        redrive = json.loads(tamper_queue.get("RedrivePolicy", "{}"))
+        c.check("tamper queue sends what fails three times to the failure queue", (redrive.get("deadLetterTargetArn"), int(redrive.get("maxReceiveCount", 0))) == (queue["QueueArn"], 3), redrive)
+        mappings = lam.list_event_source_mappings(FunctionName=conf["FunctionName"])["EventSourceMappings"]
+        mapping = [m for m in mappings if m.get("EventSourceArn") == tamper_queue["QueueArn"]]
+        c.check(
+            "the function reads the tamper queue in batches of up to 100 within 30 s, reporting refused records",
+            len(mapping) == 1
+            and (mapping[0].get("BatchSize"), mapping[0].get("MaximumBatchingWindowInSeconds"), mapping[0].get("FunctionResponseTypes")) == (100, 30, ["ReportBatchItemFailures"]),
+            mapping,
+        )
+        c.check("the function knows its own role (its writes are no tamper event)", env.get("FUNCTION_ROLE_ARN") == role["Arn"] and env.get("TAMPER_NOTIFY") == params.get("TamperNotify", "on-fail"), env)
+        attached = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+        c.check("the role may read the tamper queue (iam-policy-alarm-tamper)", "iam-policy-alarm-tamper" in attached, attached)
 
     groups = logs.describe_log_groups(logGroupNamePrefix=physical[group_id])["logGroups"]
     group = next((g for g in groups if g["logGroupName"] == physical[group_id]), {})
@@ -347,8 +380,40 @@ def main(argv):
                 doc = ast.literal_eval(doc)
         reads = actions_of(doc["Statement"])
         c.check("member role grants only reads (Describe, Get, List)", bool(reads) and all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in reads), sorted(reads))
+        own = cfn.list_stack_resources(StackName="iam-policy-alarm-member")["StackResourceSummaries"]
+        c.check("in the auditor's own account the member stack forwards no tamper events", "TamperForwardingRule" not in {r["LogicalResourceId"] for r in own}, own)
     except Exception as e:  # noqa: BLE001
         c.check("member-role.yaml deploys as a stack", False, e)
+    # A member of another account than the auditor's: its rule forwards the template's
+    # calls to the auditor's default bus, with a role that may put events there only.
+    auditor_role = "arn:aws:iam::111111111111:role/auditor"
+    try:
+        cfn.create_stack(
+            StackName="iam-policy-alarm-member-forwarding",
+            TemplateBody=body,
+            Parameters=[
+                {"ParameterKey": "AuditorRoleArn", "ParameterValue": auditor_role},
+                {"ParameterKey": "OrganizationId", "ParameterValue": "o-exampleorgid"},
+                {"ParameterKey": "MemberRoleName", "ParameterValue": "iam-policy-alarm-audit-forwarding"},
+            ],
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+        )
+        res = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in cfn.list_stack_resources(StackName="iam-policy-alarm-member-forwarding")["StackResourceSummaries"]}
+        forward = events.describe_rule(Name=res["TamperForwardingRule"].split("|")[-1])
+        member_pattern = json.loads(forward["EventPattern"])
+        auditor_pattern = json.loads(json.dumps(template["Resources"]["TamperRule"]["Properties"]["EventPattern"]).replace(json.dumps({"Fn::GetAtt": ["FunctionRole", "Arn"]}), json.dumps(role["Arn"])))
+        issuer = member_pattern["detail"]["$or"][1]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"][0]["anything-but"]
+        member_pattern["detail"]["$or"][1] = auditor_pattern["detail"]["$or"][1] = None
+        c.check("the member's forwarding rule matches the auditor's calls", member_pattern == auditor_pattern, member_pattern)
+        c.check("the member's forwarding rule leaves out its remediation role's writes", issuer.endswith(":role/iam-policy-alarm-remediate"), issuer)
+        targets = events.list_targets_by_rule(Rule=forward["Name"])["Targets"]
+        c.check(
+            "the member's forwarding rule targets the auditor's default bus, with its own role",
+            [t["Arn"] for t in targets] == [f"arn:aws:events:{os.environ.get('AWS_DEFAULT_REGION', 'us-east-1')}:111111111111:event-bus/default"] and targets[0].get("RoleArn", "").endswith(res["TamperForwardingRole"]),
+            targets,
+        )
+    except Exception as e:  # noqa: BLE001
+        c.check("member-role.yaml forwards tamper events from another account than the auditor's", False, e)
     for logical, rtype in not_created:
         print(f"  note  {logical} ({rtype}) not created: {NOT_CREATED_BY_MOTO[rtype]}")
     print(f"deploy-local: {c.passed} passed, {len(c.failed)} failed")

@@ -1,6 +1,8 @@
-//! What one invocation asks for: the EventBridge schedule (run with the settings) or a
-//! manual payload that overrides mode and dry run. Anything else is refused before any
-//! AWS call, so a malformed event can never change the account.
+//! What one invocation asks for: the EventBridge schedule (run with the settings), a
+//! manual payload that overrides mode and dry run, or a change that can break the chain
+//! (a tamper event: CloudTrail's "AWS API Call via CloudTrail" from EventBridge, alone
+//! or batched in an SQS event). Anything else is refused before any AWS call, so a
+//! malformed event can never change the account.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use serde::Deserialize;
@@ -9,6 +11,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 use crate::settings::{Mode, Scope, Settings};
+use crate::tamper::{self, Change, Classified, OwnIdentity};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunRequest {
@@ -30,6 +33,124 @@ pub enum Trigger {
     },
     Manual,
     Cli,
+    /// Tamper events: the changes this run audits after.
+    Change(Vec<Change>),
+}
+
+impl std::fmt::Display for Trigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trigger::Schedule { rule } => write!(f, "schedule {}", rule.as_deref().unwrap_or("(no rule)")),
+            Trigger::Manual => f.write_str("manual"),
+            Trigger::Cli => f.write_str("command line"),
+            Trigger::Change(changes) => {
+                let names: Vec<String> = changes.iter().map(Change::headline).collect();
+                write!(f, "after {}", names.join("; "))
+            }
+        }
+    }
+}
+
+/// What the handler does with one invocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Invocation {
+    Run(RunRequest),
+    /// A batch from the tamper queue (an SQS event).
+    Queue(QueueBatch),
+    /// A change event that starts no run (a failed call, the function's own write, a
+    /// call that cannot break the chain), and why.
+    Ignored(String),
+}
+
+/// The tamper queue's records, read: one run for every change among them (None: no
+/// record was one), and the records refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueBatch {
+    pub request: Option<RunRequest>,
+    pub refused: Vec<RefusedRecord>,
+    /// Records that start no run, with why (message id: reason).
+    pub ignored: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedRecord {
+    pub message_id: String,
+    pub reason: String,
+}
+
+/// Any invocation event: the tamper queue's SQS event, a change event, the schedule or
+/// a manual payload.
+pub fn parse_invocation(payload: &Value, settings: &Settings) -> Result<Invocation, InvocationError> {
+    let own = OwnIdentity {
+        role_arn: settings.function_role_arn.clone(),
+        member_remediation_role_name: settings.organization.member_remediation_role_name.clone(),
+    };
+    if payload.get("Records").is_some() {
+        return parse_queue_batch(payload, settings, &own).map(Invocation::Queue);
+    }
+    if payload.get("detail-type").and_then(Value::as_str) == Some(tamper::DETAIL_TYPE) {
+        return match tamper::classify(payload, &own) {
+            Ok(Classified::Change(change)) => Ok(Invocation::Run(change_request(settings, vec![*change]))),
+            Ok(Classified::Ignored(why)) => Ok(Invocation::Ignored(bounded_line(&why))),
+            Err(e) => Err(refused(format!("CloudTrail API call event: {e}"))),
+        };
+    }
+    parse_event(payload, settings).map(Invocation::Run)
+}
+
+#[derive(Deserialize)]
+struct SqsEvent {
+    #[serde(rename = "Records")]
+    records: Vec<SqsRecord>,
+}
+
+#[derive(Deserialize)]
+struct SqsRecord {
+    #[serde(rename = "messageId")]
+    message_id: String,
+    body: String,
+}
+
+/// Each record on its own: one that cannot be read is refused alone (and reported back
+/// to SQS as a batch item failure), the others proceed.
+fn parse_queue_batch(payload: &Value, settings: &Settings, own: &OwnIdentity) -> Result<QueueBatch, InvocationError> {
+    let event = SqsEvent::deserialize(payload).map_err(|e| refused(format!("SQS event: {e}")))?;
+    let mut changes = Vec::new();
+    let mut batch = QueueBatch {
+        request: None,
+        refused: Vec::new(),
+        ignored: Vec::new(),
+    };
+    for record in event.records {
+        let classified = serde_json::from_str::<Value>(&record.body)
+            .map_err(|e| format!("body is not JSON: {e}"))
+            .and_then(|body| tamper::classify(&body, own));
+        match classified {
+            Ok(Classified::Change(change)) => changes.push(*change),
+            Ok(Classified::Ignored(why)) => batch
+                .ignored
+                .push(bounded_line(&format!("{}: {why}", record.message_id))),
+            Err(reason) => batch.refused.push(RefusedRecord {
+                reason: refused(format!("SQS record {}: {reason}", record.message_id)).0,
+                message_id: record.message_id,
+            }),
+        }
+    }
+    if !changes.is_empty() {
+        batch.request = Some(change_request(settings, changes));
+    }
+    Ok(batch)
+}
+
+/// One run after these changes, with the settings' mode: in organization scope, of the
+/// accounts the changes were made in and no other.
+fn change_request(settings: &Settings, changes: Vec<Change>) -> RunRequest {
+    let accounts: BTreeSet<String> = changes.iter().map(|c| c.account.clone()).collect();
+    let mut request = RunRequest::from_settings(settings, Trigger::Change(changes));
+    if settings.scope == Scope::Organization {
+        request.accounts = Some(accounts);
+    }
+    request
 }
 
 impl RunRequest {
@@ -46,7 +167,7 @@ impl RunRequest {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid invocation event: {0}. Expected an EventBridge Scheduled Event (source aws.events) or a manual payload such as {{\"mode\": \"audit\"}}, {{\"mode\": \"remediate\", \"dry_run\": true}}, {{\"mode\": \"audit\", \"scope\": \"organization\"}} or {{\"mode\": \"audit\", \"accounts\": [\"111111111111\"]}}")]
+#[error("invalid invocation event: {0}. Expected an EventBridge Scheduled Event (source aws.events), an \"AWS API Call via CloudTrail\" event (alone or in the tamper queue's SQS event) or a manual payload such as {{\"mode\": \"audit\"}}, {{\"mode\": \"remediate\", \"dry_run\": true}}, {{\"mode\": \"audit\", \"scope\": \"organization\"}} or {{\"mode\": \"audit\", \"accounts\": [\"111111111111\"]}}")]
 pub struct InvocationError(pub String);
 
 #[derive(Deserialize)]
@@ -120,6 +241,11 @@ fn parse_scheduled(payload: &Value, settings: &Settings) -> Result<RunRequest, I
 /// control characters are escaped and the text is cut, so whatever was sent, the error
 /// (and the log line that carries it) stays one line of bounded length.
 fn refused(message: String) -> InvocationError {
+    InvocationError(bounded_line(&message))
+}
+
+/// `message` as one line of bounded length, whatever the payload put in it.
+fn bounded_line(message: &str) -> String {
     const MAX_CHARS: usize = 300;
     let mut line = String::new();
     for c in message.chars().take(MAX_CHARS) {
@@ -132,7 +258,7 @@ fn refused(message: String) -> InvocationError {
     if message.chars().nth(MAX_CHARS).is_some() {
         line.push_str("… (cut)");
     }
-    InvocationError(line)
+    line
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -239,5 +365,104 @@ mod tests {
             let e = parse_event(&payload, &settings).unwrap_err().to_string();
             assert!(e.contains(says), "{payload}: {e}");
         }
+    }
+
+    fn delete_alarms() -> Value {
+        serde_json::from_str(include_str!("../events/tamper-delete-alarms.json")).unwrap()
+    }
+
+    fn sqs(bodies: &[String]) -> Value {
+        let records: Vec<Value> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| json!({"messageId": format!("m{i}"), "eventSource": "aws:sqs", "body": body}))
+            .collect();
+        json!({ "Records": records })
+    }
+
+    #[test]
+    fn a_change_event_runs_one_audit_with_the_settings() {
+        let settings = Settings {
+            mode: Mode::Remediate,
+            ..Settings::default()
+        };
+        let Invocation::Run(request) = parse_invocation(&delete_alarms(), &settings).unwrap() else {
+            panic!("no run")
+        };
+        assert_eq!(
+            (request.mode, request.scope, request.accounts),
+            (Mode::Remediate, Scope::Account, None)
+        );
+        assert!(matches!(&request.trigger, Trigger::Change(c) if c.len() == 1 && c[0].event_name == "DeleteAlarms"));
+        let mut failed = delete_alarms();
+        failed["detail"]["errorCode"] = json!("AccessDenied");
+        assert!(matches!(
+            parse_invocation(&failed, &settings),
+            Ok(Invocation::Ignored(_))
+        ));
+        let mut broken = delete_alarms();
+        broken["detail"] = json!(null);
+        let e = parse_invocation(&broken, &settings).unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid invocation event: CloudTrail API call event: detail is missing"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_queue_batch_is_one_run_and_a_bad_record_is_refused_alone() {
+        let settings = Settings {
+            scope: Scope::Organization,
+            function_role_arn: Some("arn:aws:iam::123456789012:role/fn".into()),
+            ..Settings::default()
+        };
+        let mut other_account = delete_alarms();
+        other_account["account"] = json!("222222222222");
+        other_account["detail"]["recipientAccountId"] = json!("222222222222");
+        let mut ours = delete_alarms();
+        ours["detail"]["userIdentity"]["sessionContext"] =
+            json!({"sessionIssuer": {"arn": "arn:aws:iam::123456789012:role/fn"}});
+        let bodies = [
+            delete_alarms().to_string(),
+            "{not json".to_string(),
+            other_account.to_string(),
+            ours.to_string(),
+            json!({"detail-type": "AWS API Call via CloudTrail"}).to_string(),
+        ];
+        let Invocation::Queue(batch) = parse_invocation(&sqs(&bodies), &settings).unwrap() else {
+            panic!("not a batch")
+        };
+        let request = batch.request.unwrap();
+        assert!(matches!(&request.trigger, Trigger::Change(c) if c.len() == 2));
+        // Organization scope: the accounts the changes were made in, and no other.
+        assert_eq!(
+            request.accounts.unwrap().into_iter().collect::<Vec<_>>(),
+            ["123456789012", "222222222222"]
+        );
+        let refused: Vec<&str> = batch.refused.iter().map(|r| r.message_id.as_str()).collect();
+        assert_eq!(refused, ["m1", "m4"]);
+        assert!(
+            batch.refused[0].reason.contains("SQS record m1: body is not JSON"),
+            "{:?}",
+            batch.refused
+        );
+        assert!(
+            batch.refused[1].reason.contains("source is missing"),
+            "{:?}",
+            batch.refused
+        );
+        assert!(batch.refused.iter().all(|r| !r.reason.contains('\n')));
+        assert_eq!(batch.ignored.len(), 1);
+        assert!(batch.ignored[0].starts_with("m3: DeleteAlarms was made by this function's own role"));
+        // Nothing to audit: no run.
+        let Invocation::Queue(batch) = parse_invocation(&sqs(&[ours.to_string()]), &settings).unwrap() else {
+            panic!()
+        };
+        assert_eq!(batch.request, None);
+        // A malformed envelope: the whole invocation is refused.
+        let e = parse_invocation(&json!({"Records": [{"body": "x"}]}), &settings)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("SQS event: missing field `messageId`"), "{e}");
     }
 }

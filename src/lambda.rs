@@ -1,15 +1,54 @@
 //! The Lambda face: settings and clients built once, then the runtime loop. Each
 //! invocation parses its event, runs, and returns the report (or an error whose type
-//! says whether a retry can help).
+//! says whether a retry can help); for the tamper queue's SQS event, also the records
+//! it refused, as SQS batch item failures.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::invocation::parse_event;
+use crate::invocation::{parse_invocation, Invocation, RunRequest};
 use crate::report::RunReport;
 use crate::run::{run, App};
+
+/// What an invocation returns.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    Report(Box<RunReport>),
+    /// To the tamper queue's event source mapping (ReportBatchItemFailures): the
+    /// records refused go back to the queue (and after its retries, to the failure
+    /// queue); `report` is the run's, null when no record was a change.
+    Queue {
+        #[serde(rename = "batchItemFailures")]
+        batch_item_failures: Vec<BatchItemFailure>,
+        report: Option<Box<RunReport>>,
+        ignored: Vec<String>,
+    },
+    /// A change event that starts no run.
+    Ignored {
+        ignored: String,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatchItemFailure {
+    #[serde(rename = "itemIdentifier")]
+    pub item_identifier: String,
+}
+
+impl Response {
+    /// The run's report, when there was a run.
+    pub fn report(&self) -> Option<&RunReport> {
+        match self {
+            Response::Report(r) => Some(r),
+            Response::Queue { report, .. } => report.as_deref(),
+            Response::Ignored { .. } => None,
+        }
+    }
+}
 
 /// Variables Lambda always sets and lambda_runtime reads with `expect` (a panic and a
 /// backtrace when one is missing, e.g. AWS_LAMBDA_RUNTIME_API set by hand): checked
@@ -65,16 +104,55 @@ pub async fn handle(
     app: &App,
     payload: Value,
     deadline: Option<std::time::SystemTime>,
-) -> Result<RunReport, Diagnostic> {
-    let mut request = parse_event(&payload, &app.settings).map_err(|e| {
+) -> Result<Response, Diagnostic> {
+    let invocation = parse_invocation(&payload, &app.settings).map_err(|e| {
         tracing::error!(error = %e, "invocation refused");
         Diagnostic {
             error_type: "InvalidEvent".into(),
             error_message: e.to_string(),
         }
     })?;
+    match invocation {
+        Invocation::Run(request) => Ok(Response::Report(Box::new(run_to_end(app, request, deadline).await?))),
+        Invocation::Ignored(why) => {
+            tracing::info!(reason = %why, "change event ignored");
+            Ok(Response::Ignored { ignored: why })
+        }
+        Invocation::Queue(batch) => {
+            for r in &batch.refused {
+                tracing::error!(message_id = %r.message_id, error = %r.reason, "queue record refused");
+            }
+            for why in &batch.ignored {
+                tracing::info!(reason = %why, "queue record ignored");
+            }
+            // A failed run fails the whole batch: its changes come back to be audited again.
+            let report = match batch.request {
+                Some(request) => Some(Box::new(run_to_end(app, request, deadline).await?)),
+                None => None,
+            };
+            Ok(Response::Queue {
+                batch_item_failures: batch
+                    .refused
+                    .into_iter()
+                    .map(|r| BatchItemFailure {
+                        item_identifier: r.message_id,
+                    })
+                    .collect(),
+                report,
+                ignored: batch.ignored,
+            })
+        }
+    }
+}
+
+async fn run_to_end(
+    app: &App,
+    mut request: RunRequest,
+    deadline: Option<std::time::SystemTime>,
+) -> Result<RunReport, Diagnostic> {
     request.deadline = deadline;
-    let outcome = run(app, &request).await;
+    // Boxed: the run's future nests every account's, too deep to lay out inline here.
+    let outcome = Box::pin(run(app, &request)).await;
     match outcome.error() {
         Some(e) => Err(Diagnostic {
             error_type: e.error_type().into(),

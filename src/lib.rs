@@ -23,3 +23,4 @@ pub mod run;
 pub mod securityhub;
 pub mod settings;
 pub mod state;
+pub mod tamper;

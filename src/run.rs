@@ -11,12 +11,12 @@ use crate::aws::{AwsError, Clients};
 use crate::check::TrailFinding;
 use crate::check::{check, Status};
 use crate::collect::{collect, Reads};
-use crate::invocation::RunRequest;
+use crate::invocation::{RunRequest, Trigger};
 use crate::organization;
 use crate::plan::plan;
 use crate::report::{Remediation, RemediationSection, Report, RunReport};
 use crate::securityhub;
-use crate::settings::{Mode, Scope, Settings};
+use crate::settings::{Mode, Scope, Settings, TamperNotify};
 
 /// Built once per process (outside the Lambda handler) and shared by every invocation.
 pub struct App {
@@ -113,7 +113,7 @@ impl RunError {
 }
 
 pub async fn run(app: &App, request: &RunRequest) -> Outcome {
-    tracing::info!(mode = %request.mode, dry_run = request.dry_run, trigger = ?request.trigger, "run started");
+    tracing::info!(mode = %request.mode, dry_run = request.dry_run, trigger = %request.trigger, "run started");
     let (report, remediation_failure) = match (request.scope, request.mode) {
         // Boxed: its future nests every account's, too deep for the compiler to lay out inline.
         (Scope::Organization, Mode::Audit) => (
@@ -130,11 +130,22 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
             (RunReport::Account(Box::new(report)), failure)
         }
     };
+    let mut report = report;
+    if let Trigger::Change(changes) = &request.trigger {
+        report.set_trigger(changes);
+    }
     let json = report.to_json_string();
     // Logged in full before publishing, so the findings survive a failed publish.
     tracing::info!(status = report.status_word(), account = %report.about(), report = %json, "findings");
+    let intact_after_change = matches!(request.trigger, Trigger::Change(_))
+        && report.status() == Status::Pass
+        && app.settings.tamper_notify == TamperNotify::OnFail;
     let published = match &app.settings.findings_topic {
         None => Ok(None),
+        Some(_) if intact_after_change => {
+            tracing::info!("findings not published: the chain is intact after the change (TAMPER_NOTIFY=on-fail)");
+            Ok(None)
+        }
         Some(topic) => match publish(&app.clients, topic, &report.sns_message()).await {
             Ok(id) => {
                 tracing::info!(topic = %topic, message_id = %id, "findings published");

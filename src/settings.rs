@@ -65,6 +65,26 @@ impl FromStr for Scope {
     }
 }
 
+/// Whether a run started by a tamper event publishes a chain that is still intact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TamperNotify {
+    /// Only FAIL and ERROR (the change broke something, or could not be judged).
+    #[default]
+    OnFail,
+    Always,
+}
+
+impl FromStr for TamperNotify {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "on-fail" => Ok(TamperNotify::OnFail),
+            "always" => Ok(TamperNotify::Always),
+            _ => Err("expected on-fail or always".into()),
+        }
+    }
+}
+
 /// How the other accounts of the organization are read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrganizationSettings {
@@ -127,6 +147,9 @@ pub struct Settings {
     pub organization: OrganizationSettings,
     /// Import one finding per audited account into Security Hub after every run.
     pub security_hub: bool,
+    pub tamper_notify: TamperNotify,
+    /// The function's own role: its writes are no tamper event (set by the template).
+    pub function_role_arn: Option<String>,
 }
 
 impl Default for Settings {
@@ -140,6 +163,8 @@ impl Default for Settings {
             scope: Scope::Account,
             organization: OrganizationSettings::default(),
             security_hub: false,
+            tamper_notify: TamperNotify::OnFail,
+            function_role_arn: None,
         }
     }
 }
@@ -167,6 +192,12 @@ impl Settings {
             },
             scope: parse_with("SCOPE", get("SCOPE"), Scope::Account, |v| v.parse())?,
             security_hub: parse_with("SECURITY_HUB", get("SECURITY_HUB"), false, parse_bool)?,
+            tamper_notify: parse_with("TAMPER_NOTIFY", get("TAMPER_NOTIFY"), TamperNotify::OnFail, |v| {
+                v.parse()
+            })?,
+            function_role_arn: get("FUNCTION_ROLE_ARN")
+                .map(|v| parse_with("FUNCTION_ROLE_ARN", Some(v), String::new(), role_arn))
+                .transpose()?,
             organization: OrganizationSettings {
                 member_role_name: parse_with(
                     "MEMBER_ROLE_NAME",
@@ -214,6 +245,18 @@ fn role_name(s: &str) -> Result<String, String> {
     let ok = (1..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     ok.then(|| s.to_string())
         .ok_or_else(|| "expected an IAM role name (1-64 letters, digits and +=,.@_-)".into())
+}
+
+/// An IAM role ARN: arn:<partition>:iam::<account>:role/<path/>name.
+fn role_arn(s: &str) -> Result<String, String> {
+    let arn: crate::arn::Arn = s.parse().map_err(|e: crate::arn::ArnError| e.reason.to_string())?;
+    let name = arn.resource.strip_prefix("role/").and_then(|r| r.rsplit('/').next());
+    match name {
+        Some(name) if arn.service == "iam" && crate::arn::is_account_id(&arn.account) && role_name(name).is_ok() => {
+            Ok(s.to_string())
+        }
+        _ => Err("expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)".into()),
+    }
 }
 
 /// An STS external id: 2-1224 of letters, digits and +=,.@:/_-.
@@ -363,6 +406,37 @@ mod tests {
             (vec![("MEMBER_ROLE_NAME", "a/b")], "invalid setting MEMBER_ROLE_NAME=\"a/b\": expected an IAM role name (1-64 letters, digits and +=,.@_-)"),
             (vec![("MEMBER_EXTERNAL_ID", "x")], "invalid setting MEMBER_EXTERNAL_ID=\"x\": expected an external id (2-1224 letters, digits and +=,.@:/_-)"),
             (vec![("EXCLUDE_ACCOUNTS", "1234")], "invalid setting EXCLUDE_ACCOUNTS=\"1234\": \"1234\" is not a 12-digit account id"),
+        ] {
+            assert_eq!(settings(&vars).unwrap_err().to_string(), message);
+        }
+    }
+
+    #[test]
+    fn tamper_settings_are_read_and_checked() {
+        let s = settings(&[
+            ("TAMPER_NOTIFY", "always"),
+            (
+                "FUNCTION_ROLE_ARN",
+                "arn:aws:iam::123456789012:role/stack-FunctionRole-X1",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(s.tamper_notify, TamperNotify::Always);
+        assert_eq!(
+            s.function_role_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/stack-FunctionRole-X1")
+        );
+        assert_eq!(settings(&[]).unwrap().tamper_notify, TamperNotify::OnFail);
+        for (vars, message) in [
+            (vec![("TAMPER_NOTIFY", "never")], "invalid setting TAMPER_NOTIFY=\"never\": expected on-fail or always"),
+            (
+                vec![("FUNCTION_ROLE_ARN", "arn:aws:iam::123456789012:user/bob")],
+                "invalid setting FUNCTION_ROLE_ARN=\"arn:aws:iam::123456789012:user/bob\": expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+            ),
+            (
+                vec![("FUNCTION_ROLE_ARN", "role/x")],
+                "invalid setting FUNCTION_ROLE_ARN=\"role/x\": does not start with \"arn:\"",
+            ),
         ] {
             assert_eq!(settings(&vars).unwrap_err().to_string(), message);
         }

@@ -29,6 +29,7 @@ with a line "iam_permissions: N passed, N failed".
 
 import argparse
 import fnmatch
+import json
 import os
 import re
 import sys
@@ -79,6 +80,10 @@ GRANTED_WITHOUT_CALL = {
     "(FailureQueue) with the function's role.",
     "xray:PutTraceSegments": "With Tracing=true, Lambda sends the function's traces with its role.",
     "xray:PutTelemetryRecords": "Same: X-Ray's tracing of the function.",
+    "sqs:ReceiveMessage": "With TamperDetection=true, Lambda's event source mapping polls the tamper queue "
+    "with the function's role.",
+    "sqs:DeleteMessage": "Same: the mapping deletes the records of a batch the function took.",
+    "sqs:GetQueueAttributes": "Same: the mapping reads the tamper queue's attributes.",
 }
 
 # The calls only remediation makes: granted only with Mode=remediate.
@@ -132,6 +137,8 @@ CONTRACT_ENV = {
     "EXCLUDE_ACCOUNTS",
     "MEMBER_REMEDIATION_ROLE_NAME",
     "SECURITY_HUB",
+    "TAMPER_NOTIFY",
+    "FUNCTION_ROLE_ARN",
 }
 
 # How src/ reads a variable: std::env::var("X"), clap's env = "X", or the
@@ -479,7 +486,7 @@ def env_problems(reads, env, parameters, resources):
     for name in sorted(CONTRACT_ENV - set(env)):
         problems.append(f"the function's Environment lacks {name}")
     for name, value in sorted(env.items()):
-        refs = [b.get("Ref") if isinstance(b, dict) else None for b in branches(value)]
+        refs = [(b.get("Ref") or role_logical_id(b)) if isinstance(b, dict) else None for b in branches(value)]
         if not refs or any(r not in parameters and r not in resources for r in refs):
             problems.append(f"Environment {name} is not a Parameter (or this stack's resource): {value!r}")
         if name not in reads and name not in READ_BY_LIBRARIES:
@@ -665,6 +672,37 @@ class IamPermissions(unittest.TestCase):
         assume = statement(self.grants, "AssumeTheMemberRole")
         self.assertTrue(assume["Resource"]["Fn::Sub"].endswith(":role/${MemberRoleName}"), assume)
         self.assertEqual(assume["Condition"], {"StringEquals": {"aws:ResourceOrgID": {"Ref": "OrganizationId"}}})
+
+    def test_tamper_forwarding_puts_only_on_the_auditors_bus(self):
+        # Not an SDK call of the function: EventBridge's, with this role, when the
+        # member's rule forwards a change. Nothing else is granted, on nothing else.
+        t = load_template(MEMBER_TEMPLATE)
+        role = t["Resources"]["TamperForwardingRole"]
+        self.assertEqual(role["Condition"], "ForwardsTamperEvents")
+        props = role["Properties"]
+        grants = [st for pol in props["Policies"] for st in statements(pol["PolicyDocument"])]
+        self.assertEqual([as_list(st["Action"]) for st in grants], [["events:PutEvents"]])
+        bus, names = grants[0]["Resource"]["Fn::Sub"]
+        self.assertTrue(bus.endswith(":${AuditorAccount}:event-bus/default"), bus)
+        self.assertIn("AuditorRoleArn", json.dumps(names))
+        trust = props["AssumeRolePolicyDocument"]["Statement"]
+        self.assertEqual([st["Principal"] for st in trust], [{"Service": "events.amazonaws.com"}])
+        self.assertEqual(trust[0]["Condition"], {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}})
+        rule = t["Resources"]["TamperForwardingRule"]["Properties"]
+        self.assertEqual(rule["Targets"][0]["RoleArn"], {"Fn::GetAtt": ["TamperForwardingRole", "Arn"]})
+
+    def test_tamper_events_come_only_from_the_rule_and_the_organization(self):
+        r = self.template["Resources"]
+        queue_policy = statements(r["TamperQueuePolicy"]["Properties"]["PolicyDocument"])
+        sends = [st for st in queue_policy if st["Effect"] == "Allow"]
+        self.assertEqual(len(sends), 1, sends)
+        self.assertEqual(sends[0]["Principal"], {"Service": "events.amazonaws.com"})
+        self.assertEqual(sends[0]["Condition"], {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["TamperRule", "Arn"]}}})
+        bus = r["MemberTamperEventsPolicy"]
+        self.assertEqual(bus["Condition"], "ReceivesMemberTamperEvents")
+        st = bus["Properties"]["Statement"]
+        self.assertEqual((st["Action"], st["Principal"]), ("events:PutEvents", "*"))
+        self.assertEqual(st["Condition"], {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}})
 
     def test_environment_matches_fixture_reads_and_parameters(self):
         t = self.template

@@ -8,8 +8,10 @@ use serde_json::json;
 pub mod asff;
 pub mod ocsf;
 mod organization;
+mod trigger;
 
 pub use organization::{AccountRemediation, Organization, OrganizationReport};
+pub use trigger::TriggerSection;
 
 use crate::apply::AppliedAction;
 use crate::check::{Findings, LinkStatus, Status, TrailFinding};
@@ -28,6 +30,9 @@ pub struct Report {
     pub dry_run: bool,
     pub controls: &'static str,
     pub summary: String,
+    /// The change (tamper event) that started this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<TriggerSection>,
     pub trails: Vec<TrailFinding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<AwsError>,
@@ -120,6 +125,7 @@ impl Report {
             dry_run,
             controls: CONTROLS,
             summary: findings.summary,
+            trigger: None,
             trails: findings.trails,
             errors: findings.errors,
             remediation: None,
@@ -137,12 +143,15 @@ impl Report {
 
     /// SNS subjects must be ASCII, one line, under 100 characters; starts with the status.
     pub fn subject(&self) -> String {
-        let subject = format!(
-            "{}: IAM policy change alarm, account {} ({})",
-            self.status_word(),
-            self.account.as_deref().unwrap_or("unknown"),
-            self.region
-        );
+        let subject = match &self.trigger {
+            Some(trigger) => trigger::subject(self.status_word(), trigger),
+            None => format!(
+                "{}: IAM policy change alarm, account {} ({})",
+                self.status_word(),
+                self.account.as_deref().unwrap_or("unknown"),
+                self.region
+            ),
+        };
         let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
         ascii.chars().take(99).collect()
     }
@@ -158,6 +167,9 @@ impl Report {
             if self.dry_run { ", dry run" } else { "" },
             self.summary
         );
+        if let Some(trigger) = &self.trigger {
+            out.push_str(&trigger.text());
+        }
         for e in &self.errors {
             out.push_str(&format!("  [ERROR] {e}\n"));
         }
@@ -370,6 +382,15 @@ impl RunReport {
         match self {
             RunReport::Account(r) => r.sns_message(),
             RunReport::Organization(r) => r.sns_message(),
+        }
+    }
+
+    /// Records the changes (tamper events) that started the run.
+    pub fn set_trigger(&mut self, changes: &[crate::tamper::Change]) {
+        let trigger = TriggerSection::new(changes);
+        match self {
+            RunReport::Account(r) => r.trigger = trigger,
+            RunReport::Organization(r) => r.trigger = trigger,
         }
     }
 

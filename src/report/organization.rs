@@ -23,6 +23,9 @@ pub struct OrganizationReport {
     pub dry_run: bool,
     pub controls: &'static str,
     pub summary: String,
+    /// The changes (tamper events) that started this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<super::TriggerSection>,
     pub accounts: Vec<AccountVerdict>,
     /// Reads that failed before any account could be audited (the organization itself).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -97,6 +100,7 @@ impl OrganizationReport {
             dry_run,
             controls: CONTROLS,
             summary,
+            trigger: None,
             accounts,
             errors,
             remediation: Vec::new(),
@@ -121,11 +125,14 @@ impl OrganizationReport {
         } else {
             format!("{} of {total} accounts", total - passing)
         };
-        let subject = format!(
-            "{}: IAM policy change alarm, {which} ({})",
-            self.status_word(),
-            self.organization.id
-        );
+        let subject = match &self.trigger {
+            Some(trigger) => super::trigger::subject(self.status_word(), trigger),
+            None => format!(
+                "{}: IAM policy change alarm, {which} ({})",
+                self.status_word(),
+                self.organization.id
+            ),
+        };
         let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
         ascii.chars().take(99).collect()
     }
@@ -143,6 +150,9 @@ impl OrganizationReport {
             if self.dry_run { ", dry run" } else { "" },
             self.summary
         );
+        if let Some(trigger) = &self.trigger {
+            out.push_str(&trigger.text());
+        }
         for e in &self.errors {
             out.push_str(&format!("  [ERROR] {e}\n"));
         }

@@ -7,7 +7,7 @@ use crate::support::fault_proxy::FaultProxy;
 use crate::support::lambda::LambdaFace;
 use crate::support::seed::{put_metric_filter, Chain, CIS_PATTERN, LOG_GROUP};
 use crate::support::{moto, Account, REGION};
-use iam_policy_alarm::invocation::parse_event;
+use iam_policy_alarm::invocation::{parse_event, parse_invocation, Invocation};
 use iam_policy_alarm::settings::{Mode, Settings};
 use serde_json::{json, Value};
 
@@ -121,6 +121,45 @@ fn well_formed_payloads_are_accepted() {
     }
 }
 
+/// The tamper queue's records, each hostile in its own way: every one is refused (or
+/// ignored) alone with one bounded line, and none starts a run.
+#[test]
+fn bad_queue_records_are_refused_alone_with_one_bounded_line() {
+    let huge = "x".repeat(1024 * 1024);
+    let mut sample: Value = serde_json::from_str(include_str!("../../events/tamper-delete-alarms.json")).unwrap();
+    sample["detail"]["eventName"] = json!(huge);
+    let unwatched = sample.to_string();
+    sample["detail"]["eventName"] = json!("DeleteAlarms");
+    sample["source"] = json!(huge);
+    let huge_source = sample.to_string();
+    let bodies = [
+        huge.clone(),
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+        json!({"detail-type": huge}).to_string(),
+        json!({"detail-type": "AWS API Call via CloudTrail\n", "detail": {}}).to_string(),
+        unwatched,
+        huge_source,
+        String::new(),
+    ];
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| json!({"messageId": format!("m{i}"), "body": body}))
+        .collect();
+    let Ok(Invocation::Queue(batch)) = parse_invocation(&json!({ "Records": records }), &Settings::default()) else {
+        panic!("not read as a batch")
+    };
+    assert_eq!(batch.request, None);
+    assert_eq!(batch.refused.len() + batch.ignored.len(), bodies.len());
+    let lines = batch.refused.iter().map(|r| &r.reason).chain(&batch.ignored);
+    for line in lines {
+        assert!(
+            line.len() <= MAX_ERROR_LINE && !line.contains(['\n', '\r']),
+            "{line:.300}"
+        );
+    }
+}
+
 /// Through the runtime API: empty, huge, deeply nested and wrongly typed payloads are
 /// invocation errors that say what was expected; the function keeps serving, and not
 /// one request reaches AWS.
@@ -144,6 +183,12 @@ async fn bad_payloads_through_the_lambda_runtime_reach_no_aws_api() {
         ("dry_run as a string", r#"{"mode": "remediate", "dry_run": "false"}"#),
         ("1 MB", &huge),
         ("nested 100,000 deep", &deep),
+        (
+            "a CloudTrail event without detail",
+            r#"{"detail-type": "AWS API Call via CloudTrail", "source": "aws.monitoring", "region": "us-east-1", "account": "123456789012"}"#,
+        ),
+        ("SQS records without message ids", r#"{"Records": [{"body": "{}"}]}"#),
+        ("SQS records that are not a list", r#"{"Records": "x"}"#),
     ] {
         let refused = lambda.invoke(payload);
         assert!(!refused.ok, "{what} was accepted: {refused:?}");

@@ -90,6 +90,27 @@ async fn each_sample_event_through_the_lambda_runtime() {
     assert!(ok, "{stderr}");
     assert_eq!(report["status"], "PASS", "{report:#}");
 
+    // The tamper samples, as EventBridge delivers CloudTrail's events: one audit each,
+    // the change and who made it in the report.
+    for (file, event_name, actor) in [
+        (
+            "events/tamper-delete-alarms.json",
+            "DeleteAlarms",
+            "arn:aws:iam::123456789012:user/mallory",
+        ),
+        (
+            "events/tamper-stop-logging.json",
+            "StopLogging",
+            "arn:aws:sts::123456789012:assumed-role/Admin/mallory",
+        ),
+    ] {
+        let (ok, report, stderr) = invoke(port, &["--data-file", file]);
+        assert!(ok, "{file}: {stderr}");
+        assert_eq!(report["status"], "PASS", "{report:#}");
+        assert_eq!(report["trigger"]["event_name"], event_name, "{report:#}");
+        assert_eq!(report["trigger"]["actor"]["arn"], actor, "{report:#}");
+    }
+
     // The default level is info: the SDK's per-request debug records stay out of the
     // function's log (and out of the CloudWatch Logs bill).
     let log = face.log();

@@ -14,3 +14,4 @@ mod remediation;
 mod secrets;
 mod security_hub;
 mod stack_policies;
+mod tamper;

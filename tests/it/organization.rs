@@ -376,6 +376,7 @@ async fn no_account_is_started_past_the_invocations_deadline() {
     let report = iam_policy_alarm::lambda::handle(&app, payload, Some(in_time))
         .await
         .unwrap();
+    let report = report.report().expect("a run");
     assert_eq!(report.status_word(), "PASS", "{}", report.to_json_string());
 }
 
@@ -481,4 +482,40 @@ async fn each_accounts_finding_is_imported_from_that_account() {
             .unwrap()
             .ends_with(&format!(":product/{id}/default")));
     }
+}
+
+/// A member's change, forwarded to the auditor's bus, names the member: in organization
+/// scope the run audits that account and no other, and the subject names the change.
+#[tokio::test]
+async fn a_members_change_audits_only_that_member() {
+    let org = organization(2).await;
+    org.management.seed(&Chain::default()).await;
+    organization_trail(&org.management).await;
+    let settings = iam_policy_alarm::settings::Settings {
+        scope: iam_policy_alarm::settings::Scope::Organization,
+        ..Default::default()
+    };
+    let app = in_process(&org, settings);
+    let member = &org.members[1].0;
+    let mut event: Value = serde_json::from_str(include_str!("../../events/tamper-stop-logging.json")).unwrap();
+    event["account"] = member.as_str().into();
+    event["detail"]["recipientAccountId"] = member.as_str().into();
+    let response = iam_policy_alarm::lambda::handle(&app, event, None).await.unwrap();
+    let report = response.report().expect("a run");
+    let json: Value = serde_json::from_str(&report.to_json_string()).unwrap();
+    let audited: Vec<&str> = json["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account"].as_str().unwrap())
+        .collect();
+    assert_eq!(audited, [member.as_str()], "{json:#}");
+    assert_eq!(json["trigger"]["account"], member.as_str());
+    assert_eq!(
+        report.sns_message().subject,
+        format!(
+            "{} after StopLogging by arn:aws:sts::123456789012:assumed-role/Admin/mallory",
+            report.status_word()
+        )
+    );
 }

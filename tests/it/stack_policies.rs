@@ -4,55 +4,29 @@
 //! so the chain PASSes; the same policies naming another region's alarms FAIL.
 
 use serde_json::Value;
-use serde_yaml::value::TaggedValue;
 
 use crate::support::seed::Chain;
+use crate::support::template;
 use crate::support::{Account, REGION};
 
 /// A CloudFormation value with the pseudo parameters and `Topic` resolved; the other
 /// intrinsic functions do not appear in these two policies.
 fn resolve(value: &serde_yaml::Value, account: &str, region: &str, topic: &str) -> Value {
-    use serde_yaml::Value as Y;
-    let sub = |s: &str| {
-        s.replace("${AWS::Partition}", "aws")
-            .replace("${AWS::AccountId}", account)
-            .replace("${AWS::Region}", region)
-    };
-    match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(*b),
-        Y::Number(n) => serde_json::to_value(n.as_f64()).unwrap_or(Value::Null),
-        Y::String(s) => Value::String(s.clone()),
-        Y::Sequence(items) => Value::Array(items.iter().map(|v| resolve(v, account, region, topic)).collect()),
-        Y::Mapping(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().unwrap_or_default().to_string(),
-                        resolve(v, account, region, topic),
-                    )
-                })
-                .collect(),
-        ),
-        Y::Tagged(tagged) => {
-            let TaggedValue { tag, value } = tagged.as_ref();
-            match (tag.to_string().as_str(), value) {
-                ("!Sub", Y::String(s)) => Value::String(sub(s)),
-                ("!Ref", Y::String(r)) if r == "AWS::AccountId" => Value::String(account.into()),
-                ("!Ref", Y::String(r)) if r == "Topic" => Value::String(topic.into()),
-                (tag, value) => panic!("{tag} {value:?} is not resolved by this test"),
-            }
-        }
-    }
-}
-
-fn template() -> serde_yaml::Value {
-    serde_yaml::from_str(include_str!("../../template.yaml")).unwrap()
+    template::resolve(value, &|tag, value| match (tag, value.as_str()?) {
+        ("!Sub", s) => Some(Value::String(
+            s.replace("${AWS::Partition}", "aws")
+                .replace("${AWS::AccountId}", account)
+                .replace("${AWS::Region}", region),
+        )),
+        ("!Ref", "AWS::AccountId") => Some(Value::String(account.into())),
+        ("!Ref", "Topic") => Some(Value::String(topic.into())),
+        _ => None,
+    })
 }
 
 /// The policy document of `resource` (its `property`), resolved.
 fn policy(resource: &str, property: &str, account: &str, region: &str, topic: &str) -> Value {
-    let t = template();
+    let t = template::template("template.yaml");
     resolve(
         &t["Resources"][resource]["Properties"][property],
         account,

@@ -7,5 +7,6 @@ pub mod emulator;
 pub mod fault_proxy;
 pub mod lambda;
 pub mod seed;
+pub mod template;
 
 pub use emulator::*;

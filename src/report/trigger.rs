@@ -1,0 +1,131 @@
+//! The change that started a run (a tamper event), as the report shows it: one change,
+//! or the list when several were batched into one audit. Pure.
+
+use serde::Serialize;
+
+use crate::tamper::Change;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum TriggerSection {
+    One(Box<Change>),
+    Many(Vec<Change>),
+}
+
+impl TriggerSection {
+    pub fn new(changes: &[Change]) -> Option<Self> {
+        match changes {
+            [] => None,
+            [one] => Some(TriggerSection::One(Box::new(one.clone()))),
+            many => Some(TriggerSection::Many(many.to_vec())),
+        }
+    }
+
+    pub fn changes(&self) -> &[Change] {
+        match self {
+            TriggerSection::One(one) => std::slice::from_ref(one),
+            TriggerSection::Many(many) => many,
+        }
+    }
+
+    /// For the subject: "DeleteAlarms by <actor>", and how many more were batched.
+    pub fn headline(&self) -> String {
+        let changes = self.changes();
+        match changes.len() {
+            1 => changes[0].headline(),
+            n => format!("{} and {} more changes", changes[0].headline(), n - 1),
+        }
+    }
+
+    /// One line per change, for the email body.
+    pub fn text(&self) -> String {
+        let mut out = String::from("\nAudited after:\n");
+        for c in self.changes() {
+            out.push_str(&format!(
+                "  {} ({}) in account {} ({}) at {}, from {}, type {}",
+                c.headline(),
+                c.event_source,
+                c.account,
+                c.region,
+                c.event_time.as_deref().unwrap_or("an unknown time"),
+                c.source_ip.as_deref().unwrap_or("an unknown address"),
+                c.actor.kind.as_deref().unwrap_or("unknown"),
+            ));
+            if !c.request.is_empty() {
+                let names: Vec<String> = c.request.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                out.push_str(&format!(": {}", names.join(", ")));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// The subject of a report a change started: "FAIL after DeleteAlarms by <actor>".
+pub fn subject(status_word: &str, trigger: &TriggerSection) -> String {
+    format!("{status_word} after {}", trigger.headline())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{Findings, Status};
+    use crate::report::Report;
+    use crate::settings::Mode;
+    use crate::tamper::{classify, Classified, OwnIdentity};
+
+    fn change(actor: &str) -> Change {
+        let mut event: serde_json::Value =
+            serde_json::from_str(include_str!("../../events/tamper-delete-alarms.json")).unwrap();
+        event["detail"]["userIdentity"]["arn"] = actor.into();
+        match classify(&event, &OwnIdentity::default()).unwrap() {
+            Classified::Change(c) => *c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn report(changes: &[Change]) -> Report {
+        let findings = Findings {
+            status: Status::Fail,
+            account: Some("123456789012".into()),
+            region: "us-east-1".into(),
+            summary: "no alarm".into(),
+            trails: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut report = Report::new(findings, Mode::Audit, false, "now".into());
+        report.trigger = TriggerSection::new(changes);
+        report
+    }
+
+    #[test]
+    fn the_subject_names_the_change_and_who_made_it() {
+        let mallory = change("arn:aws:iam::123456789012:user/mallory");
+        let r = report(std::slice::from_ref(&mallory));
+        assert_eq!(
+            r.subject(),
+            "FAIL after DeleteAlarms by arn:aws:iam::123456789012:user/mallory"
+        );
+        assert!(r.text().contains("Audited after:\n  DeleteAlarms by arn:aws:iam::123456789012:user/mallory (monitoring.amazonaws.com) in account 123456789012 (us-east-1)"), "{}", r.text());
+        let json: serde_json::Value = serde_json::from_str(&r.to_json_string()).unwrap();
+        assert_eq!(json["trigger"]["event_name"], "DeleteAlarms");
+        assert_eq!(json["trigger"]["actor"]["type"], "IAMUser");
+        let r = report(&[mallory.clone(), mallory.clone(), mallory]);
+        assert_eq!(
+            r.subject(),
+            "FAIL after DeleteAlarms by arn:aws:iam::123456789012:user/mallory and 2 more changes"
+        );
+        let json: serde_json::Value = serde_json::from_str(&r.to_json_string()).unwrap();
+        assert_eq!(json["trigger"].as_array().map(Vec::len), Some(3));
+        // A long session name: still one ASCII line under SNS's 100 characters.
+        let long = change(&format!(
+            "arn:aws:sts::123456789012:assumed-role/Admin/{}é",
+            "s".repeat(80)
+        ));
+        let subject = report(&[long]).subject();
+        assert!(
+            subject.len() < 100 && subject.is_ascii() && subject.starts_with("FAIL after DeleteAlarms by "),
+            "{subject}"
+        );
+    }
+}

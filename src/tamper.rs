@@ -1,0 +1,386 @@
+//! Tamper events: CloudTrail's record of an API call that can break the chain, as
+//! EventBridge delivers it ("AWS API Call via CloudTrail"), read into what the report
+//! says of the change. The template's rule matches the same calls (a test compares
+//! them); the handler checks again, so a call that failed or that the function made
+//! itself never starts a run, whatever the rule lets through. Pure.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub const DETAIL_TYPE: &str = "AWS API Call via CloudTrail";
+
+/// One service's calls that can break a link of the chain.
+pub struct WatchedService {
+    /// The EventBridge `source` of its CloudTrail events.
+    pub source: &'static str,
+    /// CloudTrail's `eventSource`.
+    pub event_source: &'static str,
+    pub calls: &'static [&'static str],
+}
+
+/// Advanced event selectors are written with PutEventSelectors too: CloudTrail has no
+/// PutAdvancedEventSelectors call.
+pub const WATCHED: [WatchedService; 5] = [
+    WatchedService {
+        source: "aws.cloudtrail",
+        event_source: "cloudtrail.amazonaws.com",
+        calls: &["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"],
+    },
+    WatchedService {
+        source: "aws.logs",
+        event_source: "logs.amazonaws.com",
+        calls: &["DeleteMetricFilter", "PutMetricFilter", "DeleteLogGroup"],
+    },
+    WatchedService {
+        source: "aws.monitoring",
+        event_source: "monitoring.amazonaws.com",
+        calls: &[
+            "DeleteAlarms",
+            "PutMetricAlarm",
+            "DisableAlarmActions",
+            "PutCompositeAlarm",
+        ],
+    },
+    WatchedService {
+        source: "aws.sns",
+        event_source: "sns.amazonaws.com",
+        calls: &[
+            "DeleteTopic",
+            "Unsubscribe",
+            "SetTopicAttributes",
+            "SetSubscriptionAttributes",
+        ],
+    },
+    WatchedService {
+        source: "aws.kms",
+        event_source: "kms.amazonaws.com",
+        calls: &["DisableKey", "ScheduleKeyDeletion", "PutKeyPolicy"],
+    },
+];
+
+/// The requestParameters that name a resource (or which attribute was set), the only
+/// ones the report carries: values such as a policy document or a subscription's
+/// endpoint stay out of findings that go to email.
+const RESOURCE_PARAMETERS: [&str; 10] = [
+    "name",
+    "trailName",
+    "logGroupName",
+    "filterName",
+    "alarmName",
+    "alarmNames",
+    "topicArn",
+    "subscriptionArn",
+    "attributeName",
+    "keyId",
+];
+
+/// At most this many characters of a name, and names of a list, in the report.
+const MAX_NAME_CHARS: usize = 256;
+const MAX_NAMES: usize = 20;
+
+/// A call that can break the chain, as the report's `trigger` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub event_name: String,
+    pub event_source: String,
+    pub actor: Actor,
+    pub event_time: Option<String>,
+    pub source_ip: Option<String>,
+    pub account: String,
+    pub region: String,
+    /// The resource names from requestParameters.
+    pub request: BTreeMap<String, Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub arn: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+impl Change {
+    /// "DeleteAlarms by arn:aws:iam::123456789012:user/mallory", for subjects and logs.
+    pub fn headline(&self) -> String {
+        let who = self
+            .actor
+            .arn
+            .as_deref()
+            .or(self.actor.kind.as_deref())
+            .unwrap_or("unknown");
+        format!("{} by {who}", self.event_name)
+    }
+}
+
+/// Whose writes are the function's own: they never start a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OwnIdentity {
+    /// The function's role (FUNCTION_ROLE_ARN).
+    pub role_arn: Option<String>,
+    /// The role remediation assumes in the organization's other accounts.
+    pub member_remediation_role_name: Option<String>,
+}
+
+impl OwnIdentity {
+    fn is(&self, issuer_arn: &str) -> bool {
+        if self.role_arn.as_deref() == Some(issuer_arn) {
+            return true;
+        }
+        let Some(name) = &self.member_remediation_role_name else {
+            return false;
+        };
+        // arn:aws:iam::<account>:role/<path/>name
+        let resource = issuer_arn.splitn(6, ':').nth(5).unwrap_or_default();
+        issuer_arn.starts_with("arn:")
+            && issuer_arn.split(':').nth(2) == Some("iam")
+            && resource.starts_with("role/")
+            && resource.rsplit('/').next() == Some(name.as_str())
+    }
+}
+
+/// What an event is to the handler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Classified {
+    /// A call that can break the chain: audit.
+    Change(Box<Change>),
+    /// A well-formed event that starts no run, and why.
+    Ignored(String),
+}
+
+/// Reads an EventBridge event. Err: not a CloudTrail API call event (one line, what is
+/// wrong and where).
+pub fn classify(event: &Value, own: &OwnIdentity) -> Result<Classified, String> {
+    let text = |v: &Value, path: &str| -> Result<String, String> {
+        v.as_str()
+            .map(String::from)
+            .ok_or_else(|| format!("{path} is missing or not a string"))
+    };
+    if !event.is_object() {
+        return Err("not a JSON object".into());
+    }
+    let detail_type = text(&event["detail-type"], "detail-type")?;
+    if detail_type != DETAIL_TYPE {
+        return Err(format!("detail-type {detail_type:?} is not {DETAIL_TYPE:?}"));
+    }
+    let source = text(&event["source"], "source")?;
+    let region = text(&event["region"], "region")?;
+    let detail = &event["detail"];
+    if !detail.is_object() {
+        return Err("detail is missing or not an object".into());
+    }
+    // The account whose resource the call changed: CloudTrail's recipientAccountId,
+    // which stays the member's when a member's rule forwards the event; else the
+    // envelope's.
+    let (account, path) = match detail["recipientAccountId"].as_str() {
+        Some(a) => (a.to_string(), "detail.recipientAccountId"),
+        None => (text(&event["account"], "account")?, "account"),
+    };
+    if !crate::arn::is_account_id(&account) {
+        return Err(format!("{path} {account:?} is not a 12-digit account id"));
+    }
+    let event_name = text(&detail["eventName"], "detail.eventName")?;
+    let event_source = text(&detail["eventSource"], "detail.eventSource")?;
+    let identity = &detail["userIdentity"];
+    let issuer = identity["sessionContext"]["sessionIssuer"]["arn"].as_str();
+    let watched = WATCHED
+        .iter()
+        .any(|s| s.source == source && s.event_source == event_source && s.calls.contains(&event_name.as_str()));
+    if !watched {
+        return Ok(Classified::Ignored(format!(
+            "{event_name} from {event_source} cannot break the chain"
+        )));
+    }
+    if let Some(code) = detail.get("errorCode").filter(|c| !c.is_null()) {
+        return Ok(Classified::Ignored(format!(
+            "{event_name} failed ({}), so it changed nothing",
+            code.as_str().unwrap_or("an error")
+        )));
+    }
+    if let Some(issuer) = issuer.filter(|i| own.is(i)) {
+        return Ok(Classified::Ignored(format!(
+            "{event_name} was made by this function's own role {issuer}"
+        )));
+    }
+    let request = detail["requestParameters"]
+        .as_object()
+        .map(|params| {
+            params
+                .iter()
+                .filter(|(k, _)| RESOURCE_PARAMETERS.contains(&k.as_str()))
+                .filter_map(|(k, v)| bounded_names(v).map(|v| (k.clone(), v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Classified::Change(Box::new(Change {
+        event_name,
+        event_source,
+        actor: Actor {
+            arn: identity["arn"].as_str().map(String::from),
+            kind: identity["type"].as_str().map(String::from),
+        },
+        event_time: detail["eventTime"]
+            .as_str()
+            .or(event["time"].as_str())
+            .map(String::from),
+        source_ip: detail["sourceIPAddress"].as_str().map(String::from),
+        account,
+        region,
+        request,
+    })))
+}
+
+/// A name or a list of names, cut to bounded size; anything else is left out.
+fn bounded_names(value: &Value) -> Option<Value> {
+    let cut = |s: &str| s.chars().take(MAX_NAME_CHARS).collect::<String>();
+    match value {
+        Value::String(s) => Some(Value::String(cut(s))),
+        Value::Array(items) => Some(Value::Array(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .take(MAX_NAMES)
+                .map(|s| Value::String(cut(s)))
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample(file: &str) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(format!("{}/events/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap())
+            .unwrap()
+    }
+
+    fn own() -> OwnIdentity {
+        OwnIdentity {
+            role_arn: Some("arn:aws:iam::123456789012:role/iam-policy-alarm-FunctionRole-ABC".into()),
+            member_remediation_role_name: Some("iam-policy-alarm-remediate".into()),
+        }
+    }
+
+    #[test]
+    fn the_samples_are_changes_with_who_did_them() {
+        let Classified::Change(change) = classify(&sample("tamper-delete-alarms.json"), &own()).unwrap() else {
+            panic!("not a change")
+        };
+        assert_eq!(
+            change.headline(),
+            "DeleteAlarms by arn:aws:iam::123456789012:user/mallory"
+        );
+        assert_eq!(change.actor.kind.as_deref(), Some("IAMUser"));
+        assert_eq!(change.event_source, "monitoring.amazonaws.com");
+        assert_eq!(change.request["alarmNames"], json!(["IAMAuthorizationActivityAlarm"]));
+        assert_eq!(change.account, "123456789012");
+        assert!(change.source_ip.is_some() && change.event_time.is_some());
+        let Classified::Change(change) = classify(&sample("tamper-stop-logging.json"), &own()).unwrap() else {
+            panic!("not a change")
+        };
+        assert_eq!(change.event_name, "StopLogging");
+        assert!(change.request.contains_key("name"));
+    }
+
+    #[test]
+    fn failed_calls_our_own_writes_and_other_calls_are_ignored() {
+        let base = sample("tamper-delete-alarms.json");
+        let mut failed = base.clone();
+        failed["detail"]["errorCode"] = json!("AccessDenied");
+        let mut ours = base.clone();
+        ours["detail"]["userIdentity"] = json!({"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/iam-policy-alarm-FunctionRole-ABC/iam-policy-alarm",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::123456789012:role/iam-policy-alarm-FunctionRole-ABC"}}});
+        let mut member_remediation = ours.clone();
+        member_remediation["detail"]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] =
+            json!("arn:aws:iam::222222222222:role/iam-policy-alarm-remediate");
+        let mut unrelated = base.clone();
+        unrelated["detail"]["eventName"] = json!("DescribeAlarms");
+        let mut wrong_source = base.clone();
+        wrong_source["source"] = json!("aws.sns");
+        for (event, why) in [
+            (failed, "failed (AccessDenied)"),
+            (ours, "this function's own role"),
+            (member_remediation, "this function's own role"),
+            (unrelated, "cannot break the chain"),
+            (wrong_source, "cannot break the chain"),
+        ] {
+            match classify(&event, &own()).unwrap() {
+                Classified::Ignored(reason) => assert!(reason.contains(why), "{reason}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        // Another role of the same name elsewhere than IAM, or a different role: a change.
+        let mut other_role = base.clone();
+        other_role["detail"]["userIdentity"]["sessionContext"] =
+            json!({"sessionIssuer": {"arn": "arn:aws:iam::123456789012:role/admin"}});
+        assert!(matches!(classify(&other_role, &own()), Ok(Classified::Change(_))));
+        // errorCode null is not a failure.
+        let mut null_error = base;
+        null_error["detail"]["errorCode"] = Value::Null;
+        assert!(matches!(classify(&null_error, &own()), Ok(Classified::Change(_))));
+    }
+
+    #[test]
+    fn only_resource_names_reach_the_report() {
+        let mut event = sample("tamper-delete-alarms.json");
+        event["detail"]["eventName"] = json!("SetTopicAttributes");
+        event["source"] = json!("aws.sns");
+        event["detail"]["eventSource"] = json!("sns.amazonaws.com");
+        event["detail"]["requestParameters"] = json!({
+            "topicArn": "arn:aws:sns:us-east-1:123456789012:alarms",
+            "attributeName": "Policy",
+            "attributeValue": "{\"Statement\": []}",
+        });
+        let Classified::Change(change) = classify(&event, &own()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            serde_json::to_value(&change.request).unwrap(),
+            json!({"topicArn": "arn:aws:sns:us-east-1:123456789012:alarms", "attributeName": "Policy"})
+        );
+        event["detail"]["requestParameters"] = json!({"name": "x".repeat(1000), "alarmNames": vec!["a"; 50]});
+        let Classified::Change(change) = classify(&event, &own()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(change.request["name"].as_str().unwrap().len(), MAX_NAME_CHARS);
+        assert_eq!(change.request["alarmNames"].as_array().unwrap().len(), MAX_NAMES);
+    }
+
+    #[test]
+    fn malformed_events_say_what_is_wrong() {
+        let base = sample("tamper-stop-logging.json");
+        let with = |path: &[&str], value: Value| {
+            let mut e = base.clone();
+            let mut at = &mut e;
+            for p in &path[..path.len() - 1] {
+                at = &mut at[*p];
+            }
+            at[path[path.len() - 1]] = value;
+            e
+        };
+        for (event, says) in [
+            (json!("x"), "not a JSON object"),
+            (
+                with(&["detail-type"], json!("Scheduled Event")),
+                "is not \"AWS API Call via CloudTrail\"",
+            ),
+            (
+                with(&["detail", "recipientAccountId"], json!("12")),
+                "detail.recipientAccountId \"12\" is not a 12-digit account id",
+            ),
+            (with(&["detail"], json!("x")), "detail is missing or not an object"),
+            (
+                with(&["detail", "eventName"], json!(7)),
+                "detail.eventName is missing or not a string",
+            ),
+            (with(&["region"], Value::Null), "region is missing"),
+        ] {
+            let e = classify(&event, &own()).unwrap_err();
+            assert!(e.contains(says), "{e}");
+        }
+    }
+}
