@@ -33,7 +33,7 @@ sys.path.insert(0, HERE)
 import proxy as proxylib  # noqa: E402
 import seed as seedlib  # noqa: E402
 
-STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale", "organization"]
+STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale", "organization", "tamper"]
 LATENCY_MS = 50
 # The release build `make build` ships: aws-lc-rs, jitter entropy off (.cargo/config.toml).
 SHIPPED = "aws-lc-rs, AWS_LC_SYS_NO_JITTER_ENTROPY=1 (shipped)"
@@ -691,6 +691,85 @@ class Bench:
         self.results["scale"] = {"points": points}
         self.results["commands"]["scale"] = "bench/seed.py Scale.grow(); iam-policy-alarm audit --format json (direct, and through bench/proxy.py)"
 
+    # ---- 10. tamper: from the change to the findings message --------------------------
+    def tamper_pattern(self, role_arn: str) -> dict:
+        """template.yaml's TamperRule pattern, the function's role resolved."""
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            pass
+
+        Loader.add_multi_constructor("!", lambda loader, tag, node: {"!" + tag: loader.construct_scalar(node)})
+        with open(os.path.join(ROOT, "template.yaml"), encoding="utf-8") as f:
+            template = yaml.load(f, Loader=Loader)  # noqa: S506 - SafeLoader with the CloudFormation tags as data
+        pattern = json.dumps(template["Resources"]["TamperRule"]["Properties"]["EventPattern"])
+        return json.loads(pattern.replace(json.dumps({"!GetAtt": "FunctionRole.Arn"}), json.dumps(role_arn)))
+
+    def stage_tamper(self):
+        """The alarm deleted and CloudTrail's DeleteAlarms event put on the emulator's bus:
+        through the template's own rule to the tamper queue, handed to the function (a
+        cold start under the runtime stub) as the event source mapping hands a batch, to
+        the findings message in a queue subscribed to the topic. On AWS, CloudTrail's
+        delivery to EventBridge, the queue's delay and the batching window come on top."""
+        runs = self.args.tamper_runs
+        self.seed.reset()
+        seeded = self.seed.compliant()
+        cw, sqs, events = self.seed.client("cloudwatch"), self.seed.client("sqs"), self.seed.client("events")
+        cw.delete_alarms(AlarmNames=["IAMAuthorizationActivityAlarm"])
+        role = f"arn:aws:iam::{seedlib.ACCOUNT}:role/iam-policy-alarm-FunctionRole-BENCH"
+        queue = sqs.create_queue(QueueName="tamper")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="tamper", EventPattern=json.dumps(self.tamper_pattern(role)))
+        events.put_targets(Rule="tamper", Targets=[{"Id": "queue", "Arn": queue_arn}])
+        inbox = sqs.get_queue_url(QueueName="iam-alarms-inbox")["QueueUrl"]
+        sample = json.load(open(os.path.join(ROOT, "events/tamper-delete-alarms.json")))
+        env = self.lambda_env(self.moto.endpoint, {"FINDINGS_TOPIC_ARN": seeded["topic"], "FUNCTION_ROLE_ARN": role})
+        event_file = os.path.join(self.work, "tamper-sqs-event.json")
+
+        def first(url, deadline_s=30):
+            end = time.perf_counter() + deadline_s
+            while time.perf_counter() < end:
+                got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+                if got:
+                    for m in got:
+                        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+                    return got
+                time.sleep(0.005)
+            raise RuntimeError(f"nothing arrived in {url} within {deadline_s} s")
+
+        rows = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            events.put_events(Entries=[{"Source": sample["source"], "DetailType": sample["detail-type"], "Detail": json.dumps(sample["detail"])}])
+            delivered = first(queue)
+            t_queue = time.perf_counter()
+            records = [{"messageId": m["MessageId"], "body": m["Body"], "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": "us-east-1"} for m in delivered]
+            with open(event_file, "w") as f:
+                json.dump({"Records": records}, f)
+            stub = self.stub(self.bin, 1, 1, env, event_file)[0]
+            t_function = time.perf_counter()
+            message = json.loads(first(inbox)[0]["Body"])
+            t1 = time.perf_counter()
+            if not message.get("Subject", "").startswith("FAIL after DeleteAlarms by "):
+                raise RuntimeError(f"unexpected findings message: {message.get('Subject')}")
+            rows.append({
+                "put_to_queue_ms": (t_queue - t0) * 1000,
+                "function_ms": (t_function - t_queue) * 1000,
+                "init_ms": stub["init_ms"],
+                "invoke_ms": stub["invoke_ms"][0] if stub["invoke_ms"] else None,
+                "total_ms": (t1 - t0) * 1000,
+            })  # fmt: skip
+        self.results["tamper"] = {
+            "runs": runs,
+            "subject": message["Subject"],
+            **{k: summary([r[k] for r in rows if r[k] is not None]) for k in rows[0]},
+        }
+        self.results["commands"]["tamper"] = (
+            "PutEvents of events/tamper-delete-alarms.json -> template.yaml's TamperRule pattern (moto) -> SQS -> "
+            f"{os.path.relpath(self.args.stub, ROOT)} --event <the SQS event> (cold start) -> the findings message "
+            f"received from the topic's SQS subscriber; {runs} runs (bench/run.py stage_tamper)"
+        )
+
     def run(self):
         try:
             for stage in self.args.stages.split(","):
@@ -744,6 +823,7 @@ def main():
     ap.add_argument("--org-accounts", type=int, default=1000)
     ap.add_argument("--org-runs", type=int, default=3)
     ap.add_argument("--org-prowler-accounts", type=int, default=3)
+    ap.add_argument("--tamper-runs", type=int, default=10)
     ap.add_argument("--verdicts", default="cis,quoted,wildcards,iam_scoped,and_joined,wrong_source,threshold_5,no_subscriber",
                     help="variants of bench/seed.py VARIANTS audited by both tools")
     ap.add_argument("--scale-sizes", default=",".join(f"{f}/{a}" for f, a in SCALE_SIZES), help="filters/alarms,...")

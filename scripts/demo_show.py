@@ -11,6 +11,10 @@ def show_report(report):
     print(f"  status: {report['status']}   account {report['account']}   mode {report['mode']}"
           f"{' (dry run)' if report.get('dry_run') else ''}")
     print(f"  {report['summary']}")
+    trigger = report.get("trigger")
+    for change in trigger if isinstance(trigger, list) else [trigger] if trigger else []:
+        print(f"  after: {change['event_name']} ({change['event_source']}) by {change['actor']['arn']} "
+              f"({change['actor']['type']}) from {change['source_ip']} at {change['event_time']}")
     for trail in report.get("trails", []):
         print(f"  trail {trail['name']} ({trail['home_region']}): {trail['status']}")
         for name in ("trail", "metric_filter", "alarm", "notification"):
