@@ -416,7 +416,7 @@ def tamper_section(t: dict, command: str) -> list[str]:
         f"| PutEvents to the findings message received | {ms('total_ms')} | {ms('total_ms', 'p90')} |",
         "",
         "On AWS the same path adds what the emulator does not have: CloudTrail's delivery of the event to",
-        "EventBridge (best effort, typically under a minute), the queue's 10 s delivery delay and the event",
+        "EventBridge (best effort; AWS documents no delivery time), the queue's 10 s delivery delay and the event",
         "source mapping's batching window (up to 30 s): about a minute in all (README, Tamper detection).",
         "",
     ]

@@ -699,7 +699,14 @@ class Bench:
         class Loader(yaml.SafeLoader):
             pass
 
-        Loader.add_multi_constructor("!", lambda loader, tag, node: {"!" + tag: loader.construct_scalar(node)})
+        def tagged(loader, suffix, node):
+            if isinstance(node, yaml.ScalarNode):
+                return {"!" + suffix: loader.construct_scalar(node)}
+            if isinstance(node, yaml.SequenceNode):
+                return {"!" + suffix: loader.construct_sequence(node, deep=True)}
+            return {"!" + suffix: loader.construct_mapping(node, deep=True)}
+
+        Loader.add_multi_constructor("!", tagged)
         with open(os.path.join(ROOT, "template.yaml"), encoding="utf-8") as f:
             template = yaml.load(f, Loader=Loader)  # noqa: S506 - SafeLoader with the CloudFormation tags as data
         pattern = json.dumps(template["Resources"]["TamperRule"]["Properties"]["EventPattern"])
