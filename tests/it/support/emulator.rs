@@ -166,6 +166,8 @@ impl Account {
             "METRIC_NAME",
             "FILTER_NAME",
             "ALARM_NAME",
+            "TAMPER_NOTIFY",
+            "FUNCTION_ROLE_ARN",
             // Tests that want more than the default log level say so.
             "RUST_LOG",
         ] {
