@@ -176,6 +176,15 @@ fn change(source: &str, event_source: &str, name: &str, identity: Value, id: &st
     e
 }
 
+/// A CloudTrail event of a call src/tamper.rs watches, from its service.
+fn watched(name: &str, identity: Value, id: &str) -> Value {
+    let service = iam_policy_alarm::tamper::WATCHED
+        .iter()
+        .find(|s| s.calls.contains(&name))
+        .unwrap_or_else(|| panic!("{name} is not watched"));
+    change(service.source, service.event_source, name, identity, id)
+}
+
 fn user(account: &Account, name: &str) -> Value {
     json!({"type": "IAMUser", "arn": format!("arn:aws:iam::{}:user/{name}", account.id), "accountId": account.id, "userName": name})
 }
@@ -222,68 +231,20 @@ async fn the_rule_takes_other_identities_changes_and_nothing_else() {
     let bus = Bus::to_queue(&account, &pattern("template.yaml", "TamperRule", &account.id, &ours)).await;
     let mallory = user(&account, "mallory");
     let admin = role_session(&format!("arn:aws:iam::{}:role/Admin", account.id));
-    let mut failed = change(
-        "aws.monitoring",
-        "monitoring.amazonaws.com",
-        "DeleteAlarms",
-        mallory.clone(),
-        "failed",
-    );
+    let mut failed = watched("DeleteAlarms", mallory.clone(), "failed");
     failed["detail"]["errorCode"] = json!("AccessDenied");
     let wanted = [
-        change(
-            "aws.monitoring",
-            "monitoring.amazonaws.com",
-            "DeleteAlarms",
-            mallory.clone(),
-            "delete-alarms",
-        ),
-        change(
-            "aws.cloudtrail",
-            "cloudtrail.amazonaws.com",
-            "StopLogging",
-            admin.clone(),
-            "stop-logging",
-        ),
-        change(
-            "aws.logs",
-            "logs.amazonaws.com",
-            "DeleteMetricFilter",
-            admin.clone(),
-            "delete-filter",
-        ),
-        change(
-            "aws.sns",
-            "sns.amazonaws.com",
-            "Unsubscribe",
-            mallory.clone(),
-            "unsubscribe",
-        ),
-        change(
-            "aws.kms",
-            "kms.amazonaws.com",
-            "ScheduleKeyDeletion",
-            mallory.clone(),
-            "key-deletion",
-        ),
+        watched("DeleteAlarms", mallory.clone(), "delete-alarms"),
+        watched("StopLogging", admin.clone(), "stop-logging"),
+        watched("DeleteMetricFilter", admin.clone(), "delete-filter"),
+        watched("Unsubscribe", mallory.clone(), "unsubscribe"),
+        watched("ScheduleKeyDeletion", mallory.clone(), "key-deletion"),
     ];
     let unwanted = [
         failed,
         // Remediation's writes, made with the function's role.
-        change(
-            "aws.monitoring",
-            "monitoring.amazonaws.com",
-            "PutMetricAlarm",
-            role_session(&ours),
-            "ours-alarm",
-        ),
-        change(
-            "aws.logs",
-            "logs.amazonaws.com",
-            "PutMetricFilter",
-            role_session(&ours),
-            "ours-filter",
-        ),
+        watched("PutMetricAlarm", role_session(&ours), "ours-alarm"),
+        watched("PutMetricFilter", role_session(&ours), "ours-filter"),
         // Calls that cannot break the chain.
         change(
             "aws.monitoring",
@@ -320,20 +281,8 @@ async fn a_members_changes_reach_the_auditors_queue_but_not_its_remediation_writ
     let remediation_role = format!("arn:aws:iam::{}:role/{REMEDIATION_ROLE_NAME}", member.id);
     forward
         .put(&[
-            change(
-                "aws.monitoring",
-                "monitoring.amazonaws.com",
-                "DeleteAlarms",
-                user(&member, "mallory"),
-                "member-delete",
-            ),
-            change(
-                "aws.monitoring",
-                "monitoring.amazonaws.com",
-                "PutMetricAlarm",
-                role_session(&remediation_role),
-                "remediation",
-            ),
+            watched("DeleteAlarms", user(&member, "mallory"), "member-delete"),
+            watched("PutMetricAlarm", role_session(&remediation_role), "remediation"),
         ])
         .await;
     let delivered = queue.drain().await;
@@ -411,15 +360,7 @@ async fn a_burst_of_changes_is_one_audit_and_a_bad_record_is_refused_alone() {
     let ours = function_role(&account);
     let bus = Bus::to_queue(&account, &pattern("template.yaml", "TamperRule", &account.id, &ours)).await;
     let burst: Vec<Value> = (0..100)
-        .map(|i| {
-            change(
-                "aws.monitoring",
-                "monitoring.amazonaws.com",
-                "DeleteAlarms",
-                user(&account, "mallory"),
-                &format!("burst-{i}"),
-            )
-        })
+        .map(|i| watched("DeleteAlarms", user(&account, "mallory"), &format!("burst-{i}")))
         .collect();
     bus.put(&burst).await;
     let mut delivered = bus.drain().await;
@@ -481,13 +422,7 @@ async fn an_intact_chain_after_a_change_is_published_only_when_asked() {
     let findings = account.topic(REGION, "findings").await;
     let inbox = account.sqs_subscriber(&findings, "findings-inbox").await;
     let ours = function_role(&account);
-    let event = change(
-        "aws.sns",
-        "sns.amazonaws.com",
-        "SetTopicAttributes",
-        user(&account, "bob"),
-        "set",
-    );
+    let event = watched("SetTopicAttributes", user(&account, "bob"), "set");
     let env = [
         ("FINDINGS_TOPIC_ARN", findings.as_str()),
         ("FUNCTION_ROLE_ARN", ours.as_str()),
@@ -557,14 +492,8 @@ async fn remediations_own_writes_start_no_run_and_a_converged_chain_plans_nothin
             ("FUNCTION_ROLE_ARN", &ours),
         ],
     );
-    bus.put(&[change(
-        "aws.logs",
-        "logs.amazonaws.com",
-        "DeleteMetricFilter",
-        user(&account, "mallory"),
-        "tamper",
-    )])
-    .await;
+    bus.put(&[watched("DeleteMetricFilter", user(&account, "mallory"), "tamper")])
+        .await;
     let delivered = bus.drain().await;
     let response = face.invoke(&sqs_event(&delivered, &bus.queue_arn).to_string());
     assert!(response.ok, "{}\n{}", response.raw, face.log());
@@ -616,14 +545,8 @@ async fn remediations_own_writes_start_no_run_and_a_converged_chain_plans_nothin
     assert_eq!(response.payload["batchItemFailures"], json!([]));
     assert_eq!(face.findings().len(), 1, "no run after our own writes");
 
-    bus.put(&[change(
-        "aws.monitoring",
-        "monitoring.amazonaws.com",
-        "PutMetricAlarm",
-        user(&account, "bob"),
-        "next",
-    )])
-    .await;
+    bus.put(&[watched("PutMetricAlarm", user(&account, "bob"), "next")])
+        .await;
     let response = face.invoke(&sqs_event(&bus.drain().await, &bus.queue_arn).to_string());
     assert!(response.ok, "{}", response.raw);
     let report = &response.payload["report"];
