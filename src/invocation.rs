@@ -116,6 +116,19 @@ struct SqsRecord {
 /// to SQS as a batch item failure), the others proceed.
 fn parse_queue_batch(payload: &Value, settings: &Settings, own: &OwnIdentity) -> Result<QueueBatch, InvocationError> {
     let event = SqsEvent::deserialize(payload).map_err(|e| refused(format!("SQS event: {e}")))?;
+    // SQS message ids are UUIDs; anything else did not come from the queue, and would
+    // be echoed unbounded into the log and the response.
+    const MAX_MESSAGE_ID: usize = 128;
+    if let Some(r) = event
+        .records
+        .iter()
+        .find(|r| r.message_id.len() > MAX_MESSAGE_ID || r.message_id.chars().any(char::is_control))
+    {
+        return Err(refused(format!(
+            "SQS event: a messageId of {} characters (or with control characters) is not a queue message id",
+            r.message_id.chars().count()
+        )));
+    }
     let mut changes = Vec::new();
     let mut batch = QueueBatch {
         request: None,
@@ -465,5 +478,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("SQS event: missing field `messageId`"), "{e}");
+        let long = json!({"Records": [{"messageId": "x".repeat(10_000), "body": "{}"}]});
+        let e = parse_invocation(&long, &settings).unwrap_err().to_string();
+        assert!(e.contains("is not a queue message id") && e.len() < 1024, "{e}");
     }
 }
