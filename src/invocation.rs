@@ -43,11 +43,7 @@ impl std::fmt::Display for Trigger {
             Trigger::Schedule { rule } => write!(f, "schedule {}", rule.as_deref().unwrap_or("(no rule)")),
             Trigger::Manual => f.write_str("manual"),
             Trigger::Cli => f.write_str("command line"),
-            Trigger::Change(changes) => match changes.as_slice() {
-                [] => f.write_str("after no change"),
-                [one] => write!(f, "after {}", one.headline()),
-                [first, rest @ ..] => write!(f, "after {} and {} more changes", first.headline(), rest.len()),
-            },
+            Trigger::Change(changes) => write!(f, "after {}", tamper::headline(changes)),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::aws::{AwsError, Clients};
 use crate::check::{Status, TrailFinding};
 use crate::collect;
 use crate::report::asff::{finding, finding_id};
-use crate::report::RunReport;
+use crate::report::{described, RunReport};
 use crate::run::App;
 
 pub async fn import_report(app: &App, report: &RunReport) -> Result<(), AwsError> {
@@ -23,7 +23,8 @@ pub async fn import_report(app: &App, report: &RunReport) -> Result<(), AwsError
                 message: "the account is unknown (its identity could not be read), so no finding can name it".into(),
                 retryable: true,
             })?;
-            import_one(&app.clients, &region, account, r.status, &r.summary, &r.trails, &r.time).await
+            let summary = described(&r.summary, r.trigger.as_ref(), account);
+            import_one(&app.clients, &region, account, r.status, &summary, &r.trails, &r.time).await
         }
         RunReport::Organization(r) => {
             let own = collect::caller_account(&app.clients).await?;
@@ -32,13 +33,14 @@ pub async fn import_report(app: &App, report: &RunReport) -> Result<(), AwsError
                 .map(|a| {
                     let (region, own) = (region.clone(), own.clone());
                     async move {
+                        let summary = described(&a.summary, r.trigger.as_ref(), &a.account);
                         if a.account == own {
                             return import_one(
                                 &app.clients,
                                 &region,
                                 &a.account,
                                 a.status,
-                                &a.summary,
+                                &summary,
                                 &a.trails,
                                 &r.time,
                             )
@@ -49,7 +51,7 @@ pub async fn import_report(app: &App, report: &RunReport) -> Result<(), AwsError
                             .clients
                             .assume(&role, settings.member_external_id.as_deref())
                             .await?;
-                        import_one(&clients, &region, &a.account, a.status, &a.summary, &a.trails, &r.time).await
+                        import_one(&clients, &region, &a.account, a.status, &summary, &a.trails, &r.time).await
                     }
                 })
                 .buffer_unordered(settings.account_concurrency)

@@ -114,6 +114,22 @@ impl Change {
     }
 }
 
+/// The first change's headline, and how many more there were.
+pub fn headline<'a>(changes: impl IntoIterator<Item = &'a Change>) -> String {
+    let mut changes = changes.into_iter();
+    let Some(first) = changes.next() else {
+        return "no change".into();
+    };
+    match changes.count() {
+        0 => first.headline(),
+        more => format!(
+            "{} and {more} more change{}",
+            first.headline(),
+            if more == 1 { "" } else { "s" }
+        ),
+    }
+}
+
 /// Whose writes are the function's own: they never start a run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OwnIdentity {

@@ -11,7 +11,7 @@ mod organization;
 mod trigger;
 
 pub use organization::{AccountRemediation, Organization, OrganizationReport};
-pub use trigger::TriggerSection;
+pub use trigger::{described, TriggerSection};
 
 use crate::apply::AppliedAction;
 use crate::check::{Findings, LinkStatus, Status, TrailFinding};

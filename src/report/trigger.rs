@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::tamper::Change;
+use crate::tamper::{headline, Change};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -30,11 +30,7 @@ impl TriggerSection {
 
     /// For the subject: "DeleteAlarms by <actor>", and how many more were batched.
     pub fn headline(&self) -> String {
-        let changes = self.changes();
-        match changes.len() {
-            1 => changes[0].headline(),
-            n => format!("{} and {} more changes", changes[0].headline(), n - 1),
-        }
+        headline(self.changes())
     }
 
     /// One line per change, for the email body.
@@ -58,6 +54,19 @@ impl TriggerSection {
             out.push('\n');
         }
         out
+    }
+}
+
+/// `summary` with the changes made in `account` that started the run, for a finding
+/// read without the report (Security Hub's description).
+pub fn described(summary: &str, trigger: Option<&TriggerSection>, account: &str) -> String {
+    let Some(changes) = trigger.map(TriggerSection::changes) else {
+        return summary.to_string();
+    };
+    let here: Vec<&Change> = changes.iter().filter(|c| c.account == account).collect();
+    match here.as_slice() {
+        [] => summary.to_string(),
+        here => format!("{summary} (audited after {})", headline(here.iter().copied())),
     }
 }
 
@@ -122,10 +131,28 @@ mod tests {
             "arn:aws:sts::123456789012:assumed-role/Admin/{}é",
             "s".repeat(80)
         ));
-        let subject = report(&[long]).subject();
+        let subject = report(std::slice::from_ref(&long)).subject();
         assert!(
             subject.len() < 100 && subject.is_ascii() && subject.starts_with("FAIL after DeleteAlarms by "),
             "{subject}"
         );
+    }
+
+    #[test]
+    fn a_finding_names_the_changes_made_in_its_account() {
+        let mut other = change("arn:aws:iam::222222222222:user/eve");
+        other.account = "222222222222".into();
+        let mine = change("arn:aws:iam::123456789012:user/mallory");
+        let trigger = TriggerSection::new(&[mine.clone(), other, mine]);
+        assert_eq!(
+            described("no alarm", trigger.as_ref(), "123456789012"),
+            "no alarm (audited after DeleteAlarms by arn:aws:iam::123456789012:user/mallory and 1 more change)"
+        );
+        assert_eq!(
+            described("no alarm", trigger.as_ref(), "222222222222"),
+            "no alarm (audited after DeleteAlarms by arn:aws:iam::222222222222:user/eve)"
+        );
+        assert_eq!(described("no alarm", trigger.as_ref(), "333333333333"), "no alarm");
+        assert_eq!(described("no alarm", None, "123456789012"), "no alarm");
     }
 }

@@ -374,7 +374,11 @@ async fn a_burst_of_changes_is_one_audit_and_a_bad_record_is_refused_alone() {
     );
     let face = LambdaFace::start(
         &account,
-        &[("FINDINGS_TOPIC_ARN", &findings), ("FUNCTION_ROLE_ARN", &ours)],
+        &[
+            ("FINDINGS_TOPIC_ARN", &findings),
+            ("FUNCTION_ROLE_ARN", &ours),
+            ("SECURITY_HUB", "true"),
+        ],
     );
     let response = face.invoke(&sqs_event(&delivered, &bus.queue_arn).to_string());
     assert!(response.ok, "{}\n{}", response.raw, face.log());
@@ -409,6 +413,19 @@ async fn a_burst_of_changes_is_one_audit_and_a_bad_record_is_refused_alone() {
     assert_eq!(
         messages[0]["Subject"],
         json!(format!("FAIL after DeleteAlarms by {mallory} and 99 more changes"))
+    );
+    // Security Hub's finding, read without the report, names the changes too.
+    let hub = aws_sdk_securityhub::Client::new(&account.region(REGION));
+    let found = hub.get_findings().send().await.unwrap();
+    let finding = found
+        .findings()
+        .iter()
+        .find(|f| f.aws_account_id() == Some(account.id.as_str()))
+        .expect("the account's finding");
+    let description = finding.description().unwrap();
+    assert!(
+        description.ends_with(&format!("(audited after DeleteAlarms by {mallory} and 99 more changes)")),
+        "{description}"
     );
 }
 
