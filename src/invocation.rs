@@ -86,7 +86,7 @@ pub fn parse_invocation(payload: &Value, settings: &Settings) -> Result<Invocati
         return parse_queue_batch(payload, settings, &own).map(Invocation::Queue);
     }
     if payload.get("detail-type").and_then(Value::as_str) == Some(tamper::DETAIL_TYPE) {
-        return match tamper::classify(payload, &own) {
+        return match tamper::classify(payload, &own).map(|c| in_scope(c, settings)) {
             Ok(Classified::Change(change)) => Ok(Invocation::Run(change_request(settings, vec![*change]))),
             Ok(Classified::Ignored(why)) => Ok(Invocation::Ignored(bounded_line(&why))),
             Err(e) => Err(refused(format!("CloudTrail API call event: {e}"))),
@@ -134,7 +134,8 @@ fn parse_queue_batch(payload: &Value, settings: &Settings, own: &OwnIdentity) ->
     for record in event.records {
         let classified = serde_json::from_str::<Value>(&record.body)
             .map_err(|e| format!("body is not JSON: {e}"))
-            .and_then(|body| tamper::classify(&body, own));
+            .and_then(|body| tamper::classify(&body, own))
+            .map(|c| in_scope(c, settings));
         match classified {
             Ok(Classified::Change(change)) => changes.push(*change),
             Ok(Classified::Ignored(why)) => batch
@@ -150,6 +151,22 @@ fn parse_queue_batch(payload: &Value, settings: &Settings, own: &OwnIdentity) ->
         batch.request = Some(change_request(settings, changes));
     }
     Ok(batch)
+}
+
+/// A change in an account the organization audit leaves out (EXCLUDE_ACCOUNTS) starts
+/// no run: that audit would report no account at all.
+fn in_scope(classified: Classified, settings: &Settings) -> Classified {
+    match classified {
+        Classified::Change(c)
+            if settings.scope == Scope::Organization && settings.organization.exclude_accounts.contains(&c.account) =>
+        {
+            Classified::Ignored(format!(
+                "{} was made in account {}, which EXCLUDE_ACCOUNTS leaves out",
+                c.event_name, c.account
+            ))
+        }
+        other => other,
+    }
 }
 
 /// One run after these changes, with the settings' mode: in organization scope, of the
@@ -464,6 +481,23 @@ mod tests {
         assert!(batch.refused.iter().all(|r| !r.reason.contains('\n')));
         assert_eq!(batch.ignored.len(), 1);
         assert!(batch.ignored[0].starts_with("m3: DeleteAlarms was made by this function's own role"));
+        // An account the organization audit leaves out: ignored.
+        let excluding = Settings {
+            organization: crate::settings::OrganizationSettings {
+                exclude_accounts: ["222222222222".to_string()].into(),
+                ..Default::default()
+            },
+            ..settings.clone()
+        };
+        let Invocation::Queue(batch) = parse_invocation(&sqs(&[other_account.to_string()]), &excluding).unwrap() else {
+            panic!()
+        };
+        assert_eq!(batch.request, None);
+        assert!(
+            batch.ignored[0].ends_with("account 222222222222, which EXCLUDE_ACCOUNTS leaves out"),
+            "{:?}",
+            batch.ignored
+        );
         // Nothing to audit: no run.
         let Invocation::Queue(batch) = parse_invocation(&sqs(&[ours.to_string()]), &settings).unwrap() else {
             panic!()

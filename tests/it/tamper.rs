@@ -424,7 +424,9 @@ async fn a_burst_of_changes_is_one_audit_and_a_bad_record_is_refused_alone() {
         .expect("the account's finding");
     let description = finding.description().unwrap();
     assert!(
-        description.ends_with(&format!("(audited after DeleteAlarms by {mallory} and 99 more changes)")),
+        description.ends_with(&format!(
+            "(audited after DeleteAlarms by {mallory} and 99 more changes)"
+        )),
         "{description}"
     );
 }
