@@ -91,7 +91,24 @@ pub struct Change {
     pub account: String,
     pub region: String,
     /// The resource names from requestParameters.
-    pub request: BTreeMap<String, Value>,
+    pub request: BTreeMap<String, Names>,
+}
+
+/// A requestParameters value that names resources: one name, or a list of them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Names {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl std::fmt::Display for Names {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Names::One(name) => f.write_str(name),
+            Names::Many(names) => write!(f, "[{}]", names.join(", ")),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -248,16 +265,16 @@ pub fn classify(event: &Value, own: &OwnIdentity) -> Result<Classified, String> 
 }
 
 /// A name or a list of names, cut to bounded size; anything else is left out.
-fn bounded_names(value: &Value) -> Option<Value> {
+fn bounded_names(value: &Value) -> Option<Names> {
     let cut = |s: &str| s.chars().take(MAX_NAME_CHARS).collect::<String>();
     match value {
-        Value::String(s) => Some(Value::String(cut(s))),
-        Value::Array(items) => Some(Value::Array(
+        Value::String(s) => Some(Names::One(cut(s))),
+        Value::Array(items) => Some(Names::Many(
             items
                 .iter()
                 .filter_map(Value::as_str)
                 .take(MAX_NAMES)
-                .map(|s| Value::String(cut(s)))
+                .map(cut)
                 .collect(),
         )),
         _ => None,
@@ -292,7 +309,10 @@ mod tests {
         );
         assert_eq!(change.actor.kind.as_deref(), Some("IAMUser"));
         assert_eq!(change.event_source, "monitoring.amazonaws.com");
-        assert_eq!(change.request["alarmNames"], json!(["IAMAuthorizationActivityAlarm"]));
+        assert_eq!(
+            change.request["alarmNames"],
+            Names::Many(vec!["IAMAuthorizationActivityAlarm".into()])
+        );
         assert_eq!(change.account, "123456789012");
         assert!(change.source_ip.is_some() && change.event_time.is_some());
         let Classified::Change(change) = classify(&sample("tamper-stop-logging.json"), &own()).unwrap() else {
@@ -362,8 +382,8 @@ mod tests {
         let Classified::Change(change) = classify(&event, &own()).unwrap() else {
             panic!()
         };
-        assert_eq!(change.request["name"].as_str().unwrap().len(), MAX_NAME_CHARS);
-        assert_eq!(change.request["alarmNames"].as_array().unwrap().len(), MAX_NAMES);
+        assert!(matches!(&change.request["name"], Names::One(n) if n.len() == MAX_NAME_CHARS));
+        assert!(matches!(&change.request["alarmNames"], Names::Many(n) if n.len() == MAX_NAMES));
     }
 
     #[test]
