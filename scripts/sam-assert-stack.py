@@ -255,7 +255,7 @@ def main(argv):
         c.check("tamper queue delays delivery and is encrypted with the stack's key", tamper_queue.get("DelaySeconds") == "10" and tamper_queue.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), tamper_queue)
         c.check("tamper queue hides a batch for longer than the function can run", int(tamper_queue["VisibilityTimeout"]) > int(params.get("Timeout")) + 30, tamper_queue["VisibilityTimeout"])
         redrive = json.loads(tamper_queue.get("RedrivePolicy", "{}"))
-        c.check("tamper queue sends what fails three times to the failure queue", (redrive.get("deadLetterTargetArn"), int(redrive.get("maxReceiveCount", 0))) == (queue["QueueArn"], 3), redrive)
+        c.check("tamper queue sends what is received five times to the failure queue", (redrive.get("deadLetterTargetArn"), int(redrive.get("maxReceiveCount", 0))) == (queue["QueueArn"], 5), redrive)
         mappings = lam.list_event_source_mappings(FunctionName=conf["FunctionName"])["EventSourceMappings"]
         mapping = [m for m in mappings if m.get("EventSourceArn") == tamper_queue["QueueArn"]]
         c.check(
