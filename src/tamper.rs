@@ -79,6 +79,7 @@ const RESOURCE_PARAMETERS: [&str; 10] = [
 /// At most this many characters of a name, and names of a list, in the report.
 const MAX_NAME_CHARS: usize = 256;
 const MAX_NAMES: usize = 20;
+const MAX_TEXT_CHARS: usize = 2048;
 
 /// A call that can break the chain, as the report's `trigger` shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -250,18 +251,20 @@ pub fn classify(event: &Value, own: &OwnIdentity) -> Result<Classified, String> 
         event_name,
         event_source,
         actor: Actor {
-            arn: identity["arn"].as_str().map(String::from),
-            kind: identity["type"].as_str().map(String::from),
+            arn: identity["arn"].as_str().map(bounded),
+            kind: identity["type"].as_str().map(bounded),
         },
-        event_time: detail["eventTime"]
-            .as_str()
-            .or(event["time"].as_str())
-            .map(String::from),
-        source_ip: detail["sourceIPAddress"].as_str().map(String::from),
+        event_time: detail["eventTime"].as_str().or(event["time"].as_str()).map(bounded),
+        source_ip: detail["sourceIPAddress"].as_str().map(bounded),
         account,
-        region,
+        region: bounded(&region),
         request,
     })))
+}
+
+/// A text of the event as the report carries it: an ARN's length at most (2,048).
+fn bounded(s: &str) -> String {
+    s.chars().take(MAX_TEXT_CHARS).collect()
 }
 
 /// A name or a list of names, cut to bounded size; anything else is left out.
