@@ -114,7 +114,7 @@ impl RunError {
 
 pub async fn run(app: &App, request: &RunRequest) -> Outcome {
     tracing::info!(mode = %request.mode, dry_run = request.dry_run, trigger = %request.trigger, "run started");
-    let (report, remediation_failure) = match (request.scope, request.mode) {
+    let (mut report, remediation_failure) = match (request.scope, request.mode) {
         // Boxed: its future nests every account's, too deep for the compiler to lay out inline.
         (Scope::Organization, Mode::Audit) => (
             RunReport::Organization(Box::new(Box::pin(organization::audit(app, request)).await)),
@@ -130,7 +130,6 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
             (RunReport::Account(Box::new(report)), failure)
         }
     };
-    let mut report = report;
     if let Trigger::Change(changes) = &request.trigger {
         report.set_trigger(changes);
     }
