@@ -141,19 +141,14 @@ impl Report {
         serde_json::to_string(self).unwrap_or_else(|e| json!({"status": "ERROR", "error": e.to_string()}).to_string())
     }
 
-    /// SNS subjects must be ASCII, one line, under 100 characters; starts with the status.
+    /// The SNS subject (`sns_subject`): the status, then the change or the account.
     pub fn subject(&self) -> String {
-        let subject = match &self.trigger {
-            Some(trigger) => trigger::subject(self.status_word(), trigger),
-            None => format!(
-                "{}: IAM policy change alarm, account {} ({})",
-                self.status_word(),
-                self.account.as_deref().unwrap_or("unknown"),
-                self.region
-            ),
-        };
-        let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
-        ascii.chars().take(99).collect()
+        let about = format!(
+            "account {} ({})",
+            self.account.as_deref().unwrap_or("unknown"),
+            self.region
+        );
+        sns_subject(self.status_word(), self.trigger.as_ref(), &about)
     }
 
     pub fn text(&self) -> String {
@@ -324,6 +319,17 @@ pub struct SnsMessage {
     pub subject: String,
     pub message: String,
     pub attributes: Vec<(String, String)>,
+}
+
+/// An SNS subject: ASCII, one line, under 100 characters. It starts with the status,
+/// then names the change that started the run, or else what was audited.
+fn sns_subject(status: &str, trigger: Option<&TriggerSection>, about: &str) -> String {
+    let subject = match trigger {
+        Some(trigger) => trigger::subject(status, trigger),
+        None => format!("{status}: IAM policy change alarm, {about}"),
+    };
+    let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
+    ascii.chars().take(99).collect()
 }
 
 pub fn status_word(status: Status) -> &'static str {

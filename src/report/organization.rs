@@ -125,16 +125,8 @@ impl OrganizationReport {
         } else {
             format!("{} of {total} accounts", total - passing)
         };
-        let subject = match &self.trigger {
-            Some(trigger) => super::trigger::subject(self.status_word(), trigger),
-            None => format!(
-                "{}: IAM policy change alarm, {which} ({})",
-                self.status_word(),
-                self.organization.id
-            ),
-        };
-        let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
-        ascii.chars().take(99).collect()
+        let about = format!("{which} ({})", self.organization.id);
+        super::sns_subject(self.status_word(), self.trigger.as_ref(), &about)
     }
 
     /// One line per account, failing first.

@@ -76,13 +76,7 @@ async fn compliant() -> Scenario {
 /// after DescribeLogGroups settled that the group exists.
 async fn empty_group() -> Scenario {
     let account = Account::new().await;
-    account
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    account.seed(&Chain::remediable()).await;
     let findings = account.topic("us-east-1", "findings").await;
     Scenario {
         account,
@@ -508,13 +502,7 @@ async fn persistent_failure_of_each_read_is_an_error_naming_it() {
 #[tokio::test]
 async fn an_unreadable_log_group_without_filters_is_an_error_naming_describe_log_groups() {
     let account = Account::new().await;
-    account
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    account.seed(&Chain::remediable()).await;
     let proxy = FaultProxy::start(moto().port);
     proxy.fail(
         "logs:DescribeLogGroups",

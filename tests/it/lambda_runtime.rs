@@ -46,13 +46,7 @@ async fn each_sample_event_through_the_lambda_runtime() {
     let account = Account::new().await;
     // A logging multi-region trail with no metric filter and no alarm: what the rule's
     // remediation is for.
-    let seeded = account
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    let seeded = account.seed(&Chain::remediable()).await;
     let face = LambdaFace::start(&account, &[("ALARM_TOPIC_ARN", &seeded.topic_arn)]);
     let port = face.port;
 

@@ -131,13 +131,7 @@ async fn an_organization_trails_complete_chain_passes_every_account() {
 #[tokio::test]
 async fn an_organization_trail_without_a_filter_fails_every_account_naming_it() {
     let org = organization(2).await;
-    org.management
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    org.management.seed(&Chain::remediable()).await;
     organization_trail(&org.management).await;
     let (code, report) = audit(&org, &[]);
     assert_eq!((code, report["status"].as_str()), (1, Some("FAIL")), "{report:#}");
@@ -229,14 +223,7 @@ async fn excluded_accounts_are_not_audited() {
 async fn remediation_fixes_the_organization_chain_once_in_its_owner_account() {
     use crate::support::seed::LOG_GROUP;
     let org = organization(2).await;
-    let seeded = org
-        .management
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    let seeded = org.management.seed(&Chain::remediable()).await;
     organization_trail(&org.management).await;
     let env = [("ALARM_TOPIC_ARN", seeded.topic_arn.as_str())];
     let (code, report) = org
@@ -291,13 +278,7 @@ async fn a_members_chain_is_remediated_only_through_the_member_remediation_role(
     let org = organization(1).await;
     let (member_id, _) = &org.members[0];
     let member = Account::with_id(member_id.clone()).await;
-    let seeded = member
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    let seeded = member.seed(&Chain::remediable()).await;
     // The management account's own chain is complete (no organization trail).
     org.management.seed(&Chain::default()).await;
     let env = [("ALARM_TOPIC_ARN", seeded.topic_arn.as_str())];
@@ -417,14 +398,7 @@ async fn no_remediation_is_started_past_the_invocations_deadline() {
     use iam_policy_alarm::organization::{per_account_worst_case, per_remediation_worst_case};
     use std::time::{Duration, SystemTime};
     let org = organization(1).await;
-    let seeded = org
-        .management
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    let seeded = org.management.seed(&Chain::remediable()).await;
     organization_trail(&org.management).await;
     let settings = iam_policy_alarm::settings::Settings {
         alarm_topic: Some(seeded.topic_arn.parse().unwrap()),

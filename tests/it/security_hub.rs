@@ -28,13 +28,7 @@ fn compliance(f: &aws_sdk_securityhub::types::AwsSecurityFinding) -> &str {
 #[tokio::test]
 async fn a_failing_account_is_one_failed_finding_and_remediation_updates_the_same_one() {
     let account = Account::new().await;
-    let seeded = account
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    let seeded = account.seed(&Chain::remediable()).await;
     let (code, report) = account.audit(&[("SECURITY_HUB", "true")]);
     assert_eq!(code, 1, "{report:#}");
     let first = findings(&account).await;

@@ -494,13 +494,7 @@ async fn an_intact_chain_after_a_change_is_published_only_when_asked() {
 #[tokio::test]
 async fn remediations_own_writes_start_no_run_and_a_converged_chain_plans_nothing() {
     let account = Account::new().await;
-    let seeded = account
-        .seed(&Chain {
-            filter_pattern: None,
-            alarm_namespace: None,
-            ..Chain::default()
-        })
-        .await;
+    let seeded = account.seed(&Chain::remediable()).await;
     let ours = function_role(&account);
     let bus = Bus::to_queue(&account, &pattern("template.yaml", "TamperRule", &account.id, &ours)).await;
     let face = LambdaFace::start(

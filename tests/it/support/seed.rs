@@ -49,6 +49,18 @@ impl Default for Chain {
     }
 }
 
+impl Chain {
+    /// A logging trail delivering to its log group, with no metric filter and no alarm:
+    /// what remediation is for (bench/seed.py's `remediable()`).
+    pub fn remediable() -> Chain {
+        Chain {
+            filter_pattern: None,
+            alarm_namespace: None,
+            ..Chain::default()
+        }
+    }
+}
+
 pub struct Seeded {
     pub log_group_arn: String,
     pub topic_arn: String,
