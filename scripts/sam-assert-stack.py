@@ -82,6 +82,12 @@ def resolved_statements(document, params):
     return out
 
 
+def tamper_pattern(template, role_arn):
+    """The template's TamperRule pattern, with the function's role resolved."""
+    pattern = json.dumps(template["Resources"]["TamperRule"]["Properties"]["EventPattern"])
+    return json.loads(pattern.replace(json.dumps({"Fn::GetAtt": ["FunctionRole", "Arn"]}), json.dumps(role_arn)))
+
+
 def actions_of(statements):
     return {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
 
@@ -245,7 +251,7 @@ def main(argv):
     if conditions["IsTamperDetection"]:
         tamper_rule = events.describe_rule(Name=physical["TamperRule"].split("|")[-1])
         pattern = json.loads(tamper_rule["EventPattern"])
-        wanted_pattern = json.loads(json.dumps(template["Resources"]["TamperRule"]["Properties"]["EventPattern"]).replace(json.dumps({"Fn::GetAtt": ["FunctionRole", "Arn"]}), json.dumps(role["Arn"])))
+        wanted_pattern = tamper_pattern(template, role["Arn"])
         c.check("tamper rule matches the template's pattern, leaving out the function's role", pattern == wanted_pattern, pattern)
         c.check("tamper rule is on the default bus and ENABLED", (tamper_rule.get("EventBusName"), tamper_rule.get("State")) == ("default", "ENABLED"), tamper_rule)
         tamper_url = sqs.get_queue_url(QueueName=physical["TamperQueue"].rsplit("/", 1)[-1])["QueueUrl"]
@@ -401,7 +407,7 @@ def main(argv):
         res = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in cfn.list_stack_resources(StackName="iam-policy-alarm-member-forwarding")["StackResourceSummaries"]}
         forward = events.describe_rule(Name=res["TamperForwardingRule"].split("|")[-1])
         member_pattern = json.loads(forward["EventPattern"])
-        auditor_pattern = json.loads(json.dumps(template["Resources"]["TamperRule"]["Properties"]["EventPattern"]).replace(json.dumps({"Fn::GetAtt": ["FunctionRole", "Arn"]}), json.dumps(role["Arn"])))
+        auditor_pattern = tamper_pattern(template, role["Arn"])
         issuer = member_pattern["detail"]["$or"][1]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"][0]["anything-but"]
         member_pattern["detail"]["$or"][1] = auditor_pattern["detail"]["$or"][1] = None
         c.check("the member's forwarding rule matches the auditor's calls", member_pattern == auditor_pattern, member_pattern)
