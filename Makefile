@@ -18,17 +18,17 @@ include mk/bench.mk
 .PHONY: help tools lint check test test-rust demo invoke bench fuzz
 
 help:
-	@echo "make demo           audit FAIL -> remediate dry run -> remediate -> audit PASS, on the embedded emulator"
+	@echo "make demo           audit FAIL -> remediate dry run -> remediate -> audit PASS -> organization -> tamper, on the embedded emulator; fails if a step does not tell its story"
 	@echo "make check          the quick tier: cargo fmt --check, clippy -D warnings, unit tests (no emulator, no Python tools)"
 	@echo "make test           lint, unit + emulator tests, IAM permission test, template validation, emulator deploy, fuzz ($(FUZZ_SECONDS) s)"
 	@echo "make tools          install the pinned Python tools (moto, cargo-lambda, aws-sam-cli, cfn-lint, checkov)"
 	@echo "make lint           cargo fmt --check and cargo clippy -D warnings"
-	@echo "make invoke         run the function under cargo lambda watch (on the emulator) and send each file in events/"
+	@echo "make invoke         serve the function through cargo lambda's runtime API (on the emulator) and send each file in events/"
 	@echo "make validate       sam validate (+ --lint), cfn-lint and checkov on template.yaml and its translation"
 	@echo "make build          release zips for x86_64 and arm64 (target/lambda/<arch>/iam-policy-alarm/bootstrap.zip)"
 	@echo "make deploy         sam build && sam deploy to AWS (first time: sam build && sam deploy --guided)"
 	@echo "make deploy-local   sam build, then deploy to the emulator and check every resource"
-	@echo "make bench          criterion benchmarks of the pattern engine (figures in README.md)"
+	@echo "make bench          criterion benchmarks of the pattern engine (figures in docs/pattern-engine.md)"
 	@echo "make bench-all      cold start, memory, size, round trips, scale and Prowler side by side -> BENCHMARKS.md (~30 min; installs Prowler)"
 	@echo "make fuzz           fuzz the pattern engine for FUZZ_SECONDS (default $(FUZZ_SECONDS))"
 

@@ -1,4 +1,4 @@
-"""Writes BENCHMARKS.md and target/bench/PERF-SECTION.md (the README's performance section)
+"""Writes BENCHMARKS.md and target/bench/PERF-SECTION.md (the top of docs/performance.md, to paste there)
 from the results bench/run.py wrote. Every figure sits beside its goal, with the date,
 the machine and the command that reproduces it."""
 
@@ -321,14 +321,16 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
             L[i] = L[i] + f" {ref} |"
     bench_md = "\n".join(L).replace("\n\n\n", "\n\n")
 
-    # ---- README section ------------------------------------------------------------
+    # ---- docs/performance.md (its title, back link, headline table and Prowler side by side) ----
     P = []
     p = P.append
-    p("## Performance")
+    p("# Performance")
+    p("")
+    p("[Back to the README](../README.md)")
     p("")
     p(f"Measured by `make bench-all` on {meta['date']} ({meta['machine_short']}), against a local moto")
     p("emulator; every figure, its goal and the command that reproduces it are in")
-    p("[BENCHMARKS.md](BENCHMARKS.md).")
+    p("[BENCHMARKS.md](../BENCHMARKS.md).")
     p("")
     p("| | iam-policy-alarm | goal |")
     p("| --- | --- | --- |")
@@ -417,7 +419,7 @@ def tamper_section(t: dict, command: str) -> list[str]:
         "",
         "On AWS the same path adds what the emulator does not have: CloudTrail's delivery of the event to",
         "EventBridge (best effort; AWS documents no delivery time), the queue's 10 s delivery delay and the event",
-        "source mapping's batching window (up to 30 s): about a minute in all (README, Tamper detection).",
+        "source mapping's batching window (up to 30 s): about a minute in all ([docs/tamper-detection.md](docs/tamper-detection.md)).",
         "",
     ]
 

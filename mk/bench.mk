@@ -1,7 +1,7 @@
 # Performance benchmark of iam-policy-alarm: cold start, memory, artifact
 # size, API round trips, scale, and Prowler side by side, on a moto server on
-# 127.0.0.1. Writes BENCHMARKS.md and bench/scale.png, and the README's performance
-# section to $(BENCH_OUT)/PERF-SECTION.md (under target/) for pasting.
+# 127.0.0.1. Writes BENCHMARKS.md and bench/scale.png, and the top of
+# docs/performance.md to $(BENCH_OUT)/PERF-SECTION.md (under target/) for pasting there.
 # Included by the top-level Makefile; also runs on its own:
 #     make -f mk/bench.mk bench-all
 # Not part of `make test`. On a fresh machine it installs what it needs: Debian's

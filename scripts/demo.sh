@@ -3,32 +3,37 @@
 # audit FAIL -> remediate dry run (the plan) -> remediate -> audit PASS -> the
 # organization -> someone deletes the alarm, and CloudTrail's event of it re-audits
 # (tamper detection), with the SNS findings messages each run published.
+# Each step checks its own story (demo_show.py --expect): the demo exits non-zero when
+# one does not hold, or within seconds when the function cannot start.
 set -euo pipefail
 # shellcheck source=scripts/emulator.sh
 source "$(dirname "$0")/emulator.sh"
 cd "$root"
 
+echo "building the function (cargo build; the first build on a fresh clone takes several minutes)..."
+build_function
 start_emulator
 eval "$(seed_account)"
 export ALARM_TOPIC_ARN FINDINGS_TOPIC_ARN
 echo "seeded: an organization (this management account and two members); a logging multi-region organization trail -> log group CloudTrail/DefaultLogGroup; no metric filter, no alarm"
-echo "building and starting the function under cargo lambda watch (first build takes a few minutes)..."
+echo "starting the function behind cargo lambda's runtime API..."
 start_function
 
-step() {
+step() { # title, event file, the story it must tell (demo_show.py --expect)
     echo
     echo "== $1: cargo lambda invoke --data-file $2"
-    invoke "$2" | "$venv/bin/python" scripts/demo_show.py
+    invoke "$2" | "$venv/bin/python" scripts/demo_show.py --expect "$3"
     "$venv/bin/python" scripts/demo_show.py --inbox "$FINDINGS_QUEUE_URL"
 }
-step "1. audit" events/audit.json
-step "2. remediate, dry run" events/remediate-dry-run.json
-step "3. remediate" events/remediate.json
-step "4. audit again" events/schedule.json
-step "5. audit the organization (the trail is an organization trail: its chain covers every member)" events/audit-organization.json
+step "1. audit" events/audit.json fail
+step "2. remediate, dry run" events/remediate-dry-run.json plan
+step "3. remediate" events/remediate.json remediated
+step "4. audit again" events/schedule.json pass
+step "5. audit the organization (the trail is an organization trail: its chain covers every member)" events/audit-organization.json organization-pass
 echo
 echo "== mallory deletes the alarm (cloudwatch delete-alarms)..."
 "$venv/bin/python" -c "import boto3; import os; boto3.client('cloudwatch', region_name=os.environ['AWS_REGION']).delete_alarms(AlarmNames=['IAMAuthorizationActivityAlarm'])"
-step "6. ... and CloudTrail's event of it arrives (tamper detection)" events/tamper-delete-alarms.json
+actor="$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["detail"]["userIdentity"]["arn"])' events/tamper-delete-alarms.json)"
+step "6. ... and CloudTrail's event of it arrives (tamper detection)" events/tamper-delete-alarms.json "tamper-fail:$actor"
 echo
-echo "demo done; emulator and function stopped."
+echo "demo done: every step told its story (FAIL, the plan, remediated to PASS, PASS, every account PASS, FAIL naming $actor); emulator and function stopped."

@@ -1,8 +1,64 @@
 """Pretty-prints what the demo shows: a report returned by the function (stdin), or,
-with --inbox QUEUE_URL, the findings messages SNS delivered to the SQS inbox."""
+with --inbox QUEUE_URL, the findings messages SNS delivered to the SQS inbox.
+
+With --expect STORY, it also checks the report tells the demo's story at that step and
+exits 1 with one line saying what differs when it does not (so `make demo`, and CI
+which runs it first, fail when the story breaks)."""
 import json
 import os
 import sys
+
+
+def operations(report, section):
+    """The operations (without their service prefix) of the remediation's planned or applied
+    actions; of applied ones, only those whose outcome is "applied"."""
+    actions = (report.get("remediation") or {}).get(section, [])
+    return [a["operation"].split(":")[-1] for a in actions if section != "applied" or a.get("outcome") == "applied"]
+
+
+def applied_operations(report):
+    return operations(report, "applied")
+
+
+def check_story(story, report):
+    """The differences between `report` and what step `story` must show ([] when it holds)."""
+    status = report.get("status")
+    wrong = []
+    if story == "fail":
+        if status != "FAIL":
+            wrong.append(f"status {status}, expected FAIL")
+    elif story == "plan":
+        planned = operations(report, "planned")
+        if not report.get("dry_run") or not {"PutMetricFilter", "PutMetricAlarm"} <= set(planned):
+            wrong.append(f"a dry run planning PutMetricFilter and PutMetricAlarm expected, got dry_run={report.get('dry_run')} planned={planned}")
+        if applied_operations(report):
+            wrong.append(f"a dry run applied {applied_operations(report)}")
+    elif story == "remediated":
+        if status != "PASS":
+            wrong.append(f"status {status}, expected PASS")
+        applied = applied_operations(report)
+        if not {"PutMetricFilter", "PutMetricAlarm"} <= set(applied):
+            wrong.append(f"PutMetricFilter and PutMetricAlarm applied expected, got {applied}")
+    elif story == "pass":
+        if status != "PASS":
+            wrong.append(f"status {status}, expected PASS")
+    elif story == "organization-pass":
+        accounts = report.get("accounts", [])
+        not_pass = [f"{a['account']} {a['status']}" for a in accounts if a["status"] != "PASS"]
+        if status != "PASS" or not accounts or not_pass:
+            wrong.append(f"status {status} with {len(accounts)} accounts, not PASS: {not_pass}; expected every account PASS")
+    elif story.startswith("tamper-fail:"):
+        actor = story.split(":", 1)[1]
+        trigger = report.get("trigger")
+        changes = trigger if isinstance(trigger, list) else [trigger] if trigger else []
+        actors = [c["actor"]["arn"] for c in changes]
+        if status != "FAIL":
+            wrong.append(f"status {status}, expected FAIL")
+        if actor not in actors:
+            wrong.append(f"the change by {actor} expected in the report's trigger, got {actors}")
+    else:
+        wrong.append(f"unknown story {story!r}")
+    return wrong
 
 
 def show_report(report):
@@ -64,4 +120,14 @@ def show_inbox(queue_url):
 if len(sys.argv) == 3 and sys.argv[1] == "--inbox":
     show_inbox(sys.argv[2])
 else:
-    show_report(json.load(sys.stdin))
+    text = sys.stdin.read()
+    if not text.strip():
+        print("demo: no report to show (the invocation failed; see above)", file=sys.stderr)
+        sys.exit(1)
+    report = json.loads(text)
+    show_report(report)
+    if len(sys.argv) == 3 and sys.argv[1] == "--expect":
+        wrong = check_story(sys.argv[2], report)
+        if wrong:
+            print(f"demo: this step does not tell the story ({sys.argv[2]}): {'; '.join(wrong)}", file=sys.stderr)
+            sys.exit(1)

@@ -17,7 +17,9 @@ use iam_policy_alarm::settings::Settings;
 
 fn main() -> ExitCode {
     let in_lambda = std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some();
-    init_logging(in_lambda);
+    if let Err(e) = init_logging(in_lambda) {
+        return fail(&e);
+    }
     // One thread is enough: the work is waiting on AWS, and concurrency comes from
     // joining futures, not from threads.
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -72,9 +74,23 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn init_logging(json: bool) {
+/// Logging at RUST_LOG's level (the default when unset or empty). A RUST_LOG that does
+/// not parse is refused, not silently replaced: logging starts at the default level so
+/// the refusal itself is logged, and the caller stops.
+fn init_logging(json: bool) -> Result<(), String> {
     let default = if json { "info" } else { "warn" };
-    let level = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let requested = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let (level, refused) = match requested.as_deref().map(EnvFilter::try_new) {
+        None => (EnvFilter::new(default), None),
+        Some(Ok(level)) => (level, None),
+        Some(Err(e)) => {
+            let value = requested.as_deref().unwrap_or_default();
+            (
+                EnvFilter::new(default),
+                Some(format!("invalid setting RUST_LOG={value:?}: {e}")),
+            )
+        }
+    };
     // At trace level the SDK's orchestrator logs every response body and decoded
     // output, subscription endpoints (email addresses) included: never, whatever
     // RUST_LOG says. A separate filter caps that target without raising its level above
@@ -96,4 +112,5 @@ fn init_logging(json: bool) {
         let layer = stderr_layer.with_target(false);
         tracing_subscriber::registry().with(layer.with_filter(filter)).init();
     }
+    refused.map_or(Ok(()), Err)
 }

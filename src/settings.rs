@@ -337,7 +337,8 @@ fn namespace_setting(value: Option<String>, default: String) -> Result<String, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use std::cell::RefCell;
+    use std::collections::{BTreeSet, HashMap};
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -473,5 +474,31 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("longer than 255"));
+    }
+
+    /// The names in the first column of docs/settings.md's table (backticked, upper case).
+    fn documented_variables() -> BTreeSet<String> {
+        include_str!("../docs/settings.md")
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `")?.split_once('`'))
+            .map(|(name, _)| name)
+            .filter(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn the_settings_page_lists_exactly_the_variables_read() {
+        // Every name from_lookup asks for: with none set, each takes its default, so all are asked.
+        let asked = RefCell::new(BTreeSet::new());
+        let lookup = |name: &str| -> Option<String> {
+            asked.borrow_mut().insert(name.to_string());
+            None
+        };
+        Settings::from_lookup(lookup).unwrap();
+        let mut read = asked.into_inner();
+        // And the log filter's, which main.rs reads (and refuses when it does not parse).
+        read.insert("RUST_LOG".to_string());
+        assert_eq!(documented_variables(), read);
     }
 }

@@ -148,8 +148,9 @@ ENV_READ_RES = [
     re.compile(r"\benv\s*=\s*\"([A-Z][A-Z0-9_]*)\""),
     re.compile(r"\b(?:get|lookup)\s*\(\s*\"([A-Z][A-Z0-9_]*)\"\s*\)"),
 ]
-# Read by tracing-subscriber's EnvFilter, not by name in src/.
-READ_BY_LIBRARIES = {"RUST_LOG"}
+# Variables only a library reads, not by name in src/ (none today: main.rs reads
+# RUST_LOG itself, to refuse one that does not parse).
+READ_BY_LIBRARIES = set()
 
 
 # ---------------------------------------------------------------- the code

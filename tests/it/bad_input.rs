@@ -239,6 +239,8 @@ async fn invalid_settings_stop_the_binary_with_one_line_naming_the_variable() {
         ("METRIC_NAMESPACE", "AWS/Logs"),
         ("METRIC_NAME", "bell\u{7}"),
         ("ALARM_NAME", &long),
+        // A level tracing does not know: refused, not silently replaced by the default.
+        ("RUST_LOG", "info,iam_policy_alarm=loud"),
     ] {
         let output = account
             .command(&["audit", "--format", "json"])
