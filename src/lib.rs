@@ -22,5 +22,6 @@ pub mod rule;
 pub mod run;
 pub mod securityhub;
 pub mod settings;
+pub mod snsfilter;
 pub mod state;
 pub mod tamper;

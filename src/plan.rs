@@ -373,6 +373,7 @@ impl AlarmRequest {
         Alarm {
             name: self.alarm_name.clone(),
             arn: arn.to_string(),
+            description: Some(self.alarm_description.clone()),
             actions_enabled: self.actions_enabled,
             alarm_actions: self.alarm_actions.clone(),
             namespace: self.namespace.clone(),

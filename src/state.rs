@@ -123,6 +123,17 @@ impl MetricFilter {
     pub fn covers_all(&self) -> bool {
         self.coverage.as_ref().is_ok_and(|c| c.covers_all)
     }
+
+    /// What `transformation` (one of this filter's) publishes for one of the rule's
+    /// events, routine events the pattern also matches included, and the events for
+    /// which it publishes nothing.
+    pub fn emission(&self, transformation: &Transformation) -> (Emission, Vec<&'static str>) {
+        let (mut emission, silent) = transformation.emission();
+        if let Ok(coverage) = &self.coverage {
+            emission.routine = coverage.routine_matched.clone();
+        }
+        (emission, silent)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -148,6 +159,7 @@ impl Transformation {
             default_value: self.default_value,
             unit: self.unit.clone().unwrap_or_else(|| "None".into()),
             dimensions: self.dimensions.clone(),
+            routine: Vec::new(),
         };
         (emission, published.silent)
     }
@@ -165,6 +177,9 @@ pub struct MetricKey {
 pub struct Alarm {
     pub name: String,
     pub arn: String,
+    /// AlarmDescription: carried in the alarm's notification, which a subscription's
+    /// filter policy may test.
+    pub description: Option<String>,
     pub actions_enabled: bool,
     pub alarm_actions: Vec<String>,
     pub namespace: String,
@@ -212,6 +227,7 @@ pub struct MetricStat {
 pub struct CompositeAlarm {
     pub name: String,
     pub arn: String,
+    pub description: Option<String>,
     pub rule: String,
     pub actions_enabled: bool,
     pub alarm_actions: Vec<String>,
@@ -255,11 +271,32 @@ pub struct Subscription {
     pub arn: String,
     pub protocol: String,
     pub endpoint: String,
+    /// GetSubscriptionAttributes, read for confirmed subscriptions in listing order
+    /// until one takes every message (no filter policy); None where not read.
+    pub attributes: Option<Read<SubscriptionAttributes>>,
 }
 
 impl Subscription {
     pub fn is_confirmed(&self) -> bool {
         self.arn.starts_with("arn:")
+    }
+}
+
+/// What decides which messages a subscription receives.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct SubscriptionAttributes {
+    /// The FilterPolicy attribute (JSON), None when the subscription has none.
+    pub filter_policy: Option<String>,
+    /// FilterPolicyScope: "MessageAttributes" (SNS's default when absent) or "MessageBody".
+    pub filter_policy_scope: Option<String>,
+    /// The PendingConfirmation attribute is "true".
+    pub pending_confirmation: bool,
+}
+
+impl SubscriptionAttributes {
+    /// Receives every message published to the topic.
+    pub fn takes_everything(&self) -> bool {
+        !self.pending_confirmation && self.filter_policy.is_none()
     }
 }
 

@@ -534,6 +534,7 @@ class IamPermissions(unittest.TestCase):
                 "logs:CreateLogStream",
                 "sns:GetTopicAttributes",
                 "sns:ListSubscriptionsByTopic",
+                "sns:GetSubscriptionAttributes",
                 "sns:Publish",
                 "kms:DescribeKey",
                 "kms:GetKeyPolicy",

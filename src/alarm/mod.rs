@@ -14,6 +14,7 @@
 
 pub mod composite;
 pub mod math;
+pub mod notification;
 pub mod statistic;
 
 #[cfg(test)]
@@ -38,6 +39,9 @@ pub struct Emission {
     pub unit: String,
     /// The filter's dimensions: name -> the `$.field` it is taken from, or a constant.
     pub dimensions: BTreeMap<String, String>,
+    /// Routine events every account logs all the time that the filter also matches:
+    /// each publishes one of `values` in every period, with or without a policy change.
+    pub routine: Vec<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -177,6 +181,9 @@ fn judge(alarm: &Alarm, emission: &Emission) -> Result<String, Verdict> {
     if emission.values.is_empty() {
         return Err(not("the filter publishes no value for a matching event".into()));
     }
+    if !emission.routine.is_empty() {
+        return Err(routine_verdict(emission, &datapoint, comparison, threshold, &label)?);
+    }
     let mut fired = None;
     for &value in &emission.values {
         for &count in counts {
@@ -239,6 +246,48 @@ fn judge(alarm: &Alarm, emission: &Emission) -> Result<String, Verdict> {
         "{}: ALARM after 1 of {of} datapoints",
         fired.unwrap_or_default()
     ))
+}
+
+/// The filter also counts routine events (every period holds one or very many): the
+/// alarm rests in ALARM when a quiet period breaches; otherwise whether one IAM policy
+/// event moves it across the threshold depends on how many routine events the period
+/// holds, which is not known.
+fn routine_verdict(
+    emission: &Emission,
+    datapoint: &dyn Fn(&Period) -> Result<Option<f64>, Verdict>,
+    comparison: Comparison,
+    threshold: f64,
+    label: &str,
+) -> Result<Verdict, Verdict> {
+    let routine = emission.routine.join(", ");
+    if emission.default_value.is_some() {
+        return Ok(Verdict::CannotProve(format!(
+            "the filter also counts routine events ({routine}) and publishes a defaultValue for the rest: the period's mix is not known"
+        )));
+    }
+    for &value in &emission.values {
+        for count in [1.0, MANY] {
+            // Routine events are the period's only samples: the default mechanism
+            // models `count` samples of one value.
+            let period = Period {
+                event: None,
+                default: Some(value),
+                count,
+            };
+            if let Some(x) = datapoint(&period)? {
+                if comparison.breaches(x, threshold) {
+                    return Ok(Verdict::DoesNotFire(format!(
+                        "breaches with no IAM policy event: the filter also counts routine events ({routine}), so {label} = {x} with {} of them {} {threshold}; it rests in ALARM and a new event sends nothing",
+                        count_words(count),
+                        comparison.symbol()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(Verdict::CannotProve(format!(
+        "the filter also counts routine events ({routine}), so whether one IAM policy event crosses the threshold depends on how many of those the period holds"
+    )))
 }
 
 fn count_words(count: f64) -> String {

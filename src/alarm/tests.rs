@@ -14,6 +14,7 @@ fn emission() -> Emission {
         default_value: None,
         unit: "None".into(),
         dimensions: BTreeMap::new(),
+        routine: Vec::new(),
     }
 }
 

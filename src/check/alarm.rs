@@ -6,12 +6,26 @@
 
 use std::collections::BTreeSet;
 
+use serde_json::Value;
+
 use super::{LinkFinding, Problems};
-use crate::alarm::{self, composite, Verdict};
+use crate::alarm::{self, composite, notification, Verdict};
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::rule::WANTED_ALARM;
 use crate::settings::Names;
 use crate::state::{AccountState, Alarm, AwsError, MetricFilter, MetricKey};
+
+/// A topic an alarm that fires notifies, and what it sends there.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Notifier {
+    pub topic: TopicArn,
+    /// The alarm CloudWatch publishes for: the firing alarm, or a composite over it.
+    pub alarm_arn: String,
+    /// How the report names that alarm (a composite's suppressor included).
+    pub via: String,
+    /// The notification's body as far as the alarm's configuration fixes it.
+    pub notification: Value,
+}
 
 /// The alarm link, and the topics (with the alarm that notifies them) of the alarms
 /// that pass.
@@ -20,15 +34,18 @@ pub(super) fn alarm_link(
     group: &LogGroupArn,
     covering: &[&MetricFilter],
     names: &Names,
-) -> (LinkFinding, Vec<(TopicArn, String)>) {
+) -> (LinkFinding, Vec<Notifier>) {
     let mut p = Problems::default();
     let mut resources = Vec::new();
-    let mut good: Vec<(TopicArn, String)> = Vec::new();
+    let mut good: Vec<Notifier> = Vec::new();
     let mut fired = Vec::new();
     let mut verdicts = Vec::new();
     let mut seen = BTreeSet::new();
     let region = group.region.as_str();
-    for transformation in covering.iter().flat_map(|f| &f.transformations) {
+    for (filter, transformation) in covering
+        .iter()
+        .flat_map(|f| f.transformations.iter().map(move |t| (*f, t)))
+    {
         let key = MetricKey {
             region: region.to_string(),
             namespace: transformation.namespace.clone(),
@@ -37,7 +54,7 @@ pub(super) fn alarm_link(
         if !seen.insert(key.clone()) {
             continue;
         }
-        let (emission, silent) = transformation.emission();
+        let (emission, silent) = filter.emission(transformation);
         if !silent.is_empty() {
             verdicts.push(format!(
                 "metric {}/{} takes its value from {}, which {} of the 16 IAM policy events do not carry as a number ({}), so no alarm on it fires on each event",
@@ -82,7 +99,7 @@ pub(super) fn alarm_link(
                     Ok(notified) => {
                         let through: BTreeSet<&str> = notified
                             .iter()
-                            .map(|(_, by)| by.as_str())
+                            .map(|n| n.via.as_str())
                             .filter(|by| *by != alarm.arn)
                             .collect();
                         let through = match through.is_empty() {
@@ -112,7 +129,7 @@ pub(super) fn alarm_link(
         }
     }
     if !good.is_empty() {
-        let topics: BTreeSet<String> = good.iter().map(|(t, _)| t.to_string()).collect();
+        let topics: BTreeSet<String> = good.iter().map(|n| n.topic.to_string()).collect();
         let detail = format!(
             "{} fires on a single IAM policy event and notifies {}",
             fired.join(", "),
@@ -165,10 +182,19 @@ fn notifies(
     alarm: &Alarm,
     region: &str,
     errors: &mut Vec<AwsError>,
-) -> Result<Vec<(TopicArn, String)>, Vec<String>> {
+) -> Result<Vec<Notifier>, Vec<String>> {
     let own = topics_in(&alarm.alarm_actions, region);
     if alarm.actions_enabled && !own.is_empty() {
-        return Ok(own.into_iter().map(|t| (t, alarm.arn.clone())).collect());
+        let body = notification::body(alarm);
+        return Ok(own
+            .into_iter()
+            .map(|topic| Notifier {
+                topic,
+                alarm_arn: alarm.arn.clone(),
+                via: alarm.arn.clone(),
+                notification: body.clone(),
+            })
+            .collect());
     }
     let mut problems = Vec::new();
     if !alarm.actions_enabled {
@@ -223,7 +249,13 @@ fn notifies(
                         .as_deref()
                         .map(|s| format!(" (its actions are suppressed while {s} is in ALARM)"))
                         .unwrap_or_default();
-                    via.extend(topics.into_iter().map(|t| (t, format!("{}{by}", c.arn))));
+                    let body = notification::composite_body(c);
+                    via.extend(topics.into_iter().map(|topic| Notifier {
+                        topic,
+                        alarm_arn: c.arn.clone(),
+                        via: format!("{}{by}", c.arn),
+                        notification: body.clone(),
+                    }));
                 }
             }
             if via.is_empty() {

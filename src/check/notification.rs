@@ -1,26 +1,35 @@
-//! The notification link: the alarm's topic has a confirmed subscriber, and CloudWatch
-//! may publish to it (topic policy, and a customer-managed KMS key that allows it).
+//! The notification link: the alarm's topic has a confirmed subscriber that would
+//! receive this alarm's notification (its filter policy, evaluated against the message
+//! CloudWatch sends, lets it through), and CloudWatch may publish to it (topic policy,
+//! and a customer-managed KMS key that allows it).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::Value;
+
+use super::alarm::Notifier;
 use super::{LinkFinding, Problems};
-use crate::arn::TopicArn;
+use crate::alarm::notification::VARYING;
 use crate::policy::{self, Verdict};
-use crate::state::{is_aws_managed_sns_alias, AccountState, AwsError, Topic};
+use crate::snsfilter::{self, FilterPolicy, Scope};
+use crate::state::{is_aws_managed_sns_alias, AccountState, AwsError, Subscription, Topic};
 
-pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, String)], account: &str) -> LinkFinding {
+pub(super) fn notification_link(state: &AccountState, notifiers: &[Notifier], account: &str) -> LinkFinding {
     let mut p = Problems::default();
     let mut resources = Vec::new();
     let mut verdicts = Vec::new();
     let mut external = Vec::new();
     let mut seen = BTreeSet::new();
-    for (arn, alarm_arn) in topics {
-        if !seen.insert(arn) {
+    for notifier in notifiers {
+        let (arn, alarm_arn) = (&notifier.topic, &notifier.alarm_arn);
+        if !seen.insert((arn, alarm_arn)) {
             continue;
         }
-        resources.push(arn.to_string());
+        if !resources.contains(&arn.to_string()) {
+            resources.push(arn.to_string());
+        }
         match state.topics.get(arn) {
-            Some(Ok(topic)) => match topic_problems(state, topic, alarm_arn, account) {
+            Some(Ok(topic)) => match topic_problems(state, topic, notifier, account) {
                 Ok(Ok(ok)) => return LinkFinding::pass(ok, resources),
                 Ok(Err(problems)) => verdicts.push(format!("topic {}: {}", arn.name(), problems.join(", "))),
                 Err(errors) => p.errors.extend(errors),
@@ -51,7 +60,7 @@ pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, Strin
     if !verdicts.is_empty() {
         p.add(
             verdicts.join("; "),
-            "subscribe an endpoint to the topic and confirm it (aws sns subscribe ...; then follow the link in the confirmation message); encrypt it with a customer-managed KMS key whose policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*".into(),
+            "subscribe an endpoint to the topic and confirm it (aws sns subscribe ...; then follow the link in the confirmation message), with no filter policy or one that lets CloudWatch's alarm notification through (it carries no message attributes; its JSON body has AlarmName, NewStateValue ALARM and the Trigger); encrypt it with a customer-managed KMS key whose policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*".into(),
         );
     }
     p.into_link(String::new(), resources)
@@ -63,18 +72,49 @@ pub(super) fn notification_link(state: &AccountState, topics: &[(TopicArn, Strin
 fn topic_problems(
     state: &AccountState,
     topic: &Topic,
-    alarm_arn: &str,
+    notifier: &Notifier,
     account: &str,
 ) -> Result<Result<String, Vec<String>>, Vec<AwsError>> {
+    let alarm_arn = notifier.alarm_arn.as_str();
     let mut problems = Vec::new();
+    let mut errors = Vec::new();
     let confirmed: Vec<_> = topic.subscriptions.iter().filter(|s| s.is_confirmed()).collect();
     let pending = topic.subscriptions.len() - confirmed.len();
+    let mut receiver = None;
     if confirmed.is_empty() {
         problems.push(if pending > 0 {
             format!("its {pending} subscription(s) are pending confirmation, so nobody receives the alarm")
         } else {
             "has no subscriptions, so nobody receives the alarm".into()
         });
+    } else {
+        let mut refusals = Vec::new();
+        let mut unread = Vec::new();
+        for s in &confirmed {
+            match receives(s, &notifier.notification) {
+                Receives::Yes(why) => {
+                    receiver = Some((*s, why));
+                    break;
+                }
+                Receives::No(why) | Receives::CannotProve(why) => refusals.push(format!(
+                    "{} {} {why}",
+                    s.protocol,
+                    mask_endpoint(&s.protocol, &s.endpoint)
+                )),
+                Receives::Unread(e) => unread.push(e),
+            }
+        }
+        // A subscription that could not be read may be the one that receives it: then
+        // there is no verdict (ERROR), unless another one is proven to receive it.
+        if receiver.is_none() && unread.is_empty() {
+            problems.push(format!(
+                "none of its {} confirmed subscription(s) would receive this alarm's notification: {}",
+                confirmed.len(),
+                refusals.join("; ")
+            ));
+        } else if receiver.is_none() {
+            errors.extend(unread);
+        }
     }
     if let Some(policy) = &topic.policy {
         let request = policy::Request {
@@ -93,7 +133,6 @@ fn topic_problems(
             Verdict::Unreadable(why) => problems.push(format!("its access policy cannot be read: {why}")),
         }
     }
-    let mut errors = Vec::new();
     if let Some(key_id) = topic.kms_key_id.as_deref().filter(|k| !k.is_empty()) {
         if is_aws_managed_sns_alias(key_id) {
             problems.push(aws_managed_key_problem());
@@ -123,8 +162,19 @@ fn topic_problems(
         .iter()
         .map(|s| format!("{} {}", s.protocol, mask_endpoint(&s.protocol, &s.endpoint)))
         .collect();
+    // Named only when a filter policy had to be evaluated to know.
+    let through = match receiver {
+        Some((s, why))
+            if s.attributes
+                .as_ref()
+                .is_some_and(|a| a.as_ref().is_ok_and(|a| a.filter_policy.is_some())) =>
+        {
+            format!("; {} {} {why}", s.protocol, mask_endpoint(&s.protocol, &s.endpoint))
+        }
+        _ => String::new(),
+    };
     Ok(Ok(format!(
-        "topic {} has {} confirmed subscription(s): {}{}",
+        "topic {} has {} confirmed subscription(s): {}{through}{}",
         topic.arn.name(),
         confirmed.len(),
         endpoints.join(", "),
@@ -134,6 +184,72 @@ fn topic_problems(
             ""
         }
     )))
+}
+
+/// Whether one confirmed subscription would receive the alarm's notification.
+enum Receives {
+    Yes(String),
+    No(String),
+    CannotProve(String),
+    Unread(AwsError),
+}
+
+fn receives(s: &Subscription, notification: &Value) -> Receives {
+    let attributes = match &s.attributes {
+        Some(Ok(a)) => a,
+        Some(Err(e)) => return Receives::Unread(e.clone()),
+        None => {
+            return Receives::Unread(AwsError {
+                operation: "sns:GetSubscriptionAttributes".into(),
+                resource: s.arn.clone(),
+                message: "not read".into(),
+                retryable: false,
+            })
+        }
+    };
+    if attributes.pending_confirmation {
+        return Receives::No("is pending confirmation".into());
+    }
+    let Some(text) = &attributes.filter_policy else {
+        return Receives::Yes("has no filter policy".into());
+    };
+    let scope = match Scope::parse(attributes.filter_policy_scope.as_deref()) {
+        Ok(scope) => scope,
+        Err(e) => return Receives::CannotProve(format!("cannot be proven to receive it: {e}")),
+    };
+    let policy = match FilterPolicy::parse(text) {
+        Ok(policy) => policy,
+        Err(e) => return Receives::CannotProve(format!("cannot be proven to receive it: its filter policy: {e}")),
+    };
+    if scope == Scope::MessageBody {
+        // A key the body does not hold with a fixed value: what AWS sends there is not known here.
+        if let Some(key) = policy.keys().into_iter().find(|k| !has_path(notification, k)) {
+            let varies = VARYING.contains(&key.split('.').next().unwrap_or_default());
+            return Receives::CannotProve(format!(
+                "cannot be proven to receive it: its filter policy (MessageBody) tests {key}, which {}",
+                if varies {
+                    "CloudWatch sets anew in each notification"
+                } else {
+                    "is not known to be in CloudWatch's alarm notification with a fixed value"
+                }
+            ));
+        }
+    }
+    // CloudWatch's alarm notifications carry no message attributes.
+    match policy.evaluate_as(scope, &BTreeMap::new(), notification, "this alarm's notification") {
+        snsfilter::Verdict::Delivers => Receives::Yes(format!("receives it through its filter policy ({scope})")),
+        snsfilter::Verdict::Filtered(why) => {
+            Receives::No(format!("does not receive it: its filter policy ({scope}) {why}"))
+        }
+        snsfilter::Verdict::CannotProve(why) => Receives::CannotProve(format!(
+            "cannot be proven to receive it: its filter policy ({scope}): {why}"
+        )),
+    }
+}
+
+/// `path` ("Trigger.MetricName") names a field of `body`.
+fn has_path(body: &Value, path: &str) -> bool {
+    path.split('.').try_fold(body, |at, key| at.get(key)).is_some()
 }
 
 fn aws_managed_key_problem() -> String {

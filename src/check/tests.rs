@@ -112,6 +112,7 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
                     arn: format!("arn:aws:sns:{group_region}:{ACCOUNT}:alarms:5e4e0a4b"),
                     protocol: "email".into(),
                     endpoint: "security@example.com".into(),
+                    attributes: Some(Ok(SubscriptionAttributes::default())),
                 }],
                 kms_key_id: None,
                 policy: None,
@@ -185,12 +186,30 @@ fn composite_over(s: &mut AccountState, rule: &str, actions_enabled: bool) {
         Ok(vec![CompositeAlarm {
             name: "any-iam-change".into(),
             arn: format!("arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:any-iam-change"),
+            description: None,
             rule: rule.into(),
             actions_enabled,
             alarm_actions: vec![topic_arn("us-east-1").to_string()],
             actions_suppressor: None,
         }]),
     );
+}
+
+/// The only subscription gets a filter policy (in `scope`; None: SNS's default).
+fn filter_policy(s: &mut AccountState, scope: Option<&str>, policy: &str) {
+    let attributes = topic(s).subscriptions[0].attributes.as_mut().unwrap().as_mut().unwrap();
+    attributes.filter_policy = Some(policy.into());
+    attributes.filter_policy_scope = scope.map(String::from);
+}
+
+/// A second confirmed subscription, read with `attributes`.
+fn second_subscription(s: &mut AccountState, attributes: Read<SubscriptionAttributes>) {
+    topic(s).subscriptions.push(Subscription {
+        arn: format!("arn:aws:sns:us-east-1:{ACCOUNT}:alarms:77aa"),
+        protocol: "sqs".into(),
+        endpoint: format!("arn:aws:sqs:us-east-1:{ACCOUNT}:pager"),
+        attributes: Some(attributes),
+    });
 }
 
 const KMS_KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -239,6 +258,11 @@ fn cases() -> Vec<Case> {
         ("filter misses an event", |s| set_pattern(s, &CIS.replace("($.eventName = DeletePolicy) || ", "")), [P, F, N, N], "misses 1 of 16 IAM policy events (DeletePolicy)"),
         ("filter joined with &&", |s| set_pattern(s, "{ ($.eventName = CreatePolicy) && ($.eventName = DeletePolicy) }"), [P, F, N, N], "misses 16 of 16"),
         ("filter unparseable", |s| set_pattern(s, "{ ($.eventName = CreatePolicy) "), [P, F, N, N], "invalid filter pattern at position"),
+        // A filter that also matches what every account logs all the time publishes in quiet periods.
+        ("empty pattern: every event", |s| set_pattern(s, ""), [P, P, F, N], "rests in ALARM and a new event sends nothing"),
+        ("every event name", |s| set_pattern(s, r#"{ $.eventName = "*" }"#), [P, P, F, N], "the filter also counts routine events (sts:AssumeRole by lambda.amazonaws.com"),
+        ("the CIS pattern or every event version", |s| set_pattern(s, &CIS.replace(" }", " || ($.eventVersion = *) }")), [P, P, F, N], "breaches with no IAM policy event"),
+        ("every event, on a metric no quiet period breaches", |s| { set_pattern(s, ""); first_alarm(s).threshold = Some(1e12); }, [P, P, F, N], "depends on how many of those the period holds"),
         ("filters unreadable", |s| s.log_groups.values_mut().next().unwrap().filters = Err(aws_error("logs:DescribeMetricFilters")), [P, E, N, N], "logs:DescribeMetricFilters"),
         // alarm
         ("no alarm", |s| alarms(s).clear(), [P, P, F, N], "no alarm on metric CloudTrailMetrics/IAMPolicyEventCount in us-east-1"),
@@ -283,6 +307,18 @@ fn cases() -> Vec<Case> {
         ("a topic of another account, not readable", |s| { let other: TopicArn = "arn:aws:sns:us-east-1:999999999999:central".parse().unwrap(); first_alarm(s).alarm_actions = vec![other.to_string()]; s.topics.insert(other, Err(AwsError { operation: "sns:GetTopicAttributes".into(), resource: "central".into(), message: "AuthorizationError: not authorized".into(), retryable: false })); }, [P, P, P, LinkStatus::External], "is in account 999999999999, which does not let this account read it"),
         ("a topic of another account, throttled", |s| { let other: TopicArn = "arn:aws:sns:us-east-1:999999999999:central".parse().unwrap(); first_alarm(s).alarm_actions = vec![other.to_string()]; s.topics.insert(other, Err(aws_error("sns:GetTopicAttributes"))); }, [P, P, P, E], "sns:GetTopicAttributes"),
         ("topic unreadable", |s| *s.topics.values_mut().next().unwrap() = Err(aws_error("sns:GetTopicAttributes")), [P, P, P, E], "sns:GetTopicAttributes"),
+        // subscription filter policies, judged against the notification CloudWatch sends
+        ("filter policy on message attributes (the notification has none)", |s| filter_policy(s, None, r#"{"severity": ["high"]}"#), [P, P, P, F], "does not receive it: its filter policy (MessageAttributes)"),
+        ("filter policy on the body: another alarm-name prefix", |s| filter_policy(s, Some("MessageBody"), r#"{"AlarmName": [{"prefix": "prod-"}]}"#), [P, P, P, F], "none of its 1 confirmed subscription(s) would receive this alarm's notification"),
+        ("filter policy on the body: another metric", |s| filter_policy(s, Some("MessageBody"), r#"{"Trigger": {"MetricName": ["Other"]}}"#), [P, P, P, F], "SNS_SUBSCRIPTION_NOT_PRESENT"),
+        ("filter policy on the body that lets this alarm through", |s| filter_policy(s, Some("MessageBody"), r#"{"NewStateValue": ["ALARM"], "Trigger": {"MetricName": ["IAMPolicyEventCount"]}}"#), [P, P, P, P], "receives it through its filter policy (MessageBody)"),
+        ("filter policy on a field that varies per notification", |s| filter_policy(s, Some("MessageBody"), r#"{"OldStateValue": ["OK"]}"#), [P, P, P, F], "tests OldStateValue, which CloudWatch sets anew in each notification"),
+        ("filter policy on a field the model does not know", |s| filter_policy(s, Some("MessageBody"), r#"{"AlarmTags": {"team": ["sec"]}}"#), [P, P, P, F], "cannot be proven to receive it"),
+        ("filter policy with an operator the model does not know", |s| filter_policy(s, Some("MessageBody"), r#"{"AlarmName": [{"regex": ".*"}]}"#), [P, P, P, F], "cannot be proven to receive it"),
+        ("a filtered subscription, and another that takes everything", |s| { filter_policy(s, None, r#"{"severity": ["high"]}"#); second_subscription(s, Ok(SubscriptionAttributes::default())); }, [P, P, P, P], "2 confirmed subscription(s)"),
+        ("a filtered subscription, and another unreadable", |s| { filter_policy(s, None, r#"{"severity": ["high"]}"#); second_subscription(s, Err(aws_error("sns:GetSubscriptionAttributes"))); }, [P, P, P, E], "sns:GetSubscriptionAttributes"),
+        ("an unreadable subscription, and another that takes everything", |s| { *topic(s).subscriptions[0].attributes.as_mut().unwrap() = Err(aws_error("sns:GetSubscriptionAttributes")); second_subscription(s, Ok(SubscriptionAttributes::default())); }, [P, P, P, P], "2 confirmed subscription(s)"),
+        ("listed as confirmed, its attributes say pending", |s| topic(s).subscriptions[0].attributes.as_mut().unwrap().as_mut().unwrap().pending_confirmation = true, [P, P, P, F], "is pending confirmation"),
     ]
 }
 

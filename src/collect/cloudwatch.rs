@@ -28,6 +28,7 @@ pub fn alarm(a: &MetricAlarm) -> Alarm {
     Alarm {
         name: a.alarm_name().unwrap_or_default().to_string(),
         arn: a.alarm_arn().unwrap_or_default().to_string(),
+        description: a.alarm_description().map(String::from),
         actions_enabled: a.actions_enabled().unwrap_or(false),
         alarm_actions: a.alarm_actions().to_vec(),
         namespace: a.namespace().unwrap_or_default().to_string(),
@@ -120,6 +121,7 @@ pub async fn composites_of(cloudwatch: &Client, child: &str) -> Read<Vec<Composi
         .map(|c| CompositeAlarm {
             name: c.alarm_name().unwrap_or_default().to_string(),
             arn: c.alarm_arn().unwrap_or_default().to_string(),
+            description: c.alarm_description().map(String::from),
             rule: c.alarm_rule().unwrap_or_default().to_string(),
             actions_enabled: c.actions_enabled().unwrap_or(false),
             alarm_actions: c.alarm_actions().to_vec(),

@@ -20,7 +20,8 @@ use crate::alarm::{self, Emission};
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::aws::{aws_error, Clients};
 use crate::state::{
-    AccountState, Alarm, CompositeAlarm, Key, LogGroup, MetricKey, Read, TaggedAlarm, Topic, Trail, Transformation,
+    AccountState, Alarm, CompositeAlarm, Key, LogGroup, MetricFilter, MetricKey, Read, TaggedAlarm, Topic, Trail,
+    Transformation,
 };
 
 /// What a run reads beyond the audit's own chain.
@@ -130,9 +131,10 @@ struct AlarmReads {
 /// alarms; then the topics they notify, then those topics' keys. A compliant chain
 /// reads only the first, the topics and the keys.
 async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGroup>) -> AlarmReads {
-    let covering: Vec<(MetricKey, &Transformation)> = log_groups.values().flat_map(covering_metrics).collect();
-    let emissions: Vec<(&MetricKey, Emission)> = covering.iter().map(|(k, t)| (k, t.emission().0)).collect();
-    let metrics: BTreeSet<MetricKey> = covering.iter().map(|(k, _)| k.clone()).collect();
+    let covering: Vec<(MetricKey, &MetricFilter, &Transformation)> =
+        log_groups.values().flat_map(covering_metrics).collect();
+    let emissions: Vec<(&MetricKey, Emission)> = covering.iter().map(|(k, f, t)| (k, f.emission(t).0)).collect();
+    let metrics: BTreeSet<MetricKey> = covering.iter().map(|(k, _, _)| k.clone()).collect();
     let alarm_reads = bounded(metrics.into_iter().map(|key| {
         let c = clients.regional(&key.region);
         async move {
@@ -238,7 +240,15 @@ async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGr
             ((region, key_id), key)
         }
     }));
-    reads.keys = key_reads.await.into_iter().collect();
+    // The subscriptions' filter policies beside the keys: no dependent step is added
+    // to the chain.
+    let subscription_reads = bounded(reads.topics.iter_mut().filter_map(|(arn, topic)| {
+        let topic = topic.as_mut().ok()?;
+        let c = clients.regional(arn.region());
+        Some(async move { sns::read_subscription_attributes(&c.sns, topic).await })
+    }));
+    let (keys, _) = tokio::join!(key_reads, subscription_reads);
+    reads.keys = keys.into_iter().collect();
     reads
 }
 
@@ -275,19 +285,19 @@ pub async fn metric_filters(clients: &Clients, group: &LogGroupArn) -> Read<Vec<
 
 /// The metrics of the filters on `group` whose pattern covers all 16 IAM policy events
 /// (the only metrics whose alarms matter), with what each publishes.
-fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, &Transformation)> {
+fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, &MetricFilter, &Transformation)> {
     let Ok(filters) = &group.filters else { return Vec::new() };
     filters
         .iter()
         .filter(|f| f.covers_all())
-        .flat_map(|f| &f.transformations)
-        .map(|t| {
+        .flat_map(|f| f.transformations.iter().map(move |t| (f, t)))
+        .map(|(f, t)| {
             let key = MetricKey {
                 region: group.arn.region.clone(),
                 namespace: t.namespace.clone(),
                 name: t.name.clone(),
             };
-            (key, t)
+            (key, f, t)
         })
         .collect()
 }

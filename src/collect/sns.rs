@@ -1,11 +1,12 @@
-//! SNS adapter: a topic's attributes (encryption key, access policy) and every
-//! subscription (all pages).
+//! SNS adapter: a topic's attributes (encryption key, access policy), every
+//! subscription (all pages), and, as a later step, the attributes of its confirmed
+//! subscriptions (filter policy and scope) in order until one takes every message.
 
 use aws_sdk_sns::Client;
 
 use crate::arn::TopicArn;
 use crate::aws::aws_error;
-use crate::state::{Read, Subscription, Topic};
+use crate::state::{Read, Subscription, SubscriptionAttributes, Topic};
 
 pub async fn read_topic(sns: &Client, arn: &TopicArn) -> Read<Topic> {
     let name = arn.to_string();
@@ -37,8 +38,44 @@ pub async fn read_topic(sns: &Client, arn: &TopicArn) -> Read<Topic> {
                 arn: s.subscription_arn().unwrap_or_default().to_string(),
                 protocol: s.protocol().unwrap_or_default().to_string(),
                 endpoint: s.endpoint().unwrap_or_default().to_string(),
+                attributes: None,
             })
             .collect(),
+    })
+}
+
+/// Reads the attributes of the topic's confirmed subscriptions, in listing order, until
+/// one takes every message: one read for a compliant topic (its one subscriber, no
+/// filter policy); more only while those read so far filter what they receive. Whether
+/// a filter lets the alarm through is check's to judge.
+pub async fn read_subscription_attributes(sns: &Client, topic: &mut Topic) {
+    for subscription in topic.subscriptions.iter_mut().filter(|s| s.is_confirmed()) {
+        let attributes = subscription_attributes(sns, &subscription.arn).await;
+        let done = attributes.as_ref().is_ok_and(SubscriptionAttributes::takes_everything);
+        subscription.attributes = Some(attributes);
+        if done {
+            break;
+        }
+    }
+}
+
+async fn subscription_attributes(sns: &Client, arn: &str) -> Read<SubscriptionAttributes> {
+    let out = sns
+        .get_subscription_attributes()
+        .subscription_arn(arn)
+        .send()
+        .await
+        .map_err(|e| aws_error("sns:GetSubscriptionAttributes", arn, e))?;
+    let attribute = |key: &str| {
+        out.attributes()
+            .and_then(|a| a.get(key))
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+    };
+    Ok(SubscriptionAttributes {
+        filter_policy: attribute("FilterPolicy"),
+        filter_policy_scope: attribute("FilterPolicyScope"),
+        pending_confirmation: attribute("PendingConfirmation").is_some_and(|v| v == "true"),
     })
 }
 

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::background::{background, is_ubiquitous};
 use super::cloudtrail::{corpus, CallResult, IdentityType};
 use super::IAM_POLICY_EVENTS;
 use crate::pattern::{self, FilterPattern, PatternError, Scratch};
@@ -37,6 +38,11 @@ pub struct Coverage {
     pub failed_calls_missed: Vec<Variant>,
     /// Number of required records evaluated (16 events × 5 identity types).
     pub required_records: usize,
+    /// Records of the background every account writes all the time that the pattern
+    /// also matches: the metric is published in quiet periods too.
+    pub routine_matched: Vec<&'static str>,
+    /// Other records of the background it matches (informational: IAM reads).
+    pub also_matched: Vec<&'static str>,
 }
 
 impl Coverage {
@@ -113,6 +119,12 @@ pub fn coverage(pattern: &FilterPattern) -> Coverage {
         .copied()
         .filter(|e| missing_variants.iter().any(|v| v.event == *e))
         .collect();
+    let mut scratch = Scratch::default();
+    let (routine_matched, also_matched): (Vec<&'static str>, Vec<&'static str>) = background()
+        .iter()
+        .filter(|(_, text, value)| pattern::matches_parsed(pattern, text, value, &mut scratch))
+        .map(|(what, _, _)| *what)
+        .partition(|what| is_ubiquitous(what));
     Coverage {
         covers_all: missing.is_empty(),
         missing,
@@ -120,6 +132,8 @@ pub fn coverage(pattern: &FilterPattern) -> Coverage {
         failed_calls_matched,
         failed_calls_missed,
         required_records,
+        routine_matched,
+        also_matched,
     }
 }
 
@@ -147,6 +161,11 @@ pub struct CoverageReport {
     pub identity_types: [IdentityType; 5],
     pub failed_calls_matched: Vec<Variant>,
     pub failed_calls_missed: Vec<Variant>,
+    /// Routine records every account writes that the pattern also matches (an alarm on
+    /// its metric rests in ALARM): see rule/background.rs.
+    pub routine_matched: Vec<&'static str>,
+    /// Other records it also counts (IAM reads).
+    pub also_matched: Vec<&'static str>,
 }
 
 pub fn coverage_report(pattern: &str) -> Result<CoverageReport, PatternError> {
@@ -169,6 +188,8 @@ pub fn coverage_report(pattern: &str) -> Result<CoverageReport, PatternError> {
         identity_types: IdentityType::ALL,
         failed_calls_matched: c.failed_calls_matched,
         failed_calls_missed: c.failed_calls_missed,
+        routine_matched: c.routine_matched,
+        also_matched: c.also_matched,
     })
 }
 

@@ -9,6 +9,7 @@
 //! record builder and spec) chosen by a setting; the code that judges a chain takes
 //! what it needs from here.
 
+mod background;
 mod cloudtrail;
 mod coverage;
 mod metric_value;

@@ -410,3 +410,78 @@ async fn a_metric_math_alarm_with_fill_passes() {
     assert_eq!(code, 0);
     assert_eq!(proxy.count("cloudwatch:DescribeAlarms"), 0);
 }
+
+// ------------------------------------------------ the subscription's filter policy
+
+/// The seeded chain with a filter policy (and scope) on its only subscription, set
+/// through SetSubscriptionAttributes as a user would (the emulator stores and returns
+/// both); the audit's report.
+async fn with_filter_policy(scope: Option<&str>, policy: &str) -> (i32, Value) {
+    let account = Account::new().await;
+    let seeded = account.seed(&Chain::default()).await;
+    let sns = aws_sdk_sns::Client::new(&account.region("us-east-1"));
+    let subscriptions = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&seeded.topic_arn)
+        .send()
+        .await
+        .unwrap();
+    let arn = subscriptions.subscriptions()[0].subscription_arn().unwrap().to_string();
+    if let Some(scope) = scope {
+        sns.set_subscription_attributes()
+            .subscription_arn(&arn)
+            .attribute_name("FilterPolicyScope")
+            .attribute_value(scope)
+            .send()
+            .await
+            .unwrap();
+    }
+    sns.set_subscription_attributes()
+        .subscription_arn(&arn)
+        .attribute_name("FilterPolicy")
+        .attribute_value(policy)
+        .send()
+        .await
+        .unwrap();
+    account.audit(&[])
+}
+
+fn notification_detail(report: &Value) -> &str {
+    report["trails"][0]["links"]["notification"]["detail"].as_str().unwrap()
+}
+
+/// CloudWatch's alarm notifications carry no message attributes: a subscription that
+/// filters on one receives nothing.
+#[tokio::test]
+async fn a_filter_policy_on_message_attributes_receives_no_alarm() {
+    let (code, report) = with_filter_policy(None, r#"{"severity": ["high"]}"#).await;
+    assert_eq!(code, 1, "{report:#}");
+    assert_links(&report, ["PASS", "PASS", "PASS", "FAIL"]);
+    assert!(
+        notification_detail(&report).contains("does not receive it: its filter policy (MessageAttributes)"),
+        "{report:#}"
+    );
+}
+
+#[tokio::test]
+async fn a_filter_policy_on_the_body_is_evaluated_against_this_alarms_notification() {
+    for (policy, expected) in [
+        (r#"{"AlarmName": [{"prefix": "prod-"}]}"#, "FAIL"),
+        (r#"{"Trigger": {"MetricName": ["Other"]}}"#, "FAIL"),
+        (
+            r#"{"AlarmName": [{"prefix": "IAM"}], "Trigger": {"MetricName": ["IAMPolicyEventCount"]}}"#,
+            "PASS",
+        ),
+    ] {
+        let (_, report) = with_filter_policy(Some("MessageBody"), policy).await;
+        assert_eq!(
+            link_statuses(&report, 0)[3],
+            expected,
+            "{policy}: {}",
+            notification_detail(&report)
+        );
+        if expected == "PASS" {
+            assert!(notification_detail(&report).contains("receives it through its filter policy (MessageBody)"));
+        }
+    }
+}

@@ -19,7 +19,7 @@ use serde_json::Value;
 /// Every request a compliant audit with a findings topic makes, in the order of its
 /// phases. AssumeRole is the test profile's credentials (Lambda's come from its
 /// environment); the rest are the audit's own reads, and the publish.
-const OPERATIONS: [&str; 12] = [
+const OPERATIONS: [&str; 13] = [
     "sts:AssumeRole",
     "sts:GetCallerIdentity",
     "cloudtrail:DescribeTrails",
@@ -29,6 +29,7 @@ const OPERATIONS: [&str; 12] = [
     "cloudwatch:DescribeAlarmsForMetric",
     "sns:GetTopicAttributes",
     "sns:ListSubscriptionsByTopic",
+    "sns:GetSubscriptionAttributes",
     "kms:DescribeKey",
     "kms:GetKeyPolicy",
     "sns:Publish",
@@ -222,7 +223,8 @@ const AUDIT_CHAIN: [&[&str]; 7] = [
     ],
     &["cloudwatch:DescribeAlarmsForMetric"],
     &["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"],
-    &["kms:DescribeKey"],
+    // The subscriptions' filter policies are read beside the key.
+    &["kms:DescribeKey", "sns:GetSubscriptionAttributes"],
     &["kms:GetKeyPolicy"],
     &["sns:Publish"],
 ];
