@@ -13,7 +13,7 @@ use crate::arn::LogGroupArn;
 use crate::check::{Findings, LinkStatus, Status};
 use crate::rule::{WANTED_ALARM, WANTED_FILTER};
 use crate::settings::Settings;
-use crate::state::{AccountState, Alarm, AwsError, MetricFilter, TaggedAlarm, Transformation};
+use crate::state::{AccountState, Alarm, AwsError, LogGroup, MetricFilter, TaggedAlarm, Transformation};
 
 /// Tag that marks an alarm as created by this tool: the only alarms it may update.
 pub const OWNER_TAG: (&str, &str) = ("managed-by", "iam-policy-alarm");
@@ -226,14 +226,15 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> P
             .iter()
             .find(|t| t.log_group.as_ref() == Some(&group) && t.status == LinkStatus::Fail);
         let alarm_ok = trail.is_some_and(|t| t.links.alarm.status == LinkStatus::Pass);
-        let Some(Ok(filters)) = state.log_groups.get(&group).map(|g| &g.filters) else {
+        let Some(log_group) = state.log_groups.get(&group).filter(|g| g.filters.is_ok()) else {
             plan.refused.push(format!(
                 "metric filters of {} could not be read: nothing planned there",
                 group.name
             ));
             continue;
         };
-        let metric = match usable_metric(filters) {
+        let Ok(filters) = &log_group.filters else { continue };
+        let metric = match usable_metric(log_group) {
             Some(metric) => metric,
             None => match plan_filter(&group, filters, settings, &mut plan) {
                 Some(metric) => metric,
@@ -255,19 +256,26 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> P
     plan
 }
 
-/// A covering filter's metric on which the alarm remediation writes (no dimensions,
-/// the rule's spec) is proven by the alarm model to fire.
-fn usable_metric(filters: &[MetricFilter]) -> Option<(String, String)> {
-    filters
-        .iter()
-        .filter(|f| f.covers_all())
-        .flat_map(|f| &f.transformations)
-        .find(|t| {
-            let (emission, silent) = t.emission();
+/// A metric the group's filters publish all of the rule's events to, on which the
+/// alarm remediation writes (no dimensions, the rule's spec) is proven by the alarm
+/// model to fire.
+fn usable_metric(group: &LogGroup) -> Option<(String, String)> {
+    group
+        .sources()
+        .sources
+        .into_iter()
+        .find(|source| {
+            let t = source.transformation();
+            let (emission, silent) = source.emission();
             let wanted = wanted_alarm("", (t.namespace.clone(), t.name.clone()), String::new(), "");
             t.dimensions.is_empty() && silent.is_empty() && alarm::evaluate(&wanted.as_alarm(""), &emission).fires()
         })
-        .map(|t| (t.namespace.clone(), t.name.clone()))
+        .map(|source| {
+            (
+                source.transformation().namespace.clone(),
+                source.transformation().name.clone(),
+            )
+        })
 }
 
 fn wanted_filter(group: &LogGroupArn, settings: &Settings) -> MetricFilterRequest {
@@ -505,6 +513,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let metric = (t.namespace.clone(), t.name.clone());
-        assert_eq!(usable_metric(std::slice::from_ref(&filter)), Some(metric));
+        let log_group = LogGroup {
+            arn: group.clone(),
+            exists: Ok(true),
+            filters: Ok(vec![filter.clone()]),
+        };
+        assert_eq!(usable_metric(&log_group), Some(metric));
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::alarm::Emission;
 use crate::arn::{LogGroupArn, TopicArn};
-use crate::rule::{coverage_of, published_values, FilterCoverage};
+use crate::rule::{coverage_of, published_values, union_coverage, FilterCoverage};
 
 pub use crate::aws::AwsError;
 
@@ -97,6 +97,151 @@ pub struct LogGroup {
     pub filters: Read<Vec<MetricFilter>>,
 }
 
+impl LogGroup {
+    /// The metrics the rule's events reach through this group's filters: the filters
+    /// grouped by the metric they publish (namespace, name, dimensions), each group
+    /// whose filters together match all of the rule's events. Also, for a group that
+    /// covers but cannot be judged as one source, why; and for a group of several
+    /// filters that do not cover together, what they miss (with how many events).
+    pub fn sources(&self) -> Sources<'_> {
+        let mut found = Sources::default();
+        let Ok(filters) = &self.filters else {
+            return found;
+        };
+        let mut groups: Vec<Vec<(&MetricFilter, &Transformation)>> = Vec::new();
+        for (f, t) in filters
+            .iter()
+            .flat_map(|f| f.transformations.iter().map(move |t| (f, t)))
+        {
+            let same = |(_, u): &(&MetricFilter, &Transformation)| {
+                (&u.namespace, &u.name, &u.dimensions) == (&t.namespace, &t.name, &t.dimensions)
+            };
+            match groups.iter_mut().find(|g| g.iter().any(same)) {
+                Some(group) => group.push((f, t)),
+                None => groups.push(vec![(f, t)]),
+            }
+        }
+        for group in groups {
+            let coverages: Vec<_> = group.iter().filter_map(|(f, _)| f.coverage.as_ref().ok()).collect();
+            let union = union_coverage(&coverages);
+            let names = || {
+                group
+                    .iter()
+                    .map(|(f, _)| format!("{:?}", f.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let t = group[0].1;
+            if !union.covers_all {
+                if coverages.len() > 1 {
+                    found.short.push((
+                        union.missing.len(),
+                        format!(
+                            "the {} metric filters {} publishing {}/{} together miss {} of 16 IAM policy events ({})",
+                            group.len(),
+                            names(),
+                            t.namespace,
+                            t.name,
+                            union.missing.len(),
+                            union.missing.join(", ")
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if let Some((f, _)) = group.iter().find(|(f, _)| f.coverage.is_err()) {
+                found.unproven.push(format!(
+                    "metric filters {} publish {}/{} together, but the pattern of {:?} cannot be evaluated, so what the metric counts is not known",
+                    names(), t.namespace, t.name, f.name
+                ));
+                continue;
+            }
+            if group
+                .iter()
+                .any(|(_, u)| u.unit != t.unit || u.default_value != t.default_value)
+            {
+                found.unproven.push(format!(
+                    "metric filters {} publish {}/{} together, with different units or default values: the alarm model takes one of each",
+                    names(), t.namespace, t.name
+                ));
+                continue;
+            }
+            found.sources.push(Source {
+                filters: group.iter().map(|(f, _)| *f).collect(),
+                transformations: group.iter().map(|(_, t)| *t).collect(),
+                copies: union.copies,
+            });
+        }
+        found
+    }
+}
+
+/// A log group's filters, as the metrics they publish the rule's events to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sources<'a> {
+    pub sources: Vec<Source<'a>>,
+    /// Filters that cover together but cannot be judged as one source, and why.
+    pub unproven: Vec<String>,
+    /// Several filters on one metric that do not cover together: (events missed, what).
+    pub short: Vec<(usize, String)>,
+}
+
+/// One metric the rule's events reach: the filters that publish it (one that covers
+/// all of the events on its own, or several whose union does).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source<'a> {
+    pub filters: Vec<&'a MetricFilter>,
+    /// Each filter's transformation onto the metric (same namespace, name, dimensions,
+    /// unit and default value).
+    pub transformations: Vec<&'a Transformation>,
+    /// How many of the filters match one event: see [`Emission::copies`].
+    pub copies: Vec<usize>,
+}
+
+impl Source<'_> {
+    /// The metric as its first filter publishes it.
+    pub fn transformation(&self) -> &Transformation {
+        self.transformations[0]
+    }
+
+    /// What one of the rule's events publishes to the metric, over all its filters
+    /// (routine events any of them matches included), and the events for which one of
+    /// them takes its value from a field the event does not carry as a number.
+    pub fn emission(&self) -> (Emission, Vec<&'static str>) {
+        let (mut emission, mut silent) = self.filters[0].emission(self.transformations[0]);
+        for (f, t) in self.filters.iter().zip(&self.transformations).skip(1) {
+            let (other, other_silent) = f.emission(t);
+            for v in other.values {
+                if !emission.values.contains(&v) {
+                    emission.values.push(v);
+                }
+            }
+            for r in other.routine {
+                if !emission.routine.contains(&r) {
+                    emission.routine.push(r);
+                }
+            }
+            for s in other_silent {
+                if !silent.contains(&s) {
+                    silent.push(s);
+                }
+            }
+        }
+        emission.values.sort_by(f64::total_cmp);
+        emission.copies = self.copies.clone();
+        (emission, silent)
+    }
+
+    /// The filters' names, quoted, comma-separated.
+    pub fn names(&self) -> String {
+        self.filters
+            .iter()
+            .map(|f| format!("{:?}", f.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricFilter {
     pub name: String,
@@ -160,6 +305,7 @@ impl Transformation {
             unit: self.unit.clone().unwrap_or_else(|| "None".into()),
             dimensions: self.dimensions.clone(),
             routine: Vec::new(),
+            copies: vec![1],
         };
         (emission, published.silent)
     }

@@ -42,6 +42,9 @@ pub struct Emission {
     /// Routine events every account logs all the time that the filter also matches:
     /// each publishes one of `values` in every period, with or without a policy change.
     pub routine: Vec<&'static str>,
+    /// How many samples one matching event publishes: one per filter on the metric
+    /// that matches it (several filters publishing one metric are one source).
+    pub copies: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -184,15 +187,30 @@ fn judge(alarm: &Alarm, emission: &Emission) -> Result<String, Verdict> {
     if !emission.routine.is_empty() {
         return Err(routine_verdict(emission, &datapoint, comparison, threshold, &label)?);
     }
+    if emission.copies.iter().any(|&c| c > 1) && emission.values.len() > 1 {
+        return Err(cannot(format!(
+            "the filters on the metric publish different values ({}) and some event is matched by more than one of them",
+            emission.values.iter().map(f64::to_string).collect::<Vec<_>>().join(", ")
+        )));
+    }
     let mut fired = None;
-    for &value in &emission.values {
+    for (&value, &copies) in emission
+        .values
+        .iter()
+        .flat_map(|v| emission.copies.iter().map(move |c| (v, c)))
+    {
         for &count in counts {
             let period = Period {
                 event: Some(value),
+                copies: copies as f64,
                 default: emission.default_value,
                 count,
             };
-            let event = format!("one event, value {value}{}", others(count));
+            let published = match copies {
+                1 => format!("value {value}"),
+                n => format!("value {value}, published by {n} filters"),
+            };
+            let event = format!("one event, {published}{}", others(count));
             match datapoint(&period)? {
                 None => return Err(not(format!("{label} has no datapoint after {event}"))),
                 Some(x) if !comparison.breaches(x, threshold) => {
@@ -216,6 +234,7 @@ fn judge(alarm: &Alarm, emission: &Emission) -> Result<String, Verdict> {
     for &count in quiet_counts {
         let period = Period {
             event: None,
+            copies: 0.0,
             default: emission.default_value,
             count,
         };
@@ -271,6 +290,7 @@ fn routine_verdict(
             // models `count` samples of one value.
             let period = Period {
                 event: None,
+                copies: 0.0,
                 default: Some(value),
                 count,
             };

@@ -1,14 +1,16 @@
 //! A CloudWatch statistic over the samples one period holds: Sum, SampleCount, Average,
 //! Minimum, Maximum, and the extended statistics (pNN, tmNN, wmNN, tcNN, tsNN, their
 //! `XX(a%:b%)` forms, PR(a:b), IQM), computed exactly over a period of at most two
-//! distinct sample values: one event's value, and `count` copies of the filter's
-//! defaultValue.
+//! distinct sample values: one event's value (once per filter that matches it), and
+//! `count` copies of the filter's defaultValue.
 
-/// The samples of one period: the matching event's value (if one happened) and `count`
-/// other log events, each publishing `default` (when the filter has a defaultValue).
+/// The samples of one period: the matching event's value (if one happened), `copies`
+/// times (one sample per filter on the metric that matches it), and `count` other log
+/// events, each publishing `default` (when the filter has a defaultValue).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Period {
     pub event: Option<f64>,
+    pub copies: f64,
     pub default: Option<f64>,
     pub count: f64,
 }
@@ -17,8 +19,8 @@ impl Period {
     /// (value, how many), ascending by value, without empty entries.
     fn samples(&self) -> Vec<(f64, f64)> {
         let mut s: Vec<(f64, f64)> = Vec::new();
-        if let Some(v) = self.event {
-            s.push((v, 1.0));
+        if let Some(v) = self.event.filter(|_| self.copies > 0.0) {
+            s.push((v, self.copies));
         }
         if let Some(d) = self.default.filter(|_| self.count > 0.0) {
             match s.iter_mut().find(|(v, _)| *v == d) {
@@ -221,6 +223,7 @@ mod tests {
     fn one(v: f64) -> Period {
         Period {
             event: Some(v),
+            copies: 1.0,
             default: None,
             count: 0.0,
         }
@@ -229,6 +232,7 @@ mod tests {
     fn with_defaults(v: Option<f64>, d: f64, count: f64) -> Period {
         Period {
             event: v,
+            copies: 1.0,
             default: Some(d),
             count,
         }
@@ -262,6 +266,7 @@ mod tests {
     fn no_samples_is_no_datapoint() {
         let quiet = Period {
             event: None,
+            copies: 0.0,
             default: None,
             count: 0.0,
         };

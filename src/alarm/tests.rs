@@ -15,6 +15,7 @@ fn emission() -> Emission {
         unit: "None".into(),
         dimensions: BTreeMap::new(),
         routine: Vec::new(),
+        copies: vec![1],
     }
 }
 
@@ -159,6 +160,11 @@ fn rows() -> Vec<Row> {
         ("math: two returned", |a, _| { math(a, "Sum", "m1"); a.metrics[0].return_data = Some(true) }, Cannot, "returns 2 of its metric math queries"),
         ("math: a unit the filter does not publish", |a, _| { math(a, "Sum", "m1"); a.metrics[0].metric.as_mut().unwrap().unit = Some("Count".into()) }, Cannot, "asks for unit Count"),
         ("math: FILL when quiet and missing breaching", |a, _| { math(a, "Sum", "FILL(m1, 0)"); a.treat_missing_data = Some("breaching".into()) }, Fires, "ALARM"),
+        // routine events the filter also matches publish in every period
+        ("routine events, Sum >= 1", |_, e| e.routine = vec!["kms:Decrypt"], Not, "breaches with no IAM policy event: the filter also counts routine events (kms:Decrypt), so Sum of the period = 1 with 1 of them >= 1"),
+        ("routine events, SampleCount > 0", |a, e| { stat(a, "SampleCount"); a.threshold = Some(0.0); a.comparison_operator = Some("GreaterThanThreshold".into()); e.routine = vec!["kms:Decrypt"] }, Not, "rests in ALARM"),
+        ("routine events, a threshold no quiet period reaches", |a, e| { a.threshold = Some(1e12); e.routine = vec!["kms:Decrypt"] }, Cannot, "depends on how many of those the period holds"),
+        ("routine events and a defaultValue", |_, e| { e.routine = vec!["kms:Decrypt"]; e.default_value = Some(0.0) }, Cannot, "the period's mix is not known"),
     ]
 }
 

@@ -13,7 +13,7 @@ use crate::alarm::{self, composite, notification, Verdict};
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::rule::WANTED_ALARM;
 use crate::settings::Names;
-use crate::state::{AccountState, Alarm, AwsError, MetricFilter, MetricKey};
+use crate::state::{AccountState, Alarm, AwsError, MetricKey, Source};
 
 /// A topic an alarm that fires notifies, and what it sends there.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,7 +32,7 @@ pub(super) struct Notifier {
 pub(super) fn alarm_link(
     state: &AccountState,
     group: &LogGroupArn,
-    covering: &[&MetricFilter],
+    sources: &[Source],
     names: &Names,
 ) -> (LinkFinding, Vec<Notifier>) {
     let mut p = Problems::default();
@@ -42,10 +42,8 @@ pub(super) fn alarm_link(
     let mut verdicts = Vec::new();
     let mut seen = BTreeSet::new();
     let region = group.region.as_str();
-    for (filter, transformation) in covering
-        .iter()
-        .flat_map(|f| f.transformations.iter().map(move |t| (*f, t)))
-    {
+    for source in sources {
+        let transformation = source.transformation();
         let key = MetricKey {
             region: region.to_string(),
             namespace: transformation.namespace.clone(),
@@ -54,7 +52,7 @@ pub(super) fn alarm_link(
         if !seen.insert(key.clone()) {
             continue;
         }
-        let (emission, silent) = filter.emission(transformation);
+        let (emission, silent) = source.emission();
         if !silent.is_empty() {
             verdicts.push(format!(
                 "metric {}/{} takes its value from {}, which {} of the 16 IAM policy events do not carry as a number ({}), so no alarm on it fires on each event",
@@ -138,7 +136,7 @@ pub(super) fn alarm_link(
         return (LinkFinding::pass(detail, resources), good);
     }
     if !verdicts.is_empty() {
-        let metric = covering[0].transformations.first();
+        let metric = sources.first().map(Source::transformation);
         let (ns, name) = metric.map_or((names.metric_namespace.as_str(), names.metric_name.as_str()), |t| {
             (t.namespace.as_str(), t.name.as_str())
         });

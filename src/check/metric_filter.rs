@@ -1,42 +1,68 @@
-//! The metric-filter link: a filter on the trail's log group whose pattern, evaluated,
-//! matches every one of the 16 IAM policy events.
+//! The metric-filter link: the filters on the trail's log group that publish one metric
+//! match, together, every one of the 16 IAM policy events (each pattern evaluated):
+//! one filter that covers them all, or several (one per event, say) on one metric.
 
 use super::LinkFinding;
 use crate::rule::WANTED_FILTER;
 use crate::settings::Names;
-use crate::state::{LogGroup, MetricFilter};
+use crate::state::{LogGroup, Source};
 
-pub(super) fn metric_filter_link<'a>(group: &'a LogGroup, names: &Names) -> (LinkFinding, Vec<&'a MetricFilter>) {
+pub(super) fn metric_filter_link<'a>(group: &'a LogGroup, names: &Names) -> (LinkFinding, Vec<Source<'a>>) {
     let resources = vec![group.arn.to_string()];
     let filters = match &group.filters {
         Ok(f) => f,
         Err(e) => return (LinkFinding::error(vec![e.clone()], resources), Vec::new()),
     };
-    let mut covering = Vec::new();
-    let mut shortfalls = Vec::new();
+    let found = group.sources();
+    let sources = found.sources;
+    let mut shortfalls: Vec<(usize, String)> = found.unproven.into_iter().map(|u| (0, u)).collect();
+    shortfalls.extend(found.short);
     for filter in filters {
         match &filter.coverage {
-            Ok(coverage) => {
-                if coverage.covers_all {
-                    covering.push(filter);
-                } else {
-                    shortfalls.push((
-                        coverage.missing.len(),
-                        format!("{:?} misses {}", filter.name, missing_list(&coverage.missing)),
-                    ));
-                }
-            }
+            Ok(coverage) if !coverage.covers_all => shortfalls.push((
+                coverage.missing.len(),
+                format!("{:?} misses {}", filter.name, missing_list(&coverage.missing)),
+            )),
+            Ok(_) => {}
             Err(e) => shortfalls.push((usize::MAX, format!("{:?}: {e}", filter.name))),
         }
     }
-    if !covering.is_empty() {
-        let names: Vec<String> = covering.iter().map(|f| format!("{:?}", f.name)).collect();
-        let detail = format!(
-            "metric filter {} on {} covers all 16 IAM policy events",
-            names.join(", "),
-            group.arn.name
+    if !sources.is_empty() {
+        let said: Vec<String> = sources
+            .iter()
+            .map(|s| match s.filters.len() {
+                1 => format!("metric filter {}", s.names()),
+                n => format!(
+                    "the {n} metric filters {} publishing {}/{} together",
+                    s.names(),
+                    s.transformation().namespace,
+                    s.transformation().name
+                ),
+            })
+            .collect();
+        let mut detail = format!(
+            "{} on {} {} all 16 IAM policy events",
+            said.join(", "),
+            group.arn.name,
+            if said.len() == 1 && sources[0].filters.len() == 1 {
+                "covers"
+            } else {
+                "cover"
+            }
         );
-        return (LinkFinding::pass(detail, resources), covering);
+        // What else it counts: routine events (the alarm link judges those) and IAM reads.
+        let mut also: Vec<&str> = sources
+            .iter()
+            .flat_map(|s| &s.filters)
+            .filter_map(|f| f.coverage.as_ref().ok())
+            .flat_map(|c| c.routine_matched.iter().chain(&c.also_matched).copied())
+            .collect();
+        also.sort_unstable();
+        also.dedup();
+        if !also.is_empty() {
+            detail.push_str(&format!("; it also counts other events: {}", also.join(", ")));
+        }
+        return (LinkFinding::pass(detail, resources), sources);
     }
     let fix = format!(
         "aws logs put-metric-filter --region {} --log-group-name {} --filter-name {} --filter-pattern '{}' --metric-transformations metricName={},metricNamespace={},metricValue={} (or run with MODE=remediate)",

@@ -297,8 +297,8 @@ fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names
             notification: LinkFinding::not_reached("no alarm"),
         });
     };
-    let (metric_filter, covering) = metric_filter_link(group, names);
-    if covering.is_empty() {
+    let (metric_filter, sources) = metric_filter_link(group, names);
+    if sources.is_empty() {
         return finding(Links {
             trail: trail_link,
             metric_filter,
@@ -306,7 +306,7 @@ fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names
             notification: LinkFinding::not_reached("no alarm"),
         });
     }
-    let (alarm, topics) = alarm_link(state, &group.arn, &covering, names);
+    let (alarm, topics) = alarm_link(state, &group.arn, &sources, names);
     let notification = if topics.is_empty() {
         LinkFinding::not_reached("no alarm fires on one IAM policy event")
     } else {

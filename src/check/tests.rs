@@ -195,6 +195,30 @@ fn composite_over(s: &mut AccountState, rule: &str, actions_enabled: bool) {
     );
 }
 
+/// The filter replaced by one filter per IAM policy event (but `leave_out`), all
+/// publishing the same metric, as a large platform writes it.
+fn one_filter_per_event(s: &mut AccountState, leave_out: Option<&str>) {
+    let per_event: Vec<MetricFilter> = crate::rule::IAM_POLICY_EVENTS
+        .iter()
+        .filter(|e| Some(**e) != leave_out)
+        .map(|e| {
+            MetricFilter::new(
+                format!("iam-{e}"),
+                format!("{{ $.eventName = {e} }}"),
+                vec![transformation()],
+            )
+        })
+        .collect();
+    *filters(s) = per_event;
+}
+
+/// A second filter on the alarm's metric, with `pattern`.
+fn second_filter(s: &mut AccountState, pattern: &str, unit: Option<&str>) {
+    let mut t = transformation();
+    t.unit = unit.map(String::from);
+    filters(s).push(MetricFilter::new("extra".into(), pattern.into(), vec![t]));
+}
+
 /// The only subscription gets a filter policy (in `scope`; None: SNS's default).
 fn filter_policy(s: &mut AccountState, scope: Option<&str>, policy: &str) {
     let attributes = topic(s).subscriptions[0].attributes.as_mut().unwrap().as_mut().unwrap();
@@ -262,6 +286,15 @@ fn cases() -> Vec<Case> {
         ("empty pattern: every event", |s| set_pattern(s, ""), [P, P, F, N], "rests in ALARM and a new event sends nothing"),
         ("every event name", |s| set_pattern(s, r#"{ $.eventName = "*" }"#), [P, P, F, N], "the filter also counts routine events (sts:AssumeRole by lambda.amazonaws.com"),
         ("the CIS pattern or every event version", |s| set_pattern(s, &CIS.replace(" }", " || ($.eventVersion = *) }")), [P, P, F, N], "breaches with no IAM policy event"),
+        // several filters publishing one metric are one source
+        ("one filter per event, one metric", |s| one_filter_per_event(s, None), [P, P, P, P], "the 16 metric filters \"iam-DeleteGroupPolicy\""),
+        ("one filter per event, one metric: the alarm counts each once", |s| one_filter_per_event(s, None), [P, P, P, P], "Sum of the period = 1 (one event, value 1) >= 1"),
+        ("one filter per event, one left out", |s| one_filter_per_event(s, Some("DetachGroupPolicy")), [P, F, N, N], "publishing CloudTrailMetrics/IAMPolicyEventCount together miss 1 of 16 IAM policy events (DetachGroupPolicy)"),
+        ("a second filter on the metric counts CreatePolicy twice", |s| second_filter(s, "{ $.eventName = CreatePolicy }", None), [P, P, P, P], "the 2 metric filters \"IAMAuthConfigChanges\", \"extra\" publishing CloudTrailMetrics/IAMPolicyEventCount together"),
+        ("a second filter on the metric counts CreatePolicy twice: an alarm that needs exactly one", |s| { second_filter(s, "{ $.eventName = CreatePolicy }", None); let a = first_alarm(s); a.comparison_operator = Some("LessThanThreshold".into()); a.threshold = Some(1.5); a.treat_missing_data = Some("notBreaching".into()); }, [P, P, F, N], "published by 2 filters) < 1.5 is false"),
+        ("a second filter on the metric also counts routine events", |s| second_filter(s, "{ $.eventSource = kms.amazonaws.com }", None), [P, P, F, N], "rests in ALARM"),
+        ("filters on one metric with different units", |s| { one_filter_per_event(s, None); filters(s)[0].transformations[0].unit = Some("Count".into()); }, [P, F, N, N], "with different units or default values"),
+        ("a pattern that also counts IAM reads, no routine event", |s| set_pattern(s, "{ $.eventName = *Policy* }"), [P, P, P, P], "it also counts other events: iam:GetRolePolicy by AWS Config"),
         ("every event, on a metric no quiet period breaches", |s| { set_pattern(s, ""); first_alarm(s).threshold = Some(1e12); }, [P, P, F, N], "depends on how many of those the period holds"),
         ("filters unreadable", |s| s.log_groups.values_mut().next().unwrap().filters = Err(aws_error("logs:DescribeMetricFilters")), [P, E, N, N], "logs:DescribeMetricFilters"),
         // alarm

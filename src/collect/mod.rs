@@ -19,10 +19,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::alarm::{self, Emission};
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::aws::{aws_error, Clients};
-use crate::state::{
-    AccountState, Alarm, CompositeAlarm, Key, LogGroup, MetricFilter, MetricKey, Read, TaggedAlarm, Topic, Trail,
-    Transformation,
-};
+use crate::state::{AccountState, Alarm, CompositeAlarm, Key, LogGroup, MetricKey, Read, TaggedAlarm, Topic, Trail};
 
 /// What a run reads beyond the audit's own chain.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -131,10 +128,8 @@ struct AlarmReads {
 /// alarms; then the topics they notify, then those topics' keys. A compliant chain
 /// reads only the first, the topics and the keys.
 async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGroup>) -> AlarmReads {
-    let covering: Vec<(MetricKey, &MetricFilter, &Transformation)> =
-        log_groups.values().flat_map(covering_metrics).collect();
-    let emissions: Vec<(&MetricKey, Emission)> = covering.iter().map(|(k, f, t)| (k, f.emission(t).0)).collect();
-    let metrics: BTreeSet<MetricKey> = covering.iter().map(|(k, _, _)| k.clone()).collect();
+    let emissions: Vec<(MetricKey, Emission)> = log_groups.values().flat_map(covering_metrics).collect();
+    let metrics: BTreeSet<MetricKey> = emissions.iter().map(|(k, _)| k.clone()).collect();
     let alarm_reads = bounded(metrics.into_iter().map(|key| {
         let c = clients.regional(&key.region);
         async move {
@@ -283,21 +278,21 @@ pub async fn metric_filters(clients: &Clients, group: &LogGroupArn) -> Read<Vec<
     logs::metric_filters(&clients.regional(&group.region).logs, group).await
 }
 
-/// The metrics of the filters on `group` whose pattern covers all 16 IAM policy events
-/// (the only metrics whose alarms matter), with what each publishes.
-fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, &MetricFilter, &Transformation)> {
-    let Ok(filters) = &group.filters else { return Vec::new() };
-    filters
+/// The metrics the filters on `group` publish all 16 IAM policy events to (alone or
+/// together: the only metrics whose alarms matter), with what each event publishes.
+fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, Emission)> {
+    group
+        .sources()
+        .sources
         .iter()
-        .filter(|f| f.covers_all())
-        .flat_map(|f| f.transformations.iter().map(move |t| (f, t)))
-        .map(|(f, t)| {
+        .map(|source| {
+            let t = source.transformation();
             let key = MetricKey {
                 region: group.arn.region.clone(),
                 namespace: t.namespace.clone(),
                 name: t.name.clone(),
             };
-            (key, f, t)
+            (key, source.emission().0)
         })
         .collect()
 }

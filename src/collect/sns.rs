@@ -136,6 +136,87 @@ mod tests {
         assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
     }
 
+    fn topic_with(subscriptions: &[&str]) -> Topic {
+        Topic {
+            arn: "arn:aws:sns:us-east-1:123456789012:alarms".parse().unwrap(),
+            subscriptions: subscriptions
+                .iter()
+                .map(|arn| Subscription {
+                    arn: arn.to_string(),
+                    protocol: "sqs".into(),
+                    endpoint: "arn:aws:sqs:us-east-1:123456789012:q".into(),
+                    attributes: None,
+                })
+                .collect(),
+            kms_key_id: None,
+            policy: None,
+        }
+    }
+
+    // The emulator returns what it stores; the order of reads, where they stop, and a
+    // refused read are shown here.
+    #[tokio::test]
+    async fn subscription_attributes_are_read_in_order_until_one_takes_everything() {
+        use aws_sdk_sns::operation::get_subscription_attributes::GetSubscriptionAttributesOutput;
+        let filtered = mock!(aws_sdk_sns::Client::get_subscription_attributes)
+            .match_requests(|r| r.subscription_arn() == Some("arn:aws:sns:us-east-1:123456789012:alarms:1"))
+            .then_output(|| {
+                GetSubscriptionAttributesOutput::builder()
+                    .attributes("FilterPolicy", r#"{"severity": ["high"]}"#)
+                    .attributes("FilterPolicyScope", "MessageAttributes")
+                    .attributes("PendingConfirmation", "false")
+                    .build()
+            });
+        let refused = mock!(aws_sdk_sns::Client::get_subscription_attributes)
+            .match_requests(|r| r.subscription_arn() == Some("arn:aws:sns:us-east-1:123456789012:alarms:2"))
+            .then_http_response(|| {
+                aws_smithy_runtime_api::http::Response::new(
+                    aws_smithy_runtime_api::http::StatusCode::try_from(403).unwrap(),
+                    aws_smithy_types::body::SdkBody::from(
+                        "<ErrorResponse><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>not authorized</Message></Error></ErrorResponse>",
+                    ),
+                )
+            });
+        let plain = mock!(aws_sdk_sns::Client::get_subscription_attributes)
+            .match_requests(|r| r.subscription_arn() == Some("arn:aws:sns:us-east-1:123456789012:alarms:3"))
+            .then_output(|| {
+                GetSubscriptionAttributesOutput::builder()
+                    .attributes("PendingConfirmation", "false")
+                    .build()
+            });
+        let after = mock!(aws_sdk_sns::Client::get_subscription_attributes)
+            .match_requests(|r| r.subscription_arn() == Some("arn:aws:sns:us-east-1:123456789012:alarms:4"))
+            .then_output(|| GetSubscriptionAttributesOutput::builder().build());
+        let sns = mock_client!(aws_sdk_sns, RuleMode::MatchAny, [&filtered, &refused, &plain, &after]);
+        let mut topic = topic_with(&[
+            "PendingConfirmation",
+            "arn:aws:sns:us-east-1:123456789012:alarms:1",
+            "arn:aws:sns:us-east-1:123456789012:alarms:2",
+            "arn:aws:sns:us-east-1:123456789012:alarms:3",
+            "arn:aws:sns:us-east-1:123456789012:alarms:4",
+        ]);
+        read_subscription_attributes(&sns, &mut topic).await;
+        let read: Vec<_> = topic.subscriptions.iter().map(|s| s.attributes.clone()).collect();
+        assert_eq!(read[0], None, "a pending subscription has nothing to read");
+        let first = read[1].clone().unwrap().unwrap();
+        assert_eq!(first.filter_policy.as_deref(), Some(r#"{"severity": ["high"]}"#));
+        assert_eq!(first.filter_policy_scope.as_deref(), Some("MessageAttributes"));
+        assert!(!first.takes_everything());
+        let error = read[2].clone().unwrap().unwrap_err();
+        assert_eq!(error.operation, "sns:GetSubscriptionAttributes");
+        assert!(read[3].clone().unwrap().unwrap().takes_everything());
+        assert_eq!(read[4], None, "read no further than one that takes everything");
+        assert_eq!(
+            [
+                filtered.num_calls(),
+                refused.num_calls(),
+                plain.num_calls(),
+                after.num_calls()
+            ],
+            [1, 1, 1, 0]
+        );
+    }
+
     #[tokio::test]
     async fn pending_subscriptions_are_read_as_unconfirmed() {
         let attributes = mock!(aws_sdk_sns::Client::get_topic_attributes)

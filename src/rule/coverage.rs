@@ -77,6 +77,47 @@ impl Coverage {
     }
 }
 
+/// What several filters publishing one metric cover together: an IAM policy event
+/// counts when any of them matches it, and publishes once per filter that does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnionCoverage {
+    /// Every required record is matched by at least one of the filters.
+    pub covers_all: bool,
+    /// Events with a required record none of them matches.
+    pub missing: Vec<&'static str>,
+    /// The distinct numbers of filters matching one required record (ascending; of the
+    /// records matched at all): [1] when each event is counted once.
+    pub copies: Vec<usize>,
+}
+
+/// The union of the filters whose coverages are `members`.
+pub fn union_coverage(members: &[&Coverage]) -> UnionCoverage {
+    let mut missing = Vec::new();
+    let mut copies = Vec::new();
+    for event in IAM_POLICY_EVENTS {
+        for identity in IdentityType::ALL {
+            let variant = Variant { event, identity };
+            let matched = members
+                .iter()
+                .filter(|c| !c.missing_variants.contains(&variant))
+                .count();
+            if matched == 0 {
+                if !missing.contains(&event) {
+                    missing.push(event);
+                }
+            } else if !copies.contains(&matched) {
+                copies.push(matched);
+            }
+        }
+    }
+    copies.sort_unstable();
+    UnionCoverage {
+        covers_all: missing.is_empty(),
+        missing,
+        copies,
+    }
+}
+
 /// What a filter's pattern covers, or why it is not a pattern CloudWatch Logs accepts.
 /// Computed once per filter and run (collect does it as it reads the filter) and
 /// carried as data to check and plan.
@@ -247,6 +288,25 @@ mod tests {
         assert!(cov("{ $.eventName = %Policy% }").covers_all);
         assert!(cov("{ $.eventName = *Policy* }").covers_all);
         assert!(cov("{ $.eventName = *Policy || $.eventName = *PolicyVersion }").covers_all);
+    }
+
+    #[test]
+    fn routine_events_are_told_apart_from_the_iam_reads_a_pattern_also_counts() {
+        let c = cov(CANONICAL_PATTERN);
+        assert!(c.routine_matched.is_empty() && c.also_matched.is_empty(), "{c:?}");
+        for p in [
+            "",
+            "{ $.eventName = \"*\" }",
+            &CANONICAL_PATTERN.replace(" }", " || ($.eventVersion = *) }"),
+        ] {
+            let c = cov(p);
+            assert_eq!(c.routine_matched.len(), 3, "{p:?}: {c:?}");
+            assert_eq!(c.also_matched.len(), 2, "{p:?}: {c:?}");
+        }
+        // IAM reads, but nothing every account logs all the time.
+        let c = cov("{ $.eventName = *Policy* }");
+        assert!(c.covers_all && c.routine_matched.is_empty(), "{c:?}");
+        assert_eq!(c.also_matched, ["iam:GetRolePolicy by AWS Config"]);
     }
 
     #[test]

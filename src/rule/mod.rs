@@ -18,7 +18,10 @@ mod metric_value;
 mod proptests;
 
 pub use cloudtrail::{sample_record, sample_records, CallResult, IdentityType, SampleRecord};
-pub use coverage::{coverage, coverage_of, coverage_report, Coverage, CoverageReport, FilterCoverage, Variant};
+pub use coverage::{
+    coverage, coverage_of, coverage_report, union_coverage, Coverage, CoverageReport, FilterCoverage, UnionCoverage,
+    Variant,
+};
 pub use metric_value::{published_values, Published};
 
 /// The 16 IAM API calls that change a policy (CIS AWS 4.4, Security Hub CloudWatch.4).

@@ -485,3 +485,71 @@ async fn a_filter_policy_on_the_body_is_evaluated_against_this_alarms_notificati
         }
     }
 }
+
+// ------------------------------------------- what the filters publish to one metric
+
+/// The seeded chain with `patterns` as its metric filters (named f0, f1, ...), all
+/// publishing the alarm's metric.
+async fn with_filters(patterns: &[String]) -> (i32, Value) {
+    use crate::support::seed::LOG_GROUP;
+    use iam_policy_alarm::rule;
+    let account = Account::new().await;
+    account
+        .seed(&Chain {
+            filter_pattern: None,
+            ..Chain::default()
+        })
+        .await;
+    for (i, pattern) in patterns.iter().enumerate() {
+        account
+            .metric_filter(
+                "us-east-1",
+                LOG_GROUP,
+                &format!("f{i}"),
+                pattern,
+                rule::DEFAULT_METRIC_NAMESPACE,
+                rule::DEFAULT_METRIC_NAME,
+            )
+            .await;
+    }
+    account.audit(&[])
+}
+
+/// One filter per IAM policy event, all on one metric (how a large platform writes it):
+/// every change publishes 1 there, and the Sum >= 1 alarm fires.
+#[tokio::test]
+async fn one_filter_per_event_on_one_metric_passes() {
+    let patterns: Vec<String> = iam_policy_alarm::rule::IAM_POLICY_EVENTS
+        .iter()
+        .map(|e| format!("{{ ($.eventSource = iam.amazonaws.com) && ($.eventName = {e}) }}"))
+        .collect();
+    let (code, report) = with_filters(&patterns).await;
+    assert_eq!(code, 0, "{report:#}");
+    assert_links(&report, ["PASS", "PASS", "PASS", "PASS"]);
+    let detail = report["trails"][0]["links"]["metric_filter"]["detail"]
+        .as_str()
+        .unwrap();
+    assert!(detail.contains("the 16 metric filters"), "{detail}");
+    let (code, report) = with_filters(&patterns[1..]).await;
+    assert_eq!(code, 1);
+    assert_links(&report, ["PASS", "FAIL", "NOT_REACHED", "NOT_REACHED"]);
+}
+
+/// A filter that also matches what every account logs all the time publishes in quiet
+/// periods: the alarm rests in ALARM and a policy change sends nothing.
+#[tokio::test]
+async fn a_filter_matching_routine_events_fails_the_alarm_link() {
+    let widened = format!(
+        "{} || ($.eventVersion = *) }}",
+        crate::support::seed::CIS_PATTERN.trim_end_matches('}').trim_end()
+    );
+    for pattern in [String::new(), r#"{ $.eventName = "*" }"#.to_string(), widened] {
+        let (code, report) = with_filters(&[pattern.clone()]).await;
+        assert_eq!(code, 1, "{pattern:?}: {report:#}");
+        assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
+        assert!(
+            alarm_detail(&report).contains("rests in ALARM"),
+            "{pattern:?}: {report:#}"
+        );
+    }
+}
