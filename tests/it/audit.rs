@@ -544,7 +544,7 @@ async fn a_filter_matching_routine_events_fails_the_alarm_link() {
         crate::support::seed::CIS_PATTERN.trim_end_matches('}').trim_end()
     );
     for pattern in [String::new(), r#"{ $.eventName = "*" }"#.to_string(), widened] {
-        let (code, report) = with_filters(&[pattern.clone()]).await;
+        let (code, report) = with_filters(std::slice::from_ref(&pattern)).await;
         assert_eq!(code, 1, "{pattern:?}: {report:#}");
         assert_links(&report, ["PASS", "PASS", "FAIL", "NOT_REACHED"]);
         assert!(
