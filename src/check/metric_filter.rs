@@ -19,6 +19,11 @@ pub(super) fn metric_filter_link<'a>(group: &'a LogGroup, names: &Names) -> (Lin
     shortfalls.extend(found.short);
     for filter in filters {
         match &filter.coverage {
+            // A narrowing is named by the condition that drops the changes.
+            Ok(coverage) if !coverage.covers_all && !coverage.narrowed.is_empty() => shortfalls.push((
+                coverage.missing.len(),
+                format!("{:?} {}", filter.name, coverage.summary()),
+            )),
             Ok(coverage) if !coverage.covers_all => shortfalls.push((
                 coverage.missing.len(),
                 format!("{:?} misses {}", filter.name, missing_list(&coverage.missing)),

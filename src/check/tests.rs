@@ -280,6 +280,9 @@ fn cases() -> Vec<Case> {
         // metric filter
         ("no filter", |s| filters(s).clear(), [P, F, N, N], "has no metric filters"),
         ("filter misses an event", |s| set_pattern(s, &CIS.replace("($.eventName = DeletePolicy) || ", "")), [P, F, N, N], "misses 1 of 16 IAM policy events (DeletePolicy)"),
+        // conditions on fields the corpus holds constant are varied from the pattern itself
+        ("filter narrowed by one role's name", |s| set_pattern(s, &format!("{{ ({}) && ($.userIdentity.sessionContext.sessionIssuer.userName != \"ModernisationPlatformAccess\") }}", CIS.trim_matches(|c| c == '{' || c == '}' || c == ' '))), [P, F, N, N], "drops the IAM policy changes made with $.userIdentity.sessionContext.sessionIssuer.userName = \"ModernisationPlatformAccess\""),
+        ("filter narrowed by a source address", |s| set_pattern(s, &format!("{{ ({}) && ($.sourceIPAddress != \"10.1.2.3\") }}", CIS.trim_matches(|c| c == '{' || c == '}' || c == ' '))), [P, F, N, N], "by its condition $.sourceIPAddress != \"10.1.2.3\""),
         ("filter joined with &&", |s| set_pattern(s, "{ ($.eventName = CreatePolicy) && ($.eventName = DeletePolicy) }"), [P, F, N, N], "misses 16 of 16"),
         ("filter unparseable", |s| set_pattern(s, "{ ($.eventName = CreatePolicy) "), [P, F, N, N], "invalid filter pattern at position"),
         // A filter that also matches what every account logs all the time publishes in quiet periods.

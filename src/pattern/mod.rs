@@ -17,6 +17,7 @@
 //! (see `term`, `space`, `eval`, `json_scan`).
 
 mod ast;
+mod conditions;
 mod error;
 mod eval;
 mod json_pattern;
@@ -35,6 +36,7 @@ mod proptests;
 use std::collections::BTreeMap;
 
 pub use ast::{FilterPattern, PatternKind};
+pub use conditions::{Condition, FieldStep};
 pub use error::{PatternError, PatternErrorKind};
 pub use test_filter::test_metric_filter;
 

@@ -5,10 +5,30 @@
 
 use serde::Serialize;
 
+use serde_json::Value;
+
 use super::background::{background, is_ubiquitous};
 use super::cloudtrail::{corpus, CallResult, IdentityType};
-use super::IAM_POLICY_EVENTS;
-use crate::pattern::{self, FilterPattern, PatternError, Scratch};
+use super::{ALWAYS_WRITTEN, DETERMINED_FIELDS, IAM_POLICY_EVENTS, SANCTIONED_EXCLUSIONS};
+use crate::pattern::{self, FieldStep, FilterPattern, PatternError, Scratch};
+
+/// At most this many (field, value) variations are derived from one pattern; a pattern
+/// that names more is not proven to cover (none real comes close: a pattern holds at
+/// most 1,024 characters).
+const MAX_DERIVED: usize = 256;
+
+/// Policy changes a pattern drops because of one of its conditions: the rule's records
+/// with the condition's field set to a value it names (or left out) do not match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Narrowing {
+    /// The condition as the pattern writes it.
+    pub condition: String,
+    /// The field and value of the dropped records: `$.sourceIPAddress = "10.1.2.3"`, or
+    /// `$.x absent`.
+    pub records_with: String,
+    /// The events whose records with that value it drops.
+    pub events: Vec<&'static str>,
+}
 
 /// One (event, identity type) combination of the corpus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -43,6 +63,10 @@ pub struct Coverage {
     pub routine_matched: Vec<&'static str>,
     /// Other records of the background it matches (informational: IAM reads).
     pub also_matched: Vec<&'static str>,
+    /// Policy changes it drops for a value of a field its own conditions name (records
+    /// derived from the pattern); their events are in `missing` too (not in
+    /// `missing_variants`, which are the corpus's own records).
+    pub narrowed: Vec<Narrowing>,
 }
 
 impl Coverage {
@@ -52,6 +76,25 @@ impl Coverage {
         let total = IAM_POLICY_EVENTS.len();
         if self.covers_all {
             return format!("covers all {total} IAM policy events");
+        }
+        if let Some(n) = self.narrowed.first() {
+            let others: Vec<&str> = self.narrowed[1..]
+                .iter()
+                .take(3)
+                .map(|n| n.records_with.as_str())
+                .collect();
+            let more = match self.narrowed.len() {
+                1 => String::new(),
+                k if k <= 4 => format!("; also those made with {}", others.join(", ")),
+                k => format!("; also those made with {} and {} more", others.join(", "), k - 4),
+            };
+            return format!(
+                "drops the IAM policy changes made with {} ({} of {total} events: {}), by its condition {}{more}",
+                n.records_with,
+                n.events.len(),
+                n.events.join(", "),
+                n.condition
+            );
         }
         let mut line = format!(
             "misses {} of {total} IAM policy events: {}",
@@ -97,9 +140,12 @@ pub fn union_coverage(members: &[&Coverage]) -> UnionCoverage {
     for event in IAM_POLICY_EVENTS {
         for identity in IdentityType::ALL {
             let variant = Variant { event, identity };
+            // A filter that drops some changes of an event (a narrowing) is not counted
+            // for that event at all.
             let matched = members
                 .iter()
                 .filter(|c| !c.missing_variants.contains(&variant))
+                .filter(|c| !c.narrowed.iter().any(|n| n.events.contains(&event)))
                 .count();
             if matched == 0 {
                 if !missing.contains(&event) {
@@ -155,10 +201,11 @@ pub fn coverage(pattern: &FilterPattern) -> Coverage {
             CallResult::AccessDenied => failed_calls_missed.push(variant),
         }
     }
+    let narrowed = narrowings(pattern);
     let missing: Vec<&'static str> = IAM_POLICY_EVENTS
         .iter()
         .copied()
-        .filter(|e| missing_variants.iter().any(|v| v.event == *e))
+        .filter(|e| missing_variants.iter().any(|v| v.event == *e) || narrowed.iter().any(|n| n.events.contains(e)))
         .collect();
     let mut scratch = Scratch::default();
     let (routine_matched, also_matched): (Vec<&'static str>, Vec<&'static str>) = background()
@@ -175,7 +222,119 @@ pub fn coverage(pattern: &FilterPattern) -> Coverage {
         required_records,
         routine_matched,
         also_matched,
+        narrowed,
     }
+}
+
+/// Varies the rule's successful records in each field the pattern's conditions name
+/// (to each value a condition names, and absent), except the fields the rule's events
+/// determine and the exclusions the benchmark sanctions; what the pattern no longer
+/// matches it drops.
+fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
+    let corpus = corpus();
+    // Only records the pattern matches as they are can be dropped by a variation.
+    let matched: Vec<&Value> = corpus
+        .records
+        .iter()
+        .zip(&corpus.values)
+        .filter(|(r, v)| {
+            r.result == CallResult::Success && pattern::matches_parsed(pattern, &r.json, v, &mut Scratch::default())
+        })
+        .map(|(_, v)| v)
+        .collect();
+    let mut narrowed = Vec::new();
+    let mut derived = 0;
+    for condition in pattern.conditions() {
+        let selector = condition.selector.as_str();
+        if DETERMINED_FIELDS.contains(&selector) {
+            continue;
+        }
+        let mut values: Vec<Option<&Value>> = condition
+            .values
+            .iter()
+            .filter(|v| {
+                !SANCTIONED_EXCLUSIONS
+                    .iter()
+                    .any(|(f, x)| *f == selector && v.as_str() == Some(x))
+            })
+            .map(Some)
+            .collect();
+        if !ALWAYS_WRITTEN.contains(&selector) {
+            values.push(None);
+        }
+        for value in values {
+            derived += 1;
+            if derived > MAX_DERIVED {
+                narrowed.push(Narrowing {
+                    condition: condition.text.clone(),
+                    records_with: format!("more than {MAX_DERIVED} values of the fields its conditions name"),
+                    events: IAM_POLICY_EVENTS.to_vec(),
+                });
+                return narrowed;
+            }
+            let mut events = Vec::new();
+            for original in &matched {
+                let Some(changed) = with_field(original, &condition.path, value) else {
+                    continue;
+                };
+                // Conditions come only from JSON patterns, which read the parsed event:
+                // the text is not needed.
+                if !pattern::matches_parsed(pattern, "", &changed, &mut Scratch::default()) {
+                    let event = IAM_POLICY_EVENTS
+                        .iter()
+                        .copied()
+                        .find(|e| original.get("eventName").and_then(Value::as_str) == Some(*e));
+                    if let Some(event) = event.filter(|e| !events.contains(e)) {
+                        events.push(event);
+                    }
+                }
+            }
+            if !events.is_empty() {
+                narrowed.push(Narrowing {
+                    condition: condition.text.clone(),
+                    records_with: match value {
+                        Some(v) => format!("{selector} = {v}"),
+                        None => format!("{selector} absent"),
+                    },
+                    events,
+                });
+            }
+        }
+    }
+    narrowed
+}
+
+/// `record` with the field at `path` set to `value` (None: removed); None when the
+/// path runs through something that is not an object (or an array too short).
+fn with_field(record: &Value, path: &[FieldStep], value: Option<&Value>) -> Option<Value> {
+    let mut changed = record.clone();
+    let (last, parents) = path.split_last()?;
+    let mut at = &mut changed;
+    for step in parents {
+        at = match step {
+            FieldStep::Key(k) => {
+                let object = at.as_object_mut()?;
+                object
+                    .entry(k.clone())
+                    .or_insert_with(|| Value::Object(Default::default()))
+            }
+            FieldStep::Index(i) => at.as_array_mut()?.get_mut(*i)?,
+        };
+        if at.is_null() && value.is_some() {
+            *at = Value::Object(Default::default());
+        }
+    }
+    match (last, value) {
+        (FieldStep::Key(k), Some(v)) => {
+            at.as_object_mut()?.insert(k.clone(), v.clone());
+        }
+        (FieldStep::Key(k), None) => {
+            at.as_object_mut()?.remove(k);
+        }
+        (FieldStep::Index(i), Some(v)) => *at.as_array_mut()?.get_mut(*i)? = v.clone(),
+        (FieldStep::Index(_), None) => return None,
+    }
+    Some(changed)
 }
 
 /// Coverage of the 16 IAM policy events by one pattern, as the `coverage` command
@@ -288,6 +447,55 @@ mod tests {
         assert!(cov("{ $.eventName = %Policy% }").covers_all);
         assert!(cov("{ $.eventName = *Policy* }").covers_all);
         assert!(cov("{ $.eventName = *Policy || $.eventName = *PolicyVersion }").covers_all);
+    }
+
+    /// A condition on a field the corpus holds constant narrows the pattern: records
+    /// derived from the pattern's own conditions find it, and the summary names it.
+    #[test]
+    fn conditions_the_corpus_never_varies_are_varied() {
+        let inner = CANONICAL_PATTERN.trim_start_matches('{').trim_end_matches('}').trim();
+        let narrowed = |extra: &str| cov(&format!("{{ ({inner}) && {extra} }}"));
+        // Assumed roles other than this one: the corpus's own records all match.
+        let c = narrowed(
+            r#"($.userIdentity.type = AssumedRole) && ($.userIdentity.sessionContext.sessionIssuer.userName != "ModernisationPlatformAccess")"#,
+        );
+        assert!(!c.covers_all);
+        assert_eq!(c.missing.len(), 16, "{c:?}");
+        assert!(
+            c.missing_variants
+                .iter()
+                .all(|v| v.identity != IdentityType::AssumedRole),
+            "{c:?}"
+        );
+        let c = narrowed(r#"($.userIdentity.sessionContext.sessionIssuer.userName != "ModernisationPlatformAccess")"#);
+        assert_eq!(
+            c.summary(),
+            "drops the IAM policy changes made with $.userIdentity.sessionContext.sessionIssuer.userName = \"ModernisationPlatformAccess\" (16 of 16 events: DeleteGroupPolicy, DeleteRolePolicy, DeleteUserPolicy, PutGroupPolicy, PutRolePolicy, PutUserPolicy, CreatePolicy, DeletePolicy, CreatePolicyVersion, DeletePolicyVersion, AttachRolePolicy, DetachRolePolicy, AttachUserPolicy, DetachUserPolicy, AttachGroupPolicy, DetachGroupPolicy), by its condition $.userIdentity.sessionContext.sessionIssuer.userName != \"ModernisationPlatformAccess\"; also those made with $.userIdentity.sessionContext.sessionIssuer.userName absent"
+        );
+        let c = narrowed(r#"($.sourceIPAddress != "10.1.2.3")"#);
+        assert!(!c.covers_all);
+        assert_eq!(c.narrowed[0].records_with, "$.sourceIPAddress = \"10.1.2.3\"");
+        // Narrowed for one event only: the others are still covered.
+        let c = cov(&CANONICAL_PATTERN.replace(
+            "($.eventName = CreatePolicy)",
+            "($.eventName = CreatePolicy && $.requestParameters.path != \"/service-role/\")",
+        ));
+        assert_eq!(c.missing, ["CreatePolicy"], "{c:?}");
+        // Conditions on what the rule's events determine select them: nothing to vary.
+        for p in [
+            format!(
+                "{{ ($.eventSource = iam.amazonaws.com) && ({}) }}",
+                or_of(&IAM_POLICY_EVENTS, |e| format!("$.eventName = {e}"))
+            ),
+            format!(
+                "{{ ($.errorCode NOT EXISTS) && ({}) }}",
+                or_of(&IAM_POLICY_EVENTS, |e| format!("$.eventName = {e}"))
+            ),
+            "{ $.userIdentity.type = * && $.eventName = *Policy* }".to_string(),
+        ] {
+            let c = cov(&p);
+            assert!(c.covers_all && c.narrowed.is_empty(), "{p}: {c:?}");
+        }
     }
 
     #[test]

@@ -19,8 +19,8 @@ mod proptests;
 
 pub use cloudtrail::{sample_record, sample_records, CallResult, IdentityType, SampleRecord};
 pub use coverage::{
-    coverage, coverage_of, coverage_report, union_coverage, Coverage, CoverageReport, FilterCoverage, UnionCoverage,
-    Variant,
+    coverage, coverage_of, coverage_report, union_coverage, Coverage, CoverageReport, FilterCoverage, Narrowing,
+    UnionCoverage, Variant,
 };
 pub use metric_value::{published_values, Published};
 
@@ -43,6 +43,39 @@ pub const IAM_POLICY_EVENTS: [&str; 16] = [
     "AttachGroupPolicy",
     "DetachGroupPolicy",
 ];
+
+/// Fields whose value a successful IAM policy change fixes (its name and service, no
+/// error, a write, a management API call, IAM's region): conditions on them select the
+/// rule's events, so the records derived from a pattern's conditions never vary them.
+pub const DETERMINED_FIELDS: [&str; 9] = [
+    "$.eventName",
+    "$.eventSource",
+    "$.errorCode",
+    "$.errorMessage",
+    "$.readOnly",
+    "$.eventType",
+    "$.eventCategory",
+    "$.managementEvent",
+    "$.awsRegion",
+];
+
+/// Fields CloudTrail writes in every record (the record contents reference): derived
+/// records vary their value but never leave them out.
+pub const ALWAYS_WRITTEN: [&str; 9] = [
+    "$.eventVersion",
+    "$.userIdentity",
+    "$.userIdentity.type",
+    "$.eventTime",
+    "$.sourceIPAddress",
+    "$.userAgent",
+    "$.requestID",
+    "$.eventID",
+    "$.recipientAccountId",
+];
+
+/// Changes the benchmark itself lets a pattern leave out, as (field, value): none for
+/// IAM policy changes (CIS v5.0 4.4's audit names no exception).
+pub const SANCTIONED_EXCLUSIONS: [(&str, &str); 0] = [];
 
 /// The CIS / Trend Micro Conformity remediation pattern, verbatim.
 pub const CANONICAL_PATTERN: &str = "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || ($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || ($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || ($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy) }";
