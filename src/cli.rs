@@ -54,10 +54,12 @@ pub enum Command {
         log_event_messages: Vec<String>,
     },
     /// Does a filter pattern match every one of the 16 IAM policy events, for every
-    /// identity type? Evaluates the pattern against realistic CloudTrail records.
+    /// identity type? Evaluates the pattern against realistic CloudTrail records, and
+    /// records derived from its own conditions. Given several times: the filters as
+    /// one metric's, judged on their union.
     Coverage {
-        #[arg(long)]
-        filter_pattern: String,
+        #[arg(long, required = true)]
+        filter_pattern: Vec<String>,
     },
 }
 
@@ -139,9 +141,10 @@ pub fn execute_offline(cli: Cli) -> ExitCode {
             filter_pattern,
             log_event_messages,
         } => pattern::test_metric_filter(filter_pattern, log_event_messages).map(|v| serde_json::to_string_pretty(&v)),
-        Command::Coverage { filter_pattern } => {
-            rule::coverage_report(filter_pattern).map(|r| serde_json::to_string_pretty(&r))
-        }
+        Command::Coverage { filter_pattern } => match &filter_pattern[..] {
+            [one] => rule::coverage_report(one).map(|r| serde_json::to_string_pretty(&r)),
+            several => rule::union_report(several).map(|r| serde_json::to_string_pretty(&r)),
+        },
         Command::Audit { .. } | Command::Remediate { .. } => return ExitCode::from(2),
     };
     match result {

@@ -366,6 +366,58 @@ pub struct CoverageReport {
     pub routine_matched: Vec<&'static str>,
     /// Other records it also counts (IAM reads).
     pub also_matched: Vec<&'static str>,
+    /// Policy changes it drops for a value its own conditions name.
+    pub narrowed: Vec<Narrowing>,
+}
+
+/// Several filters publishing one metric, as the `coverage` command prints them when
+/// given more than one pattern: the union's verdict at the top (the same keys as one
+/// pattern's report), each pattern's report under `filters`.
+///
+/// ```json
+/// {"covers_all": true, "summary": "...", "missing": [], "copies": [1],
+///  "routine_matched": [], "filters": [{"pattern": "...", ...}, ...]}
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnionReport {
+    pub covers_all: bool,
+    pub summary: String,
+    pub missing: Vec<&'static str>,
+    /// How many of the filters match one event: [1] when each event is counted once.
+    pub copies: Vec<usize>,
+    /// Routine records any of them matches (an alarm on the metric rests in ALARM).
+    pub routine_matched: Vec<&'static str>,
+    pub filters: Vec<CoverageReport>,
+}
+
+pub fn union_report(patterns: &[String]) -> Result<UnionReport, PatternError> {
+    let coverages: Vec<Coverage> = patterns.iter().map(|p| coverage_of(p)).collect::<Result<_, _>>()?;
+    let union = union_coverage(&coverages.iter().collect::<Vec<_>>());
+    let mut routine_matched: Vec<&'static str> = coverages.iter().flat_map(|c| c.routine_matched.clone()).collect();
+    routine_matched.sort_unstable();
+    routine_matched.dedup();
+    let n = patterns.len();
+    let summary = if union.covers_all {
+        format!(
+            "the {n} filters together cover all {} IAM policy events",
+            IAM_POLICY_EVENTS.len()
+        )
+    } else {
+        format!(
+            "the {n} filters together miss {} of {} IAM policy events: {}",
+            union.missing.len(),
+            IAM_POLICY_EVENTS.len(),
+            union.missing.join(", ")
+        )
+    };
+    Ok(UnionReport {
+        covers_all: union.covers_all,
+        summary,
+        missing: union.missing,
+        copies: union.copies,
+        routine_matched,
+        filters: patterns.iter().map(|p| coverage_report(p)).collect::<Result<_, _>>()?,
+    })
 }
 
 pub fn coverage_report(pattern: &str) -> Result<CoverageReport, PatternError> {
@@ -390,6 +442,7 @@ pub fn coverage_report(pattern: &str) -> Result<CoverageReport, PatternError> {
         failed_calls_missed: c.failed_calls_missed,
         routine_matched: c.routine_matched,
         also_matched: c.also_matched,
+        narrowed: c.narrowed,
     })
 }
 

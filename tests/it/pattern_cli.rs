@@ -50,6 +50,54 @@ fn coverage_reports_missing_events_and_exits_zero_either_way() {
     assert_eq!((code, out["covers_all"].as_bool()), (0, Some(true)));
 }
 
+/// Given twice, the patterns are one metric's filters: the union at the top, each
+/// pattern's own report under `filters`.
+#[test]
+fn coverage_of_several_patterns_is_their_union() {
+    let per_event: Vec<String> = iam_policy_alarm::rule::IAM_POLICY_EVENTS
+        .iter()
+        .map(|e| format!("--filter-pattern={{ $.eventName = {e} }}"))
+        .collect();
+    let mut args = vec!["coverage"];
+    args.extend(per_event.iter().map(String::as_str));
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 0);
+    assert_eq!(out["covers_all"], true, "{out:#}");
+    assert_eq!(out["copies"], serde_json::json!([1]));
+    assert_eq!(out["filters"].as_array().unwrap().len(), 16);
+    assert_eq!(out["filters"][0]["covers_all"], false);
+    let (_, out, _) = run(&args[..16]);
+    assert_eq!(out["missing"], serde_json::json!(["DetachGroupPolicy"]), "{out:#}");
+    let (_, out, _) = run(&[
+        "coverage",
+        "--filter-pattern",
+        "{ $.eventSource = iam.amazonaws.com }",
+        "--filter-pattern",
+        "{ $.eventName = CreatePolicy }",
+    ]);
+    assert_eq!(
+        out["copies"],
+        serde_json::json!([1, 2]),
+        "CreatePolicy counts twice: {out:#}"
+    );
+}
+
+/// A condition on a field the corpus never varies is varied from the pattern itself.
+#[test]
+fn coverage_names_the_condition_that_narrows_a_pattern() {
+    let (code, out, _) = run(&[
+        "coverage",
+        "--filter-pattern",
+        r#"{ ($.eventSource = iam.amazonaws.com) && ($.sourceIPAddress != "10.1.2.3") }"#,
+    ]);
+    assert_eq!((code, out["covers_all"].as_bool()), (0, Some(false)), "{out:#}");
+    assert_eq!(out["narrowed"][0]["condition"], r#"$.sourceIPAddress != "10.1.2.3""#);
+    assert!(out["summary"]
+        .as_str()
+        .unwrap()
+        .starts_with(r#"drops the IAM policy changes made with $.sourceIPAddress = "10.1.2.3""#));
+}
+
 #[test]
 fn an_invalid_pattern_exits_2_with_the_position_on_stderr() {
     for args in [
