@@ -73,10 +73,20 @@ def summary(values):
 
 
 class Moto:
+    """moto_server, behind the harness's protocol bridge (scripts/cloudwatch_bridge.py:
+    the SDK's CloudWatch CBOR requests turned into the JSON moto answers); `port` and
+    `endpoint` are the bridge's."""
+
     def __init__(self):
-        self.port = free_port()
+        upstream, self.port = free_port(), free_port()
+        self.moto = subprocess.Popen(
+            [os.path.join(ROOT, ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(upstream)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.proc = subprocess.Popen(
-            [os.path.join(ROOT, ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            [os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "scripts/cloudwatch_bridge.py"),
+             "--port", str(self.port), "--upstream", str(upstream)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -92,11 +102,12 @@ class Moto:
         self.endpoint = f"http://127.0.0.1:{self.port}"
 
     def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        for proc in (self.proc, self.moto):
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 def clean_env(endpoint: str, extra: dict | None = None) -> dict:

@@ -1,5 +1,7 @@
 # Sourced by demo.sh and invoke.sh: starts the moto server from the project venv on a
-# free 127.0.0.1 port, seeds it, builds and serves the function through cargo lambda's
+# free 127.0.0.1 port, with the harness's protocol bridge in front of it
+# (scripts/cloudwatch_bridge.py: the SDK's CloudWatch CBOR requests, which moto does not
+# speak, turned into its JSON protocol), seeds it, builds and serves the function through cargo lambda's
 # runtime API, and stops everything on exit. Every file it writes lives in a folder it
 # made itself ($work), so it works from a fresh clone (no target/ yet).
 # shellcheck shell=bash
@@ -35,12 +37,17 @@ await_port() { # pid, port, seconds; returns 1 when the process exited, 2 on tim
 }
 
 start_emulator() {
-    local port pid
+    local port upstream pid
+    upstream="$(free_port)"
     port="${DEMO_EMULATOR_PORT:-$(free_port)}"
-    "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+    "$venv/bin/moto_server" -H 127.0.0.1 -p "$upstream" >"$work/moto.log" 2>&1 &
     pid=$!
     pids+=("$pid")
-    await_port "$pid" "$port" 30 || die_with_log "the emulator (moto server) did not start on 127.0.0.1:$port" "$work/moto.log"
+    await_port "$pid" "$upstream" 30 || die_with_log "the emulator (moto server) did not start on 127.0.0.1:$upstream" "$work/moto.log"
+    "$venv/bin/python" "$root/scripts/cloudwatch_bridge.py" --port "$port" --upstream "$upstream" >"$work/bridge.log" 2>&1 &
+    pid=$!
+    pids+=("$pid")
+    await_port "$pid" "$port" 30 || die_with_log "the emulator's protocol bridge did not start on 127.0.0.1:$port" "$work/bridge.log"
     # Fake credentials, the emulator's endpoint, and nothing from ~/.aws.
     export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
     export AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null

@@ -2,7 +2,10 @@
 //! the test binary, started on a free 127.0.0.1 port and killed when the binary exits;
 //! a fresh AWS account per test (a profile that assumes a role in a new account id), so
 //! tests run in parallel on one emulator without seeing each other. The binary under
-//! test reaches the emulator through AWS_ENDPOINT_URL alone.
+//! test reaches the emulator through AWS_ENDPOINT_URL alone: the endpoint is the
+//! harness's protocol bridge in front of moto (scripts/cloudwatch_bridge.py), which
+//! turns the SDK's CloudWatch requests (Smithy RPC v2 CBOR, which moto does not speak)
+//! into the JSON protocol moto answers and passes every other request through.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -28,6 +31,7 @@ pub fn binary() -> &'static str {
 }
 
 pub struct Moto {
+    /// The bridge's port: the emulator's endpoint for every client.
     pub port: u16,
 }
 
@@ -37,41 +41,56 @@ impl Moto {
     }
 }
 
-/// The emulator shared by every test. Started from a thread that lives as long as
-/// the process, because PR_SET_PDEATHSIG fires when the *spawning thread* exits.
+/// The emulator shared by every test: moto, and the bridge in front of it. Started
+/// from a thread that lives as long as the process, because PR_SET_PDEATHSIG fires
+/// when the *spawning thread* exits.
 pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let port = free_port();
-            let server = project_dir().join(".venv/bin/moto_server");
+            let (upstream, port) = (free_port(), free_port());
+            let venv = project_dir().join(".venv/bin");
             assert!(
-                server.exists(),
+                venv.join("moto_server").exists(),
                 "{} missing: run `make tools` (make test does)",
-                server.display()
+                venv.join("moto_server").display()
             );
-            let mut command = Command::new(server);
-            command
-                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-            // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the
-            // emulator when this thread (and so the test process) goes away.
-            unsafe {
-                command.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                    Ok(())
-                });
+            let mut server = Command::new(venv.join("moto_server"));
+            server.args(["-H", "127.0.0.1", "-p", &upstream.to_string()]);
+            let mut bridge = Command::new(venv.join("python"));
+            bridge.arg(project_dir().join("scripts/cloudwatch_bridge.py")).args([
+                "--port",
+                &port.to_string(),
+                "--upstream",
+                &upstream.to_string(),
+            ]);
+            let mut children = Vec::new();
+            for command in [&mut server, &mut bridge] {
+                command.stdout(Stdio::null()).stderr(Stdio::null());
+                // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill
+                // the child when this thread (and so the test process) goes away.
+                unsafe {
+                    command.pre_exec(|| {
+                        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                        Ok(())
+                    });
+                }
+                children.push(command.spawn().expect("start the emulator"));
             }
-            let mut child = command.spawn().expect("start moto_server");
             tx.send(port).unwrap();
-            let _ = child.wait();
+            for mut child in children {
+                let _ = child.wait();
+            }
         });
         let port = rx.recv().unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
+        // Through the bridge: both are up.
         while http(port, "GET", "/moto-api/", "").is_err() {
-            assert!(Instant::now() < deadline, "moto_server did not start on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "the emulator (moto_server behind the bridge) did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Moto { port }

@@ -396,6 +396,9 @@ struct Response {
 enum Protocol {
     Json,
     Query,
+    /// Smithy RPC v2 CBOR (CloudWatch): CBOR error bodies, and CloudWatch's awsQuery
+    /// error codes in the x-amzn-query-error header, as AWS sends them.
+    Cbor,
 }
 
 fn serve(client: TcpStream, upstream: u16, state: &State) -> io::Result<()> {
@@ -469,7 +472,7 @@ fn answer_with(
         }
         Some(Fault::Throttle) => match protocol {
             Protocol::Json => error(400, "ThrottlingException", "Rate exceeded"),
-            Protocol::Query => error(400, "Throttling", "Rate exceeded"),
+            Protocol::Query | Protocol::Cbor => error(400, "Throttling", "Rate exceeded"),
         },
         Some(Fault::Status(status)) => {
             let (code, message) = usual_error(protocol, status);
@@ -607,7 +610,7 @@ fn classify(request: &Request) -> (Call, Protocol) {
     } else if let Some(action) = body.split('&').find_map(|kv| kv.strip_prefix("Action=")) {
         (action.to_string(), Protocol::Query)
     } else if let Some((_, op)) = request.target.rsplit_once("/operation/") {
-        (op.to_string(), Protocol::Json)
+        (op.to_string(), Protocol::Cbor)
     } else {
         (format!("{} {}", request.method, request.target), Protocol::Query)
     };
@@ -633,13 +636,13 @@ fn usual_error(protocol: Protocol, status: u16) -> (&'static str, &'static str) 
             "The request processing has failed because of an unknown error, exception or failure.",
         ),
         (503, Protocol::Json) => ("ServiceUnavailableException", "Service unavailable. Try again later."),
-        (503, Protocol::Query) => ("ServiceUnavailable", "Service unavailable. Try again later."),
+        (503, Protocol::Query | Protocol::Cbor) => ("ServiceUnavailable", "Service unavailable. Try again later."),
         (400, _) => ("ValidationError", "Invalid request."),
         (403, Protocol::Json) => (
             "AccessDeniedException",
             "User is not authorized to perform this action.",
         ),
-        (403, Protocol::Query) => ("AccessDenied", "User is not authorized to perform this action."),
+        (403, Protocol::Query | Protocol::Cbor) => ("AccessDenied", "User is not authorized to perform this action."),
         (404, _) => ("ResourceNotFoundException", "The specified resource does not exist."),
         (429, _) => ("TooManyRequestsException", "Rate exceeded"),
         (502, _) => ("BadGateway", "Bad gateway."),
@@ -659,32 +662,60 @@ fn request_id() -> String {
 
 fn error_response(protocol: Protocol, service: &str, status: u16, code: &str, message: &str) -> Response {
     let id = request_id();
+    let fault = if status >= 500 { "Receiver" } else { "Sender" };
     let (content_type, body) = match protocol {
         Protocol::Json => (
             "application/x-amz-json-1.1",
-            serde_json::json!({"__type": code, "message": message}).to_string(),
+            serde_json::json!({"__type": code, "message": message}).to_string().into_bytes(),
         ),
         Protocol::Query => (
             "text/xml",
             format!(
-                "<ErrorResponse xmlns=\"https://{service}.amazonaws.com/doc/\"><Error><Type>{}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{id}</RequestId></ErrorResponse>",
-                if status >= 500 { "Receiver" } else { "Sender" }
-            ),
+                "<ErrorResponse xmlns=\"https://{service}.amazonaws.com/doc/\"><Error><Type>{fault}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{id}</RequestId></ErrorResponse>"
+            )
+            .into_bytes(),
         ),
+        Protocol::Cbor => ("application/cbor", cbor_error(code, message)),
     };
     let mut headers = vec![
         ("Content-Type".to_string(), content_type.to_string()),
         ("x-amzn-RequestId".to_string(), id),
     ];
-    if protocol == Protocol::Json {
-        headers.push(("x-amzn-ErrorType".to_string(), code.to_string()));
+    match protocol {
+        Protocol::Json => headers.push(("x-amzn-ErrorType".to_string(), code.to_string())),
+        Protocol::Cbor => {
+            headers.push(("smithy-protocol".to_string(), "rpc-v2-cbor".to_string()));
+            headers.push(("x-amzn-query-error".to_string(), format!("{code};{fault}")));
+        }
+        Protocol::Query => {}
     }
     Response {
         status,
         reason: reason(status).into(),
         headers,
-        body: body.into_bytes(),
+        body,
     }
+}
+
+/// `{"__type": code, "message": message}` in CBOR (RFC 8949: a map of two text strings).
+fn cbor_error(code: &str, message: &str) -> Vec<u8> {
+    fn text(out: &mut Vec<u8>, s: &str) {
+        let len = s.len();
+        match len {
+            0..=23 => out.push(0x60 | len as u8),
+            24..=255 => out.extend([0x78, len as u8]),
+            _ => {
+                out.push(0x79);
+                out.extend((len.min(u16::MAX as usize) as u16).to_be_bytes());
+            }
+        }
+        out.extend(&s.as_bytes()[..len.min(u16::MAX as usize)]);
+    }
+    let mut out = vec![0xa2];
+    for s in ["__type", code, "message", message] {
+        text(&mut out, s);
+    }
+    out
 }
 
 fn reason(status: u16) -> &'static str {
