@@ -10,6 +10,12 @@ moto's x-amzn-query-error header, which the SDK reads for CloudWatch's awsQuery 
 codes); everything else passes through unchanged. Timestamps, doubles and blobs are
 converted by the operation's shapes in botocore's CloudWatch model.
 
+Alarm mute rules: moto implements none of their operations, so no mute rule can exist
+on the emulator; the bridge answers the two reads the audit makes with that state
+(ListAlarmMuteRules: an empty list; GetAlarmMuteRule: ResourceNotFound) and leaves
+PutAlarmMuteRule unimplemented, so nothing pretends to hold a rule. What the audit does
+with mute rules is proven with aws-smithy-mocks and the pure tables.
+
     python cloudwatch_bridge.py --port PORT --upstream UPSTREAM_PORT
 """
 import argparse
@@ -118,6 +124,14 @@ class Bridge(http.server.BaseHTTPRequestHandler):
             operation = MODEL.operation_model(name)
         except Exception:
             return self._cbor(404, {"__type": "UnknownOperationException", "message": f"no operation {name}"})
+        if name == "ListAlarmMuteRules":
+            return self._cbor(200, {"AlarmMuteRuleSummaries": []})
+        if name == "GetAlarmMuteRule":
+            return self._cbor(
+                404,
+                {"__type": "ResourceNotFound", "message": "the emulator holds no alarm mute rules"},
+                [("x-amzn-query-error", "ResourceNotFound;Sender")],
+            )
         decoded = cbor2.loads(body) if body else {}
         params = to_json(decoded, operation.input_shape)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in DROPPED}

@@ -36,6 +36,28 @@ pub struct AccountState {
     /// Composite alarms over an alarm that fires but notifies no topic, by (region,
     /// that alarm's name).
     pub composites: BTreeMap<(String, String), Read<Vec<CompositeAlarm>>>,
+    /// The alarm mute rules of each region where an alarm that fires notifies a topic.
+    pub mute_rules: BTreeMap<String, Read<Vec<MuteRule>>>,
+}
+
+/// An alarm mute rule (PutAlarmMuteRule): while it is active, the alarms it targets
+/// change state but run no action, so no SNS message goes out.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct MuteRule {
+    pub name: String,
+    pub arn: String,
+    /// SCHEDULED, ACTIVE or EXPIRED (ListAlarmMuteRules).
+    pub status: String,
+    /// ONE_TIME or RECURRING.
+    pub mute_type: String,
+    /// `cron(...)` or `at(...)`, as GetAlarmMuteRule returns it (None when not read).
+    pub expression: Option<String>,
+    /// How long each window lasts (ISO 8601, e.g. PT4H).
+    pub duration: Option<String>,
+    pub timezone: Option<String>,
+    pub expire_date: Option<String>,
+    /// The alarms it mutes (MuteTargets; empty when not read: an expired rule).
+    pub targets: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

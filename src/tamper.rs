@@ -41,6 +41,9 @@ pub const WATCHED: [WatchedService; 5] = [
             "PutMetricAlarm",
             "DisableAlarmActions",
             "PutCompositeAlarm",
+            // A mute rule silences the alarm's actions on a schedule; its deletion ends that.
+            "PutAlarmMuteRule",
+            "DeleteAlarmMuteRule",
         ],
     },
     WatchedService {

@@ -1,7 +1,8 @@
-//! The notification link: the alarm's topic has a confirmed subscriber that would
-//! receive this alarm's notification (its filter policy, evaluated against the message
-//! CloudWatch sends, lets it through), and CloudWatch may publish to it (topic policy,
-//! and a customer-managed KMS key that allows it).
+//! The notification link: no alarm mute rule silences the alarm's actions, and the
+//! alarm's topic has a confirmed subscriber that would receive this alarm's
+//! notification (its filter policy, evaluated against the message CloudWatch sends,
+//! lets it through), and CloudWatch may publish to it (topic policy, and a
+//! customer-managed KMS key that allows it).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,6 +20,7 @@ pub(super) fn notification_link(state: &AccountState, notifiers: &[Notifier], ac
     let mut resources = Vec::new();
     let mut verdicts = Vec::new();
     let mut external = Vec::new();
+    let mut muted = false;
     let mut seen = BTreeSet::new();
     for notifier in notifiers {
         let (arn, alarm_arn) = (&notifier.topic, &notifier.alarm_arn);
@@ -28,9 +30,21 @@ pub(super) fn notification_link(state: &AccountState, notifiers: &[Notifier], ac
         if !resources.contains(&arn.to_string()) {
             resources.push(arn.to_string());
         }
+        let windows = match mute_rules(state, alarm_arn) {
+            Ok(Mute::Silenced(why)) => {
+                muted = true;
+                verdicts.push(why);
+                continue;
+            }
+            Ok(Mute::Windows(windows)) => windows,
+            Err(e) => {
+                p.errors.push(e);
+                continue;
+            }
+        };
         match state.topics.get(arn) {
             Some(Ok(topic)) => match topic_problems(state, topic, notifier, account) {
-                Ok(Ok(ok)) => return LinkFinding::pass(ok, resources),
+                Ok(Ok(ok)) => return LinkFinding::pass(format!("{ok}{windows}"), resources),
                 Ok(Err(problems)) => verdicts.push(format!("topic {}: {}", arn.name(), problems.join(", "))),
                 Err(errors) => p.errors.extend(errors),
             },
@@ -58,12 +72,94 @@ pub(super) fn notification_link(state: &AccountState, notifiers: &[Notifier], ac
         return link;
     }
     if !verdicts.is_empty() {
+        let unmute = match muted {
+            true => "delete the alarm mute rule, or take the alarm out of its targets (aws cloudwatch delete-alarm-mute-rule --alarm-mute-rule-name <name>); ",
+            false => "",
+        };
         p.add(
             verdicts.join("; "),
-            "subscribe an endpoint to the topic and confirm it (aws sns subscribe ...; then follow the link in the confirmation message), with no filter policy or one that lets CloudWatch's alarm notification through (it carries no message attributes; its JSON body has AlarmName, NewStateValue ALARM and the Trigger); encrypt it with a customer-managed KMS key whose policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*".into(),
+            format!("{unmute}subscribe an endpoint to the topic and confirm it (aws sns subscribe ...; then follow the link in the confirmation message), with no filter policy or one that lets CloudWatch's alarm notification through (it carries no message attributes; its JSON body has AlarmName, NewStateValue ALARM and the Trigger); encrypt it with a customer-managed KMS key whose policy lets cloudwatch.amazonaws.com use kms:Decrypt and kms:GenerateDataKey*"),
         );
     }
     p.into_link(String::new(), resources)
+}
+
+/// What the alarm mute rules targeting the alarm that sends the notification do.
+enum Mute {
+    /// Its actions are muted now, or will be again on a schedule: no message goes out.
+    Silenced(String),
+    /// Not muted; one-time windows still to come, as a note for the detail ("" when none).
+    Windows(String),
+}
+
+/// Status and type as ListAlarmMuteRules returns them; anything else is not evaluated.
+fn mute_rules(state: &AccountState, alarm_arn: &str) -> Result<Mute, AwsError> {
+    // arn:aws:cloudwatch:<region>:<account>:alarm:<name>
+    let parts: Vec<&str> = alarm_arn.splitn(7, ':').collect();
+    let (region, name) = (
+        parts.get(3).copied().unwrap_or_default(),
+        parts.get(6).copied().unwrap_or_default(),
+    );
+    let rules = match state.mute_rules.get(region) {
+        Some(Ok(rules)) => rules,
+        Some(Err(e)) => return Err(e.clone()),
+        None => {
+            return Err(AwsError {
+                operation: "cloudwatch:ListAlarmMuteRules".into(),
+                resource: alarm_arn.into(),
+                message: "not read".into(),
+                retryable: false,
+            })
+        }
+    };
+    let describe = |r: &crate::state::MuteRule| {
+        let schedule = match (&r.expression, &r.duration) {
+            (Some(e), Some(d)) => format!(
+                ", schedule {e} for {d}{}",
+                r.timezone.as_deref().map(|t| format!(" ({t})")).unwrap_or_default()
+            ),
+            (Some(e), None) => format!(", schedule {e}"),
+            _ => String::new(),
+        };
+        let expires = r
+            .expire_date
+            .as_deref()
+            .map(|d| format!(", until {d}"))
+            .unwrap_or_default();
+        format!("{:?} ({} {}{schedule}{expires})", r.name, r.status, r.mute_type)
+    };
+    let mut windows = Vec::new();
+    for rule in rules.iter().filter(|r| r.targets.iter().any(|t| t == name)) {
+        match (rule.status.as_str(), rule.mute_type.as_str()) {
+            ("EXPIRED", _) => {}
+            ("ACTIVE", _) => {
+                return Ok(Mute::Silenced(format!(
+                    "alarm {name}'s actions are muted now by alarm mute rule {}: it changes state but sends no notification",
+                    describe(rule)
+                )))
+            }
+            ("SCHEDULED", "RECURRING") => {
+                return Ok(Mute::Silenced(format!(
+                    "alarm {name}'s actions are muted on a recurring schedule by alarm mute rule {}: changes in those windows send no notification",
+                    describe(rule)
+                )))
+            }
+            ("SCHEDULED", "ONE_TIME") => windows.push(describe(rule)),
+            _ => {
+                return Ok(Mute::Silenced(format!(
+                    "alarm {name} is targeted by alarm mute rule {}, whose status or type this audit does not evaluate: it cannot be proven to notify",
+                    describe(rule)
+                )))
+            }
+        }
+    }
+    Ok(Mute::Windows(match windows.is_empty() {
+        true => String::new(),
+        false => format!(
+            "; note: alarm {name} will be muted by the one-time alarm mute rule {}",
+            windows.join(", ")
+        ),
+    }))
 }
 
 /// Ok(Ok(detail)) when the topic would deliver; Ok(Err(problems)) when it would not;

@@ -122,7 +122,32 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
         named_alarms: BTreeMap::new(),
         math_alarms: BTreeMap::new(),
         composites: BTreeMap::new(),
+        // Read: none in the region.
+        mute_rules: BTreeMap::from([(group_region.to_string(), Ok(Vec::new()))]),
     }
+}
+
+/// An alarm mute rule on the alarm, with this status and type.
+fn mute_rule(s: &mut AccountState, status: &str, mute_type: &str) {
+    let rules = s.mute_rules.values_mut().next().unwrap().as_mut().unwrap();
+    rules.push(MuteRule {
+        name: "quiet-hours".into(),
+        arn: format!("arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm-mute-rule:quiet-hours"),
+        status: status.into(),
+        mute_type: mute_type.into(),
+        expression: Some(
+            if mute_type == "RECURRING" {
+                "cron(0 22 * * ? *)"
+            } else {
+                "at(2027-01-01T00:00)"
+            }
+            .into(),
+        ),
+        duration: Some("PT8H".into()),
+        timezone: Some("UTC".into()),
+        expire_date: None,
+        targets: vec!["IAMAuthorizationActivityAlarm".into()],
+    });
 }
 
 fn compliant() -> AccountState {
@@ -343,6 +368,16 @@ fn cases() -> Vec<Case> {
         ("a topic of another account, not readable", |s| { let other: TopicArn = "arn:aws:sns:us-east-1:999999999999:central".parse().unwrap(); first_alarm(s).alarm_actions = vec![other.to_string()]; s.topics.insert(other, Err(AwsError { operation: "sns:GetTopicAttributes".into(), resource: "central".into(), message: "AuthorizationError: not authorized".into(), retryable: false })); }, [P, P, P, LinkStatus::External], "is in account 999999999999, which does not let this account read it"),
         ("a topic of another account, throttled", |s| { let other: TopicArn = "arn:aws:sns:us-east-1:999999999999:central".parse().unwrap(); first_alarm(s).alarm_actions = vec![other.to_string()]; s.topics.insert(other, Err(aws_error("sns:GetTopicAttributes"))); }, [P, P, P, E], "sns:GetTopicAttributes"),
         ("topic unreadable", |s| *s.topics.values_mut().next().unwrap() = Err(aws_error("sns:GetTopicAttributes")), [P, P, P, E], "sns:GetTopicAttributes"),
+        // alarm mute rules
+        ("a mute rule active now", |s| mute_rule(s, "ACTIVE", "ONE_TIME"), [P, P, P, F], "alarm IAMAuthorizationActivityAlarm's actions are muted now by alarm mute rule \"quiet-hours\" (ACTIVE ONE_TIME, schedule at(2027-01-01T00:00) for PT8H (UTC))"),
+        ("a recurring mute rule", |s| mute_rule(s, "SCHEDULED", "RECURRING"), [P, P, P, F], "muted on a recurring schedule by alarm mute rule \"quiet-hours\" (SCHEDULED RECURRING, schedule cron(0 22 * * ? *) for PT8H (UTC))"),
+        ("a recurring mute rule: the fix", |s| mute_rule(s, "SCHEDULED", "RECURRING"), [P, P, P, F], "delete-alarm-mute-rule"),
+        ("a one-time window to come", |s| mute_rule(s, "SCHEDULED", "ONE_TIME"), [P, P, P, P], "note: alarm IAMAuthorizationActivityAlarm will be muted by the one-time alarm mute rule \"quiet-hours\""),
+        ("an expired mute rule", |s| mute_rule(s, "EXPIRED", "RECURRING"), [P, P, P, P], "1 confirmed subscription(s)"),
+        ("a mute rule active on another alarm", |s| { mute_rule(s, "ACTIVE", "ONE_TIME"); s.mute_rules.values_mut().next().unwrap().as_mut().unwrap()[0].targets = vec!["other".into()]; }, [P, P, P, P], "1 confirmed subscription(s)"),
+        ("a mute rule of a status not evaluated", |s| mute_rule(s, "PAUSED", "RECURRING"), [P, P, P, F], "whose status or type this audit does not evaluate"),
+        ("mute rules unreadable", |s| *s.mute_rules.values_mut().next().unwrap() = Err(aws_error("cloudwatch:ListAlarmMuteRules")), [P, P, P, E], "cloudwatch:ListAlarmMuteRules"),
+        ("a mute rule on the composite that notifies", |s| { composite_over(s, "ALARM(IAMAuthorizationActivityAlarm)", true); s.mute_rules.get_mut("us-east-1").unwrap().as_mut().unwrap().push(MuteRule { name: "freeze".into(), status: "ACTIVE".into(), mute_type: "ONE_TIME".into(), targets: vec!["any-iam-change".into()], ..MuteRule::default() }); }, [P, P, P, F], "alarm any-iam-change's actions are muted now"),
         // subscription filter policies, judged against the notification CloudWatch sends
         ("filter policy on message attributes (the notification has none)", |s| filter_policy(s, None, r#"{"severity": ["high"]}"#), [P, P, P, F], "does not receive it: its filter policy (MessageAttributes)"),
         ("filter policy on the body: another alarm-name prefix", |s| filter_policy(s, Some("MessageBody"), r#"{"AlarmName": [{"prefix": "prod-"}]}"#), [P, P, P, F], "none of its 1 confirmed subscription(s) would receive this alarm's notification"),

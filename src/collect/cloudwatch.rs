@@ -5,7 +5,7 @@ use aws_sdk_cloudwatch::types::{AlarmType, Dimension, MetricAlarm};
 use aws_sdk_cloudwatch::Client;
 
 use crate::aws::aws_error;
-use crate::state::{Alarm, CompositeAlarm, MetricKey, MetricQuery, MetricStat, Read, TaggedAlarm};
+use crate::state::{Alarm, CompositeAlarm, MetricKey, MetricQuery, MetricStat, MuteRule, Read, TaggedAlarm};
 
 pub async fn alarms_for_metric(cloudwatch: &Client, key: &MetricKey) -> Read<Vec<Alarm>> {
     let out = cloudwatch
@@ -128,6 +128,56 @@ pub async fn composites_of(cloudwatch: &Client, child: &str) -> Read<Vec<Composi
             actions_suppressor: c.actions_suppressor().map(String::from),
         })
         .collect())
+}
+
+/// The region's alarm mute rules (ListAlarmMuteRules, all pages), with the targets and
+/// schedule of each that has not expired (GetAlarmMuteRule): one call when there are
+/// none, however many alarms the region has.
+pub async fn mute_rules(cloudwatch: &Client, region: &str) -> Read<Vec<MuteRule>> {
+    let pages: Vec<_> = cloudwatch
+        .list_alarm_mute_rules()
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            aws_error(
+                "cloudwatch:ListAlarmMuteRules",
+                format!("alarm mute rules in {region}"),
+                e,
+            )
+        })?;
+    let mut rules = Vec::new();
+    for summary in pages.iter().flat_map(|p| p.alarm_mute_rule_summaries()) {
+        let arn = summary.alarm_mute_rule_arn().unwrap_or_default().to_string();
+        let mut rule = MuteRule {
+            // arn:aws:cloudwatch:<region>:<account>:alarm-mute-rule:<name>
+            name: arn.splitn(7, ':').nth(6).unwrap_or_default().to_string(),
+            arn,
+            status: summary.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            mute_type: summary.mute_type().unwrap_or_default().to_string(),
+            expire_date: summary.expire_date().map(ToString::to_string),
+            ..MuteRule::default()
+        };
+        if rule.status != "EXPIRED" && !rule.name.is_empty() {
+            let detail = cloudwatch
+                .get_alarm_mute_rule()
+                .alarm_mute_rule_name(&rule.name)
+                .send()
+                .await
+                .map_err(|e| aws_error("cloudwatch:GetAlarmMuteRule", &rule.arn, e))?;
+            let schedule = detail.rule().and_then(|r| r.schedule());
+            rule.expression = schedule.and_then(|s| s.expression()).map(String::from);
+            rule.duration = schedule.and_then(|s| s.duration()).map(String::from);
+            rule.timezone = schedule.and_then(|s| s.timezone()).map(String::from);
+            rule.targets = detail
+                .mute_targets()
+                .map(|t| t.alarm_names().to_vec())
+                .unwrap_or_default();
+        }
+        rules.push(rule);
+    }
+    Ok(rules)
 }
 
 /// The alarm that already has `name` in this region, if any, with its tags (plan
@@ -260,5 +310,70 @@ mod tests {
         assert_eq!(queries[1].expression.as_deref(), Some("FILL(m1, 0)"));
         assert_eq!(queries[1].return_data, Some(true));
         assert_eq!(pages.num_calls(), 2);
+    }
+
+    // The emulator has no alarm mute rules: the reads and their mapping are proven here.
+    #[tokio::test]
+    async fn mute_rules_are_read_per_region_with_the_targets_and_schedule_of_each_live_one() {
+        use aws_sdk_cloudwatch::operation::get_alarm_mute_rule::GetAlarmMuteRuleOutput;
+        use aws_sdk_cloudwatch::operation::list_alarm_mute_rules::ListAlarmMuteRulesOutput;
+        use aws_sdk_cloudwatch::types::{AlarmMuteRuleStatus, AlarmMuteRuleSummary, MuteTargets, Rule, Schedule};
+        let summary = |name: &str, status: AlarmMuteRuleStatus, kind: &str| {
+            AlarmMuteRuleSummary::builder()
+                .alarm_mute_rule_arn(format!(
+                    "arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:{name}"
+                ))
+                .status(status)
+                .mute_type(kind)
+                .build()
+        };
+        let list = mock!(aws_sdk_cloudwatch::Client::list_alarm_mute_rules)
+            .sequence()
+            .output(move || {
+                ListAlarmMuteRulesOutput::builder()
+                    .alarm_mute_rule_summaries(summary("nightly", AlarmMuteRuleStatus::Scheduled, "RECURRING"))
+                    .next_token("t")
+                    .build()
+            })
+            .output(move || {
+                ListAlarmMuteRulesOutput::builder()
+                    .alarm_mute_rule_summaries(summary("old", AlarmMuteRuleStatus::Expired, "ONE_TIME"))
+                    .build()
+            })
+            .build();
+        let get = mock!(aws_sdk_cloudwatch::Client::get_alarm_mute_rule)
+            .match_requests(|r| r.alarm_mute_rule_name() == Some("nightly"))
+            .then_output(|| {
+                GetAlarmMuteRuleOutput::builder()
+                    .name("nightly")
+                    .mute_targets(MuteTargets::builder().alarm_names("iam").alarm_names("other").build())
+                    .rule(
+                        Rule::builder()
+                            .schedule(
+                                Schedule::builder()
+                                    .expression("cron(0 22 * * ? *)")
+                                    .duration("PT8H")
+                                    .timezone("UTC")
+                                    .build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&list, &get]);
+        let rules = mute_rules(&cloudwatch, "us-east-1").await.unwrap();
+        assert_eq!(
+            rules.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+            ["nightly", "old"]
+        );
+        assert_eq!(
+            (rules[0].status.as_str(), rules[0].mute_type.as_str()),
+            ("SCHEDULED", "RECURRING")
+        );
+        assert_eq!(rules[0].expression.as_deref(), Some("cron(0 22 * * ? *)"));
+        assert_eq!(rules[0].duration.as_deref(), Some("PT8H"));
+        assert_eq!(rules[0].targets, ["iam", "other"]);
+        assert_eq!(rules[1].expression, None, "an expired rule's schedule is not read");
+        assert_eq!((list.num_calls(), get.num_calls()), (2, 1));
     }
 }

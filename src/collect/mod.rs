@@ -19,7 +19,9 @@ use futures_util::stream::{self, StreamExt};
 use crate::alarm::{self, Emission};
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::aws::{aws_error, Clients};
-use crate::state::{AccountState, Alarm, CompositeAlarm, Key, LogGroup, MetricKey, Read, TaggedAlarm, Topic, Trail};
+use crate::state::{
+    AccountState, Alarm, CompositeAlarm, Key, LogGroup, MetricKey, MuteRule, Read, TaggedAlarm, Topic, Trail,
+};
 
 /// What a run reads beyond the audit's own chain.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -54,6 +56,7 @@ pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
         named_alarms: BTreeMap::new(),
         math_alarms: BTreeMap::new(),
         composites: BTreeMap::new(),
+        mute_rules: BTreeMap::new(),
     };
     let mut trails = match trails {
         Ok(t) => t,
@@ -107,6 +110,7 @@ pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
     state.alarms = alarm_reads.alarms;
     state.math_alarms = alarm_reads.math_alarms;
     state.composites = alarm_reads.composites;
+    state.mute_rules = alarm_reads.mute_rules;
     state.topics = alarm_reads.topics;
     state.keys = alarm_reads.keys;
     state.named_alarms = named;
@@ -119,6 +123,7 @@ struct AlarmReads {
     alarms: BTreeMap<MetricKey, Read<Vec<Alarm>>>,
     math_alarms: BTreeMap<String, Read<Vec<Alarm>>>,
     composites: BTreeMap<(String, String), Read<Vec<CompositeAlarm>>>,
+    mute_rules: BTreeMap<String, Read<Vec<MuteRule>>>,
     topics: BTreeMap<TopicArn, Read<Topic>>,
     keys: BTreeMap<(String, String), Read<Key>>,
 }
@@ -219,7 +224,23 @@ async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGr
             (arn, topic)
         }
     }));
-    reads.topics = topic_reads.await.into_iter().collect();
+    // The mute rules of each region where an alarm that fires could notify (itself or
+    // through a composite), beside the topics.
+    let muted_regions: BTreeSet<String> = fired
+        .iter()
+        .map(|(region, _)| region.clone())
+        .chain(reads.composites.keys().map(|(region, _)| region.clone()))
+        .collect();
+    let mute_reads = bounded(muted_regions.into_iter().map(|region| {
+        let c = clients.regional(&region);
+        async move {
+            let rules = cloudwatch::mute_rules(&c.cloudwatch, &region).await;
+            (region, rules)
+        }
+    }));
+    let (topic_reads, mute_reads) = tokio::join!(topic_reads, mute_reads);
+    reads.topics = topic_reads.into_iter().collect();
+    reads.mute_rules = mute_reads.into_iter().collect();
 
     let keys: BTreeSet<(String, String)> = reads
         .topics

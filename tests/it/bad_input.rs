@@ -401,7 +401,8 @@ async fn thousands_of_filters_and_alarms_are_judged_with_each_read_made_once() {
         .map(|i| {
             let (logs, narrowed) = (logs.clone(), narrowed.clone());
             async move {
-                // Half miss one event; half cover all 16 but count into other metrics.
+                // Half miss one event, each into a metric of its own; half cover all 16
+                // and count into the chain's metric too (one source with the seeded filter).
                 let (pattern, metric) = if i % 2 == 0 {
                     (narrowed, format!("Narrowed{i}"))
                 } else {
@@ -426,7 +427,8 @@ async fn thousands_of_filters_and_alarms_are_judged_with_each_read_made_once() {
         .map(|i| {
             let (cloudwatch, topic) = (cloudwatch.clone(), seeded.topic_arn.clone());
             async move {
-                // Each fires only on 5 events: not one of them would alarm on a single change.
+                // Sum >= 5: a change counted by one filter would not reach it; here each
+                // change is counted by the 501 covering filters on the metric.
                 cloudwatch
                     .put_metric_alarm()
                     .alarm_name(format!("noisy-{i:04}"))
@@ -454,8 +456,9 @@ async fn thousands_of_filters_and_alarms_are_judged_with_each_read_made_once() {
     for operation in proxy.operations() {
         assert_eq!(proxy.count(&operation), 1, "{operation}");
     }
-    // (The topic's one subscriber: its attributes once, for its filter policy.)
-    assert_eq!(proxy.calls().len(), 11, "{:?}", proxy.operations());
+    // (The topic's one subscriber: its attributes once, for its filter policy; the
+    // alarm's mute rules once.)
+    assert_eq!(proxy.calls().len(), 12, "{:?}", proxy.operations());
     // The findings were published, shortened to fit SNS, with the same verdict.
     let messages = account.received(REGION, &inbox).await;
     assert_eq!(messages.len(), 1);

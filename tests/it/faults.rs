@@ -19,7 +19,7 @@ use serde_json::Value;
 /// Every request a compliant audit with a findings topic makes, in the order of its
 /// phases. AssumeRole is the test profile's credentials (Lambda's come from its
 /// environment); the rest are the audit's own reads, and the publish.
-const OPERATIONS: [&str; 13] = [
+const OPERATIONS: [&str; 14] = [
     "sts:AssumeRole",
     "sts:GetCallerIdentity",
     "cloudtrail:DescribeTrails",
@@ -27,6 +27,7 @@ const OPERATIONS: [&str; 13] = [
     "cloudtrail:GetEventSelectors",
     "logs:DescribeMetricFilters",
     "cloudwatch:DescribeAlarmsForMetric",
+    "cloudwatch:ListAlarmMuteRules",
     "sns:GetTopicAttributes",
     "sns:ListSubscriptionsByTopic",
     "sns:GetSubscriptionAttributes",
@@ -222,7 +223,12 @@ const AUDIT_CHAIN: [&[&str]; 7] = [
         "logs:DescribeMetricFilters",
     ],
     &["cloudwatch:DescribeAlarmsForMetric"],
-    &["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic"],
+    // The alarm's mute rules are read beside its topic.
+    &[
+        "sns:GetTopicAttributes",
+        "sns:ListSubscriptionsByTopic",
+        "cloudwatch:ListAlarmMuteRules",
+    ],
     // The subscriptions' filter policies are read beside the key.
     &["kms:DescribeKey", "sns:GetSubscriptionAttributes"],
     &["kms:GetKeyPolicy"],
