@@ -21,6 +21,7 @@ pub mod report;
 pub mod rule;
 pub mod run;
 pub mod securityhub;
+pub mod selection;
 pub mod settings;
 pub mod snsfilter;
 pub mod state;

@@ -234,7 +234,16 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> P
             continue;
         };
         let Ok(filters) = &log_group.filters else { continue };
-        let metric = match usable_metric(log_group) {
+        if log_group.takes_no_metric_filters() {
+            plan.refused.push(format!(
+                "log group {} is of class {}, which supports no metric filters: nothing planned there; the trail must deliver to a Standard-class log group",
+                group.name,
+                log_group.class.as_deref().unwrap_or_default()
+            ));
+            continue;
+        }
+        let organization = trail.is_some_and(|t| t.organization);
+        let metric = match usable_metric(log_group, organization) {
             Some(metric) => metric,
             None => match plan_filter(&group, filters, settings, &mut plan) {
                 Some(metric) => metric,
@@ -259,9 +268,9 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> P
 /// A metric the group's filters publish all of the rule's events to, on which the
 /// alarm remediation writes (no dimensions, the rule's spec) is proven by the alarm
 /// model to fire.
-fn usable_metric(group: &LogGroup) -> Option<(String, String)> {
+fn usable_metric(group: &LogGroup, organization: bool) -> Option<(String, String)> {
     group
-        .sources()
+        .sources(organization)
         .sources
         .into_iter()
         .find(|source| {
@@ -517,7 +526,8 @@ mod tests {
             arn: group.clone(),
             exists: Ok(true),
             filters: Ok(vec![filter.clone()]),
+            class: None,
         };
-        assert_eq!(usable_metric(&log_group), Some(metric));
+        assert_eq!(usable_metric(&log_group, false), Some(metric));
     }
 }

@@ -117,6 +117,17 @@ pub struct LogGroup {
     pub arn: LogGroupArn,
     pub exists: Read<bool>,
     pub filters: Read<Vec<MetricFilter>>,
+    /// `logGroupClass`, known when DescribeLogGroups was read (a group without metric
+    /// filters): STANDARD, INFREQUENT_ACCESS or DELIVERY.
+    pub class: Option<String>,
+}
+
+impl LogGroup {
+    /// A class whose groups take no metric filters (the CloudWatch Logs user guide, "Log
+    /// classes": Infrequent Access and Delivery support no metric filters).
+    pub fn takes_no_metric_filters(&self) -> bool {
+        matches!(self.class.as_deref(), Some("INFREQUENT_ACCESS" | "DELIVERY"))
+    }
 }
 
 impl LogGroup {
@@ -125,14 +136,35 @@ impl LogGroup {
     /// whose filters together match all of the rule's events. Also, for a group that
     /// covers but cannot be judged as one source, why; and for a group of several
     /// filters that do not cover together, what they miss (with how many events).
-    pub fn sources(&self) -> Sources<'_> {
+    ///
+    /// A filter counts only where its system fields are evaluated: it runs on the
+    /// events as CloudTrail wrote them (not on a transformer's output), and its field
+    /// selection criteria selects this trail's events, which carry the log group's
+    /// account and region (an organization trail's also carry its members', whose
+    /// values the criteria's `@aws.account` tests cannot be proven to pass). Its
+    /// system-field dimensions become the metric's: constant for a trail of this
+    /// account, one per member for an organization trail.
+    pub fn sources(&self, organization: bool) -> Sources<'_> {
         let mut found = Sources::default();
         let Ok(filters) = &self.filters else {
             return found;
         };
+        let (account, region) = (self.arn.account.as_str(), self.arn.region.as_str());
         let mut groups: Vec<Vec<(&MetricFilter, &Transformation)>> = Vec::new();
-        for (f, t) in filters
+        let usable: Vec<&MetricFilter> = filters
             .iter()
+            .filter(|f| match system_fields_problem(f, account, region, organization) {
+                None => true,
+                Some(problem) => {
+                    if f.coverage.as_ref().is_ok_and(|c| c.missing.len() < IAM_EVENT_COUNT) {
+                        found.unproven.push(format!("{:?} {problem}", f.name));
+                    }
+                    false
+                }
+            })
+            .collect();
+        for (f, t) in usable
+            .into_iter()
             .flat_map(|f| f.transformations.iter().map(move |t| (f, t)))
         {
             let same = |(_, u): &(&MetricFilter, &Transformation)| {
@@ -188,14 +220,61 @@ impl LogGroup {
                 ));
                 continue;
             }
+            let system = group.iter().flat_map(|(f, _)| &f.system_dimensions);
+            let system_dimensions = system
+                .map(|d| {
+                    let value = match (d.as_str(), organization) {
+                        ("@aws.account", false) => account.to_string(),
+                        ("@aws.region", _) => region.to_string(),
+                        // One value per account of the organization.
+                        _ => format!("$.{d}"),
+                    };
+                    (d.clone(), value)
+                })
+                .collect();
             found.sources.push(Source {
                 filters: group.iter().map(|(f, _)| *f).collect(),
                 transformations: group.iter().map(|(_, t)| *t).collect(),
                 copies: union.copies,
+                system_dimensions,
             });
         }
         found
     }
+}
+
+const IAM_EVENT_COUNT: usize = crate::rule::IAM_POLICY_EVENTS.len();
+
+/// Why a filter's system-field settings keep it from counting, if they do.
+fn system_fields_problem(f: &MetricFilter, account: &str, region: &str, organization: bool) -> Option<String> {
+    if f.on_transformed_logs {
+        return Some("runs on the log events as the group's transformer rewrites them (applyOnTransformedLogs), which this audit does not evaluate: it cannot be proven to count IAM policy changes".into());
+    }
+    if let Some(d) = f
+        .system_dimensions
+        .iter()
+        .find(|d| !matches!(d.as_str(), "@aws.account" | "@aws.region"))
+    {
+        return Some(format!(
+            "emits system field {d:?} as a dimension, which this audit does not evaluate"
+        ));
+    }
+    let text = f.selection_criteria.as_deref()?;
+    let criteria = match crate::selection::parse(text) {
+        Ok(c) => c,
+        Err(e) => return Some(format!("has a {e}: what it selects cannot be proven")),
+    };
+    if organization && criteria.fields().contains(&crate::selection::Field::Account) {
+        return Some(format!(
+            "selects events by account ({text}): the organization's accounts' events cannot be proven to pass it"
+        ));
+    }
+    if !criteria.selects(account, region) {
+        return Some(format!(
+            "selects only events whose system fields pass {text}, and this trail's events (account {account}, region {region}) do not"
+        ));
+    }
+    None
 }
 
 /// A log group's filters, as the metrics they publish the rule's events to.
@@ -218,6 +297,9 @@ pub struct Source<'a> {
     pub transformations: Vec<&'a Transformation>,
     /// How many of the filters match one event: see [`Emission::copies`].
     pub copies: Vec<usize>,
+    /// Dimensions the filters' `emitSystemFieldDimensions` add: name -> the value this
+    /// trail's events carry, or `$.name` when it varies by account.
+    pub system_dimensions: BTreeMap<String, String>,
 }
 
 impl Source<'_> {
@@ -251,6 +333,9 @@ impl Source<'_> {
         }
         emission.values.sort_by(f64::total_cmp);
         emission.copies = self.copies.clone();
+        emission
+            .dimensions
+            .extend(self.system_dimensions.iter().map(|(k, v)| (k.clone(), v.clone())));
         (emission, silent)
     }
 
@@ -273,6 +358,18 @@ pub struct MetricFilter {
     /// is read, and used by every later step.
     #[serde(skip)]
     pub coverage: FilterCoverage,
+    /// `fieldSelectionCriteria`: only the log events whose system fields it selects are
+    /// processed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selection_criteria: Option<String>,
+    /// `emitSystemFieldDimensions` (`@aws.account`, `@aws.region`): dimensions the
+    /// metric gains, which an alarm on it must name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub system_dimensions: Vec<String>,
+    /// `applyOnTransformedLogs`: the pattern runs on the events as the group's
+    /// transformer rewrites them.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub on_transformed_logs: bool,
 }
 
 impl MetricFilter {
@@ -283,6 +380,9 @@ impl MetricFilter {
             pattern,
             transformations,
             coverage,
+            selection_criteria: None,
+            system_dimensions: Vec::new(),
+            on_transformed_logs: false,
         }
     }
 

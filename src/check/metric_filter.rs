@@ -7,13 +7,31 @@ use crate::rule::WANTED_FILTER;
 use crate::settings::Names;
 use crate::state::{LogGroup, Source};
 
-pub(super) fn metric_filter_link<'a>(group: &'a LogGroup, names: &Names) -> (LinkFinding, Vec<Source<'a>>) {
+pub(super) fn metric_filter_link<'a>(
+    group: &'a LogGroup,
+    organization: bool,
+    names: &Names,
+) -> (LinkFinding, Vec<Source<'a>>) {
     let resources = vec![group.arn.to_string()];
     let filters = match &group.filters {
         Ok(f) => f,
         Err(e) => return (LinkFinding::error(vec![e.clone()], resources), Vec::new()),
     };
-    let found = group.sources();
+    if group.takes_no_metric_filters() {
+        let class = group.class.as_deref().unwrap_or_default();
+        return (
+            LinkFinding::fail(
+                format!(
+                    "log group {} is of class {class}, which supports no metric filters: no alarm can be raised from it",
+                    group.arn.name
+                ),
+                "make the trail deliver to a log group of the Standard class (aws cloudtrail update-trail --cloud-watch-logs-log-group-arn <a Standard-class group> ...): a group's class cannot be changed".into(),
+                resources,
+            ),
+            Vec::new(),
+        );
+    }
+    let found = group.sources(organization);
     let sources = found.sources;
     let mut shortfalls: Vec<(usize, String)> = found.unproven.into_iter().map(|u| (0, u)).collect();
     shortfalls.extend(found.short);

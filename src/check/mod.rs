@@ -297,7 +297,7 @@ fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names
             notification: LinkFinding::not_reached("no alarm"),
         });
     };
-    let (metric_filter, sources) = metric_filter_link(group, names);
+    let (metric_filter, sources) = metric_filter_link(group, trail.organization, names);
     if sources.is_empty() {
         return finding(Links {
             trail: trail_link,

@@ -94,6 +94,7 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
                     CIS.into(),
                     vec![transformation()],
                 )]),
+                class: None,
             },
         )]),
         alarms: BTreeMap::from([(
@@ -314,6 +315,17 @@ fn cases() -> Vec<Case> {
         ("empty pattern: every event", |s| set_pattern(s, ""), [P, P, F, N], "rests in ALARM and a new event sends nothing"),
         ("every event name", |s| set_pattern(s, r#"{ $.eventName = "*" }"#), [P, P, F, N], "the filter also counts routine events (sts:AssumeRole by lambda.amazonaws.com"),
         ("the CIS pattern or every event version", |s| set_pattern(s, &CIS.replace(" }", " || ($.eventVersion = *) }")), [P, P, F, N], "breaches with no IAM policy event"),
+        // the filter's system fields: selection criteria, system dimensions, transformed logs
+        ("selection criteria that selects this account and region", |s| filters(s)[0].selection_criteria = Some(format!(r#"@aws.account = "{ACCOUNT}" AND @aws.region IN ["us-east-1", "eu-west-1"]"#)), [P, P, P, P], "covers all 16"),
+        ("selection criteria that selects another account", |s| filters(s)[0].selection_criteria = Some(r#"@aws.account = "111111111111""#.into()), [P, F, N, N], "selects only events whose system fields pass @aws.account = \"111111111111\", and this trail's events (account 123456789012, region us-east-1) do not"),
+        ("selection criteria by account on an organization trail", |s| { trail(s).organization = true; filters(s)[0].selection_criteria = Some(format!(r#"@aws.account = "{ACCOUNT}""#)); }, [P, F, N, N], "the organization's accounts' events cannot be proven to pass it"),
+        ("selection criteria by region on an organization trail", |s| { trail(s).organization = true; filters(s)[0].selection_criteria = Some(r#"@aws.region = "us-east-1""#.into()); }, [P, P, P, P], "covers all 16"),
+        ("selection criteria not evaluated", |s| filters(s)[0].selection_criteria = Some(r#"@aws.logGroup = "x""#.into()), [P, F, N, N], "what it selects cannot be proven"),
+        ("a filter on transformed logs", |s| filters(s)[0].on_transformed_logs = true, [P, F, N, N], "applyOnTransformedLogs"),
+        ("system dimensions the alarm does not name", |s| filters(s)[0].system_dimensions = vec!["@aws.account".into()], [P, P, F, N], "watches dimensions [] but the filter publishes [@aws.account]"),
+        ("system dimensions the alarm names", |s| { filters(s)[0].system_dimensions = vec!["@aws.account".into()]; first_alarm(s).dimensions.insert("@aws.account".into(), ACCOUNT.into()); }, [P, P, P, P], "fires on a single"),
+        ("system dimensions on an organization trail: one account's alarm", |s| { trail(s).organization = true; filters(s)[0].system_dimensions = vec!["@aws.account".into()]; first_alarm(s).dimensions.insert("@aws.account".into(), ACCOUNT.into()); }, [P, P, F, N], "watches only @aws.account=123456789012"),
+        ("a log group of the Infrequent Access class", |s| { let g = s.log_groups.values_mut().next().unwrap(); g.filters = Ok(Vec::new()); g.class = Some("INFREQUENT_ACCESS".into()); }, [P, F, N, N], "is of class INFREQUENT_ACCESS, which supports no metric filters"),
         // several filters publishing one metric are one source
         ("one filter per event, one metric", |s| one_filter_per_event(s, None), [P, P, P, P], "the 16 metric filters \"iam-DeleteGroupPolicy\""),
         ("one filter per event, one metric: the alarm counts each once", |s| one_filter_per_event(s, None), [P, P, P, P], "Sum of the period = 1 (one event, value 1) >= 1"),
@@ -532,4 +544,28 @@ fn endpoints_are_masked() {
         mask_endpoint("https", "https://hooks.example.com/T000/secret"),
         "https://hooks.example.com/***"
     );
+}
+
+/// A log group whose class takes no metric filters: the audit says so, and
+/// remediation plans nothing there (its PutMetricFilter would fail) and says why.
+#[test]
+fn remediation_plans_nothing_on_a_log_group_that_takes_no_filters() {
+    let mut state = compliant();
+    let group = state.log_groups.values_mut().next().unwrap();
+    group.filters = Ok(Vec::new());
+    group.class = Some("INFREQUENT_ACCESS".into());
+    let findings = check(&state, &Names::default());
+    assert_eq!(findings.status, Status::Fail);
+    let plan = crate::plan::plan(&findings, &state, &crate::settings::Settings::default());
+    assert!(plan.actions.is_empty(), "{plan:?}");
+    assert!(
+        plan.refused.iter().any(|r| r.contains("supports no metric filters")),
+        "{:?}",
+        plan.refused
+    );
+    // The same group of the Standard class gets the filter.
+    state.log_groups.values_mut().next().unwrap().class = Some("STANDARD".into());
+    let findings = check(&state, &Names::default());
+    let plan = crate::plan::plan(&findings, &state, &crate::settings::Settings::default());
+    assert!(!plan.actions.is_empty(), "{plan:?}");
 }

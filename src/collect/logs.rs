@@ -1,4 +1,5 @@
-//! CloudWatch Logs adapter: does the log group exist, and its metric filters (all pages).
+//! CloudWatch Logs adapter: does the log group exist (and its class), and its metric
+//! filters (all pages), with their system-field settings.
 
 use std::collections::BTreeMap;
 
@@ -12,25 +13,33 @@ use crate::state::{LogGroup, MetricFilter, Read, Transformation};
 /// both when the group has filters (a filter does not outlive its group) or is missing
 /// (ResourceNotFoundException). Only an empty answer needs DescribeLogGroups to tell an
 /// empty group from a missing one, so a group with filters costs one call, not two.
+/// A group with filters takes them, so its class matters only without: read then.
 pub async fn read_log_group(logs: &Client, arn: LogGroupArn) -> LogGroup {
-    let (exists, filters) = match filters_or_missing(logs, &arn).await {
-        Ok(Some(filters)) if !filters.is_empty() => (Ok(true), Ok(filters)),
-        Ok(None) => (Ok(false), Ok(Vec::new())),
+    let (exists, filters, class) = match filters_or_missing(logs, &arn).await {
+        Ok(Some(filters)) if !filters.is_empty() => (Ok(true), Ok(filters), None),
+        Ok(None) => (Ok(false), Ok(Vec::new()), None),
         filters => {
-            let exists = exists(logs, &arn).await;
+            let found = describe(logs, &arn).await;
+            let exists = found.as_ref().map(Option::is_some).map_err(Clone::clone);
             // A missing group has no filters; say only that it is missing.
             let filters = if exists == Ok(false) {
                 Ok(Vec::new())
             } else {
                 filters.map(Option::unwrap_or_default)
             };
-            (exists, filters)
+            (exists, filters, found.ok().flatten().flatten())
         }
     };
-    LogGroup { arn, exists, filters }
+    LogGroup {
+        arn,
+        exists,
+        filters,
+        class,
+    }
 }
 
-async fn exists(logs: &Client, arn: &LogGroupArn) -> Read<bool> {
+/// Whether the group exists, with its class when it does.
+async fn describe(logs: &Client, arn: &LogGroupArn) -> Read<Option<Option<String>>> {
     let mut pages = logs
         .describe_log_groups()
         .log_group_name_prefix(&arn.name)
@@ -38,15 +47,15 @@ async fn exists(logs: &Client, arn: &LogGroupArn) -> Read<bool> {
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| aws_error("logs:DescribeLogGroups", arn.to_string(), e))?;
-        if page
+        if let Some(group) = page
             .log_groups()
             .iter()
-            .any(|g| g.log_group_name() == Some(arn.name.as_str()))
+            .find(|g| g.log_group_name() == Some(arn.name.as_str()))
         {
-            return Ok(true);
+            return Ok(Some(group.log_group_class().map(|c| c.as_str().to_string())));
         }
     }
-    Ok(false)
+    Ok(None)
 }
 
 /// The metric filters of a group; none when it does not exist.
@@ -78,7 +87,7 @@ async fn filters_or_missing(logs: &Client, arn: &LogGroupArn) -> Read<Option<Vec
         filters
             .iter()
             .map(|f| {
-                MetricFilter::new(
+                let mut filter = MetricFilter::new(
                     f.filter_name().unwrap_or_default().to_string(),
                     f.filter_pattern().unwrap_or_default().to_string(),
                     f.metric_transformations()
@@ -95,7 +104,14 @@ async fn filters_or_missing(logs: &Client, arn: &LogGroupArn) -> Read<Option<Vec
                             unit: t.unit().map(|u| u.as_str().to_string()),
                         })
                         .collect(),
-                )
+                );
+                filter.selection_criteria = f
+                    .field_selection_criteria()
+                    .filter(|c| !c.trim().is_empty())
+                    .map(String::from);
+                filter.system_dimensions = f.emit_system_field_dimensions().to_vec();
+                filter.on_transformed_logs = f.apply_on_transformed_logs();
+                filter
             })
             .collect(),
     ))
@@ -237,5 +253,48 @@ mod tests {
                 assert_eq!(group.filters, Ok(Vec::new()));
             }
         }
+    }
+
+    // The emulator stores none of these fields: their reading is proven here, on the
+    // SDK's own types.
+    #[tokio::test]
+    async fn system_fields_and_the_class_are_read() {
+        let with_fields = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters).then_output(|| {
+            DescribeMetricFiltersOutput::builder()
+                .metric_filters(
+                    SdkFilter::builder()
+                        .filter_name("selected")
+                        .filter_pattern("{ $.eventName = CreatePolicy }")
+                        .field_selection_criteria(r#"@aws.region = "us-east-1""#)
+                        .emit_system_field_dimensions("@aws.account")
+                        .apply_on_transformed_logs(true)
+                        .build(),
+                )
+                .build()
+        });
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, [&with_fields]);
+        let read = metric_filters(&logs, &group()).await.unwrap();
+        assert_eq!(
+            read[0].selection_criteria.as_deref(),
+            Some(r#"@aws.region = "us-east-1""#)
+        );
+        assert_eq!(read[0].system_dimensions, ["@aws.account"]);
+        assert!(read[0].on_transformed_logs);
+
+        let empty = filters(&[]);
+        let infrequent = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(|| {
+            DescribeLogGroupsOutput::builder()
+                .log_groups(
+                    SdkGroup::builder()
+                        .log_group_name("trail")
+                        .log_group_class(aws_sdk_cloudwatchlogs::types::LogGroupClass::InfrequentAccess)
+                        .build(),
+                )
+                .build()
+        });
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&empty, &infrequent]);
+        let group = read_log_group(&logs, group()).await;
+        assert_eq!(group.class.as_deref(), Some("INFREQUENT_ACCESS"));
+        assert!(group.takes_no_metric_filters());
     }
 }

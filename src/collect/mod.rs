@@ -303,7 +303,9 @@ pub async fn metric_filters(clients: &Clients, group: &LogGroupArn) -> Read<Vec<
 /// together: the only metrics whose alarms matter), with what each event publishes.
 fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, Emission)> {
     group
-        .sources()
+        // An organization's system fields only narrow: read the alarms of every metric
+        // the filters could feed, and let check judge.
+        .sources(false)
         .sources
         .iter()
         .map(|source| {
