@@ -407,6 +407,8 @@ impl AlarmRequest {
             unit: None,
             metrics: Vec::new(),
             threshold_metric_id: None,
+            unevaluated: Vec::new(),
+            notification_configured: false,
         }
     }
 }

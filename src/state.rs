@@ -469,6 +469,14 @@ pub struct Alarm {
     /// Set on an anomaly detection alarm: the band it compares with.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold_metric_id: Option<String>,
+    /// Settings of this alarm that the alarm model does not evaluate (e.g.
+    /// "EvaluationCriteria"): it cannot be proven to fire.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unevaluated: Vec<String>,
+    /// ActionConfiguration is set: it changes the content of the notifications, so what
+    /// a subscription's filter policy sees is not known.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub notification_configured: bool,
 }
 
 /// One query of a metric math alarm: a metric's statistic, or an expression over others.
@@ -500,6 +508,8 @@ pub struct CompositeAlarm {
     pub actions_enabled: bool,
     pub alarm_actions: Vec<String>,
     pub actions_suppressor: Option<String>,
+    /// ActionConfiguration is set (see [`Alarm::notification_configured`]).
+    pub notification_configured: bool,
 }
 
 /// The organization the function's account belongs to, and its ACTIVE accounts.
@@ -575,6 +585,9 @@ pub struct Key {
     pub manager: String,
     pub enabled: bool,
     pub policy: Read<String>,
+    /// Why SNS cannot encrypt with it, when its state, usage or spec say so (not
+    /// Enabled; not a symmetric encryption key).
+    pub unusable: Option<String>,
 }
 
 impl Trail {

@@ -124,6 +124,12 @@ pub fn evaluate(alarm: &Alarm, emission: &Emission) -> Verdict {
 fn judge(alarm: &Alarm, emission: &Emission) -> Result<String, Verdict> {
     let cannot = |why: String| Verdict::CannotProve(why);
     let not = |why: String| Verdict::DoesNotFire(why);
+    if !alarm.unevaluated.is_empty() {
+        return Err(cannot(format!(
+            "sets {}, which this audit does not evaluate",
+            alarm.unevaluated.join(", ")
+        )));
+    }
     if let Some(band) = &alarm.threshold_metric_id {
         return Err(cannot(format!(
             "compares with the anomaly detection band {band}, which depends on the metric's history"

@@ -130,6 +130,7 @@ fn rows() -> Vec<Row> {
         ("less than 5, quiet periods missing", |a, _| { a.comparison_operator = Some("LessThanThreshold".into()); a.threshold = Some(5.0) }, Fires, "1 (one event, value 1) < 5"),
         ("less than 5 with defaultValue 0", |a, e| { a.comparison_operator = Some("LessThanThreshold".into()); a.threshold = Some(5.0); e.default_value = Some(0.0) }, Not, "breaches with no IAM policy event"),
         ("less than 1", |a, _| a.comparison_operator = Some("LessThanThreshold".into()), Not, "value 1) < 1 is false"),
+        ("a setting the model does not evaluate", |a, _| a.unevaluated = vec!["EvaluationCriteria".into()], Cannot, "sets EvaluationCriteria, which this audit does not evaluate"),
         ("anomaly detection", |a, _| { a.comparison_operator = Some("GreaterThanUpperThreshold".into()); a.threshold_metric_id = Some("ad1".into()) }, Cannot, "anomaly detection band ad1"),
         ("an operator without a threshold band", |a, _| a.comparison_operator = Some("GreaterThanUpperThreshold".into()), Cannot, "comparison GreaterThanUpperThreshold"),
         // M of N

@@ -183,7 +183,11 @@ fn notifies(
 ) -> Result<Vec<Notifier>, Vec<String>> {
     let own = topics_in(&alarm.alarm_actions, region);
     if alarm.actions_enabled && !own.is_empty() {
-        let body = notification::body(alarm);
+        // An ActionConfiguration changes what is sent: its content is not known.
+        let body = match alarm.notification_configured {
+            false => notification::body(alarm),
+            true => Value::Null,
+        };
         return Ok(own
             .into_iter()
             .map(|topic| Notifier {
@@ -247,7 +251,10 @@ fn notifies(
                         .as_deref()
                         .map(|s| format!(" (its actions are suppressed while {s} is in ALARM)"))
                         .unwrap_or_default();
-                    let body = notification::composite_body(c);
+                    let body = match c.notification_configured {
+                        false => notification::composite_body(c),
+                        true => Value::Null,
+                    };
                     via.extend(topics.into_iter().map(|topic| Notifier {
                         topic,
                         alarm_arn: c.arn.clone(),

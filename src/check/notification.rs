@@ -309,6 +309,11 @@ fn receives(s: &Subscription, notification: &Value) -> Receives {
     let Some(text) = &attributes.filter_policy else {
         return Receives::Yes("has no filter policy".into());
     };
+    if notification.is_null() {
+        return Receives::CannotProve(
+            "cannot be proven to receive it: the alarm's ActionConfiguration changes its notification's content, which its filter policy tests".into(),
+        );
+    }
     let scope = match Scope::parse(attributes.filter_policy_scope.as_deref()) {
         Ok(scope) => scope,
         Err(e) => return Receives::CannotProve(format!("cannot be proven to receive it: {e}")),
@@ -361,6 +366,8 @@ fn key_problems(key: &crate::state::Key, account: &str, alarm_arn: &str) -> Resu
     let mut problems = Vec::new();
     if !key.enabled {
         problems.push(format!("its KMS key {} is not enabled", key.arn));
+    } else if let Some(why) = &key.unusable {
+        problems.push(format!("SNS cannot encrypt with its KMS key {}: {why}", key.arn));
     }
     let policy = key.policy.as_ref().map_err(Clone::clone)?;
     for action in ["kms:Decrypt", "kms:GenerateDataKey"] {

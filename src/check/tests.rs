@@ -217,6 +217,7 @@ fn composite_over(s: &mut AccountState, rule: &str, actions_enabled: bool) {
             actions_enabled,
             alarm_actions: vec![topic_arn("us-east-1").to_string()],
             actions_suppressor: None,
+            notification_configured: false,
         }]),
     );
 }
@@ -273,6 +274,7 @@ fn encrypted(s: &mut AccountState, manager: &str, policy: &str) {
             manager: manager.into(),
             enabled: true,
             policy: Ok(policy.into()),
+            unusable: None,
         }),
     );
 }
@@ -374,6 +376,7 @@ fn cases() -> Vec<Case> {
         ("customer key for cloudwatch", |s| encrypted(s, "CUSTOMER", CLOUDWATCH_KEY_POLICY), [P, P, P, P], "KMS key lets CloudWatch publish"),
         ("customer key for this account's alarms (SourceAccount, SourceArn)", |s| encrypted(s, "CUSTOMER", &CLOUDWATCH_KEY_POLICY.replace(r#""Resource":"*"}]}"#, r#""Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"}}}]}"#)), [P, P, P, P], "KMS key lets CloudWatch publish"),
         ("customer key for another region's alarms", |s| encrypted(s, "CUSTOMER", &CLOUDWATCH_KEY_POLICY.replace(r#""Resource":"*"}]}"#, r#""Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*"}}}]}"#)), [P, P, P, F], "does not let cloudwatch.amazonaws.com use kms:Decrypt"),
+        ("customer key in an unavailable custom key store", |s| { encrypted(s, "CUSTOMER", CLOUDWATCH_KEY_POLICY); s.keys.values_mut().next().unwrap().as_mut().unwrap().unusable = Some("its state is Unavailable".into()); }, [P, P, P, F], "SNS cannot encrypt with its KMS key"),
         ("customer key without cloudwatch", |s| encrypted(s, "CUSTOMER", ROOT_ONLY_KEY_POLICY), [P, P, P, F], "does not let cloudwatch.amazonaws.com use kms:Decrypt"),
         ("key policy unreadable", |s| { encrypted(s, "CUSTOMER", ""); s.keys.values_mut().next().unwrap().as_mut().unwrap().policy = Err(aws_error("kms:GetKeyPolicy")); }, [P, P, P, E], "kms:GetKeyPolicy"),
         ("topic policy denies", |s| topic(s).policy = Some(r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sns:*","Resource":"*"},{"Effect":"Deny","Principal":"*","Action":"sns:Publish","Resource":"*"}]}"#.into()), [P, P, P, F], "denies CloudWatch sns:Publish"),
@@ -398,6 +401,8 @@ fn cases() -> Vec<Case> {
         ("filter policy on a field that varies per notification", |s| filter_policy(s, Some("MessageBody"), r#"{"OldStateValue": ["OK"]}"#), [P, P, P, F], "tests OldStateValue, which CloudWatch sets anew in each notification"),
         ("filter policy on a field the model does not know", |s| filter_policy(s, Some("MessageBody"), r#"{"AlarmTags": {"team": ["sec"]}}"#), [P, P, P, F], "cannot be proven to receive it"),
         ("filter policy with an operator the model does not know", |s| filter_policy(s, Some("MessageBody"), r#"{"AlarmName": [{"regex": ".*"}]}"#), [P, P, P, F], "cannot be proven to receive it"),
+        ("a filter policy, and an ActionConfiguration that changes the notification", |s| { filter_policy(s, Some("MessageBody"), r#"{"NewStateValue": ["ALARM"]}"#); first_alarm(s).notification_configured = true; }, [P, P, P, F], "ActionConfiguration changes its notification's content"),
+        ("no filter policy, and an ActionConfiguration", |s| first_alarm(s).notification_configured = true, [P, P, P, P], "1 confirmed subscription(s)"),
         ("a filtered subscription, and another that takes everything", |s| { filter_policy(s, None, r#"{"severity": ["high"]}"#); second_subscription(s, Ok(SubscriptionAttributes::default())); }, [P, P, P, P], "2 confirmed subscription(s)"),
         ("a filtered subscription, and another unreadable", |s| { filter_policy(s, None, r#"{"severity": ["high"]}"#); second_subscription(s, Err(aws_error("sns:GetSubscriptionAttributes"))); }, [P, P, P, E], "sns:GetSubscriptionAttributes"),
         ("an unreadable subscription, and another that takes everything", |s| { *topic(s).subscriptions[0].attributes.as_mut().unwrap() = Err(aws_error("sns:GetSubscriptionAttributes")); second_subscription(s, Ok(SubscriptionAttributes::default())); }, [P, P, P, P], "2 confirmed subscription(s)"),

@@ -64,7 +64,39 @@ pub fn alarm(a: &MetricAlarm) -> Alarm {
             })
             .collect(),
         threshold_metric_id: a.threshold_metric_id().map(String::from),
+        unevaluated: unevaluated(a),
+        notification_configured: a.action_configuration().is_some(),
     }
+}
+
+/// The settings of `a` that change when or on what it evaluates and that the alarm
+/// model does not evaluate (tests/fields below classifies every field of the type).
+fn unevaluated(a: &MetricAlarm) -> Vec<String> {
+    let mut set = Vec::new();
+    if let Some(state) = a.evaluation_state() {
+        set.push(format!("EvaluationState {}", state.as_str()));
+    }
+    if a.evaluation_window().is_some() {
+        set.push("EvaluationWindow".into());
+    }
+    if a.evaluation_criteria().is_some() {
+        set.push("EvaluationCriteria".into());
+    }
+    if let Some(seconds) = a.evaluation_interval() {
+        set.push(format!("EvaluationInterval {seconds}"));
+    }
+    for q in a.metrics() {
+        if let Some(account) = q.account_id() {
+            set.push(format!("query {} reads account {account}", q.id().unwrap_or_default()));
+        }
+        if let Some(period) = q.period() {
+            set.push(format!(
+                "query {} has its own Period {period}",
+                q.id().unwrap_or_default()
+            ));
+        }
+    }
+    set
 }
 
 fn dimensions(dimensions: &[Dimension]) -> std::collections::BTreeMap<String, String> {
@@ -126,6 +158,7 @@ pub async fn composites_of(cloudwatch: &Client, child: &str) -> Read<Vec<Composi
             actions_enabled: c.actions_enabled().unwrap_or(false),
             alarm_actions: c.alarm_actions().to_vec(),
             actions_suppressor: c.actions_suppressor().map(String::from),
+            notification_configured: c.action_configuration().is_some(),
         })
         .collect())
 }
@@ -375,5 +408,23 @@ mod tests {
         assert_eq!(rules[0].targets, ["iam", "other"]);
         assert_eq!(rules[1].expression, None, "an expired rule's schedule is not read");
         assert_eq!((list.num_calls(), get.num_calls()), (2, 1));
+    }
+
+    // Newer alarm settings the model does not evaluate are carried as such: the alarm
+    // cannot be proven to fire (the alarm model says so, alarm/tests.rs).
+    #[test]
+    fn settings_the_model_does_not_evaluate_are_named() {
+        let plain = MetricAlarm::builder().alarm_name("iam").build();
+        assert!(alarm(&plain).unevaluated.is_empty());
+        assert!(!alarm(&plain).notification_configured);
+        let newer = MetricAlarm::builder()
+            .alarm_name("iam")
+            .evaluation_interval(10)
+            .evaluation_state(aws_sdk_cloudwatch::types::EvaluationState::PartialData)
+            .build();
+        assert_eq!(
+            alarm(&newer).unevaluated,
+            ["EvaluationState PARTIAL_DATA", "EvaluationInterval 10"]
+        );
     }
 }

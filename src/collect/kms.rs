@@ -27,10 +27,28 @@ pub async fn read_key(kms: &Client, key_id: &str) -> Read<Key> {
     };
     Ok(Key {
         enabled: meta.is_some_and(|m| m.enabled()),
+        unusable: meta.and_then(unusable),
         arn,
         manager,
         policy,
     })
+}
+
+/// SNS encrypts with symmetric encryption keys only, and a key that is not Enabled
+/// (unavailable custom key store, pending import or deletion) cannot be used.
+fn unusable(meta: &aws_sdk_kms::types::KeyMetadata) -> Option<String> {
+    let state = meta.key_state().map(|s| s.as_str()).filter(|s| *s != "Enabled");
+    let usage = meta.key_usage().map(|u| u.as_str()).filter(|u| *u != "ENCRYPT_DECRYPT");
+    let spec = meta
+        .key_spec()
+        .map(|s| s.as_str())
+        .filter(|s| *s != "SYMMETRIC_DEFAULT");
+    match (state, usage, spec) {
+        (Some(state), _, _) => Some(format!("its state is {state}")),
+        (_, Some(usage), _) => Some(format!("its usage is {usage}, not ENCRYPT_DECRYPT")),
+        (_, _, Some(spec)) => Some(format!("it is a {spec} key, not a symmetric encryption key")),
+        _ => None,
+    }
 }
 
 /// `alias/name` or `arn:aws:kms:region:account:alias/name`.

@@ -6,6 +6,8 @@
 
 mod cloudtrail;
 mod cloudwatch;
+#[cfg(test)]
+mod fields;
 mod kms;
 mod logs;
 mod organizations;
