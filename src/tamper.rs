@@ -31,7 +31,14 @@ pub const WATCHED: [WatchedService; 5] = [
     WatchedService {
         source: "aws.logs",
         event_source: "logs.amazonaws.com",
-        calls: &["DeleteMetricFilter", "PutMetricFilter", "DeleteLogGroup"],
+        // A transformer rewrites what a filter on transformed logs sees.
+        calls: &[
+            "DeleteMetricFilter",
+            "PutMetricFilter",
+            "DeleteLogGroup",
+            "PutTransformer",
+            "DeleteTransformer",
+        ],
     },
     WatchedService {
         source: "aws.monitoring",
