@@ -136,7 +136,9 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
     let json = report.to_json_string();
     // Logged in full before publishing, so the findings survive a failed publish.
     tracing::info!(status = report.status_word(), account = %report.about(), report = %json, "findings");
-    let intact_after_change = matches!(request.trigger, Trigger::Change(_))
+    // A call that broke the chain is a finding even when the audit after it passes
+    // (undone meanwhile): only a change that broke nothing goes unpublished.
+    let intact_after_change = matches!(&request.trigger, Trigger::Change(changes) if !changes.iter().any(|c| c.breaks()))
         && report.status() == Status::Pass
         && app.settings.tamper_notify == TamperNotify::OnFail;
     let published = match &app.settings.findings_topic {

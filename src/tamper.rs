@@ -26,7 +26,14 @@ pub const WATCHED: [WatchedService; 5] = [
     WatchedService {
         source: "aws.cloudtrail",
         event_source: "cloudtrail.amazonaws.com",
-        calls: &["StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"],
+        // StartLogging restores: the report can say how long logging was stopped.
+        calls: &[
+            "StopLogging",
+            "StartLogging",
+            "DeleteTrail",
+            "UpdateTrail",
+            "PutEventSelectors",
+        ],
     },
     WatchedService {
         source: "aws.logs",
@@ -47,6 +54,7 @@ pub const WATCHED: [WatchedService; 5] = [
             "DeleteAlarms",
             "PutMetricAlarm",
             "DisableAlarmActions",
+            "EnableAlarmActions",
             "PutCompositeAlarm",
             // A mute rule silences the alarm's actions on a schedule; its deletion ends that.
             "PutAlarmMuteRule",
@@ -156,6 +164,84 @@ pub fn headline<'a>(changes: impl IntoIterator<Item = &'a Change>) -> String {
             if more == 1 { "" } else { "s" }
         ),
     }
+}
+
+/// Calls that by themselves break or silence the chain: each is a finding of its own,
+/// published whatever the audit after it says (undone before the audit, it still left
+/// a window in which a policy change told nobody).
+pub const BREAKING: [&str; 11] = [
+    "StopLogging",
+    "DeleteTrail",
+    "DeleteMetricFilter",
+    "DeleteLogGroup",
+    "DeleteAlarms",
+    "DisableAlarmActions",
+    "PutAlarmMuteRule",
+    "DeleteTopic",
+    "Unsubscribe",
+    "DisableKey",
+    "ScheduleKeyDeletion",
+];
+
+/// The calls that undo one of [`BREAKING`]: (breaking call, restoring call).
+pub const RESTORES: [(&str, &str); 2] = [
+    ("StopLogging", "StartLogging"),
+    ("DisableAlarmActions", "EnableAlarmActions"),
+];
+
+impl Change {
+    /// This call by itself breaks or silences the chain.
+    pub fn breaks(&self) -> bool {
+        BREAKING.contains(&self.event_name.as_str())
+    }
+}
+
+/// A break and, when the same batch holds it, the call that undid it: the window in
+/// which policy changes told nobody.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub broken_by: String,
+    pub broken_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored_at: Option<String>,
+}
+
+/// At most this many distinct windows are reported (every change stays in the trigger):
+/// a burst of breaking calls cannot grow the message past what SNS takes.
+pub const MAX_WINDOWS: usize = 10;
+
+/// The breaking calls among `changes`, each with the later call of the batch that undid
+/// it (same account, region and resource names), if any; distinct, at most
+/// [`MAX_WINDOWS`].
+pub fn windows(changes: &[Change]) -> Vec<Window> {
+    let mut found: Vec<Window> = Vec::new();
+    let all = changes.iter().filter(|c| c.breaks()).map(|broke| {
+        let undo = RESTORES.iter().find(|(b, _)| *b == broke.event_name).map(|(_, r)| *r);
+        let restored = changes.iter().find(|c| {
+            Some(c.event_name.as_str()) == undo
+                && c.account == broke.account
+                && c.region == broke.region
+                && c.request == broke.request
+                && c.event_time >= broke.event_time
+        });
+        Window {
+            broken_by: broke.headline(),
+            broken_at: broke.event_time.clone(),
+            restored_by: restored.map(Change::headline),
+            restored_at: restored.and_then(|r| r.event_time.clone()),
+        }
+    });
+    for window in all {
+        if found.len() == MAX_WINDOWS {
+            break;
+        }
+        if !found.contains(&window) {
+            found.push(window);
+        }
+    }
+    found
 }
 
 /// Whose writes are the function's own: they never start a run.
@@ -431,5 +517,36 @@ mod tests {
             let e = classify(&event, &own()).unwrap_err();
             assert!(e.contains(says), "{e}");
         }
+    }
+
+    fn stop_logging(name: &str, time: &str) -> Change {
+        let Classified::Change(mut change) = classify(&sample("tamper-stop-logging.json"), &own()).unwrap() else {
+            panic!("not a change")
+        };
+        change.event_name = name.into();
+        change.event_time = Some(time.into());
+        *change
+    }
+
+    /// A break and the call that undid it make one window; a break alone is open; a
+    /// call that breaks nothing makes none; a burst is bounded.
+    #[test]
+    fn breaks_and_what_undid_them_are_windows() {
+        let stop = stop_logging("StopLogging", "2026-11-30T10:15:02Z");
+        let start = stop_logging("StartLogging", "2026-11-30T10:19:40Z");
+        assert!(stop.breaks() && !start.breaks());
+        let w = windows(&[stop.clone(), start.clone()]);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].broken_at.as_deref(), Some("2026-11-30T10:15:02Z"));
+        assert_eq!(w[0].restored_by.as_deref(), Some(start.headline().as_str()));
+        assert_eq!(w[0].restored_at.as_deref(), Some("2026-11-30T10:19:40Z"));
+        // A start before the stop does not undo it.
+        let early = stop_logging("StartLogging", "2026-11-30T10:00:00Z");
+        assert_eq!(windows(&[stop.clone(), early])[0].restored_by, None);
+        assert!(windows(&[stop_logging("UpdateTrail", "2026-11-30T10:15:02Z")]).is_empty());
+        let burst: Vec<Change> = (0..100)
+            .map(|i| stop_logging("StopLogging", &format!("2026-11-30T10:{:02}:00Z", i % 60)))
+            .collect();
+        assert_eq!(windows(&burst).len(), MAX_WINDOWS);
     }
 }

@@ -33,6 +33,9 @@ pub struct Report {
     /// The change (tamper event) that started this run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<TriggerSection>,
+    /// The calls of the trigger that broke or silenced the chain, and what undid them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tamper_windows: Vec<crate::tamper::Window>,
     pub trails: Vec<TrailFinding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<AwsError>,
@@ -126,6 +129,7 @@ impl Report {
             controls: CONTROLS,
             summary: findings.summary,
             trigger: None,
+            tamper_windows: Vec::new(),
             trails: findings.trails,
             errors: findings.errors,
             remediation: None,
@@ -393,10 +397,11 @@ impl RunReport {
 
     /// Records the changes (tamper events) that started the run.
     pub fn set_trigger(&mut self, changes: &[crate::tamper::Change]) {
+        let windows = crate::tamper::windows(changes);
         let trigger = TriggerSection::new(changes);
         match self {
-            RunReport::Account(r) => r.trigger = trigger,
-            RunReport::Organization(r) => r.trigger = trigger,
+            RunReport::Account(r) => (r.trigger, r.tamper_windows) = (trigger, windows),
+            RunReport::Organization(r) => (r.trigger, r.tamper_windows) = (trigger, windows),
         }
     }
 

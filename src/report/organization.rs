@@ -26,6 +26,9 @@ pub struct OrganizationReport {
     /// The changes (tamper events) that started this run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<super::TriggerSection>,
+    /// The calls of the trigger that broke or silenced the chain, and what undid them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tamper_windows: Vec<crate::tamper::Window>,
     pub accounts: Vec<AccountVerdict>,
     /// Reads that failed before any account could be audited (the organization itself).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -101,6 +104,7 @@ impl OrganizationReport {
             controls: CONTROLS,
             summary,
             trigger: None,
+            tamper_windows: Vec::new(),
             accounts,
             errors,
             remediation: Vec::new(),

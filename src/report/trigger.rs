@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::tamper::{headline, Change};
+use crate::tamper::{headline, windows, Change, Window};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -33,9 +33,30 @@ impl TriggerSection {
         headline(self.changes())
     }
 
-    /// One line per change, for the email body.
+    /// The calls among the changes that broke or silenced the chain, each with the call
+    /// of the batch that undid it.
+    pub fn windows(&self) -> Vec<Window> {
+        windows(self.changes())
+    }
+
+    /// One line per change, for the email body; first, each break.
     pub fn text(&self) -> String {
-        let mut out = String::from("\nAudited after:\n");
+        let mut out = String::new();
+        for w in self.windows() {
+            out.push_str(&format!(
+                "\nThe chain was broken by {} at {}",
+                w.broken_by,
+                w.broken_at.as_deref().unwrap_or("an unknown time")
+            ));
+            match &w.restored_by {
+                Some(by) => out.push_str(&format!(
+                    ", and restored by {by} at {}: IAM policy changes in between told nobody.",
+                    w.restored_at.as_deref().unwrap_or("an unknown time")
+                )),
+                None => out.push_str(": IAM policy changes since then told nobody until it was repaired."),
+            }
+        }
+        out.push_str("\nAudited after:\n");
         for c in self.changes() {
             out.push_str(&format!(
                 "  {} ({}) in account {} ({}) at {}, from {}, type {}",
@@ -70,9 +91,15 @@ pub fn described(summary: &str, trigger: Option<&TriggerSection>, account: &str)
     }
 }
 
-/// The subject of a report a change started: "FAIL after DeleteAlarms by <actor>".
+/// The subject of a report a change started: "FAIL after DeleteAlarms by <actor>"; a
+/// chain that holds now after a call that broke it says so first: "BROKEN meanwhile,
+/// PASS now: StopLogging by <actor>".
 pub fn subject(status_word: &str, trigger: &TriggerSection) -> String {
-    format!("{status_word} after {}", trigger.headline())
+    let broke: Vec<&Change> = trigger.changes().iter().filter(|c| c.breaks()).collect();
+    match (status_word, broke.is_empty()) {
+        ("PASS", false) => format!("BROKEN meanwhile, PASS now: {}", headline(broke)),
+        _ => format!("{status_word} after {}", trigger.headline()),
+    }
 }
 
 #[cfg(test)]
@@ -154,5 +181,33 @@ mod tests {
         );
         assert_eq!(described("no alarm", trigger.as_ref(), "333333333333"), "no alarm");
         assert_eq!(described("no alarm", None, "123456789012"), "no alarm");
+    }
+
+    /// A chain that passes after a call that broke it: the subject says the break first.
+    #[test]
+    fn a_pass_after_a_break_says_the_chain_was_broken_meanwhile() {
+        let mallory = change("arn:aws:iam::123456789012:user/mallory");
+        let mut r = report(std::slice::from_ref(&mallory));
+        r.status = Status::Pass;
+        assert_eq!(
+            r.subject(),
+            "BROKEN meanwhile, PASS now: DeleteAlarms by arn:aws:iam::123456789012:user/mallory"
+        );
+        assert!(
+            r.text()
+                .contains("The chain was broken by DeleteAlarms by arn:aws:iam::123456789012:user/mallory at "),
+            "{}",
+            r.text()
+        );
+        // A call that breaks nothing by itself: the usual subject.
+        let mut put = mallory;
+        put.event_name = "PutMetricAlarm".into();
+        let mut r = report(&[put]);
+        r.status = Status::Pass;
+        assert!(
+            r.subject().starts_with("PASS after PutMetricAlarm by "),
+            "{}",
+            r.subject()
+        );
     }
 }

@@ -567,3 +567,53 @@ async fn remediations_own_writes_start_no_run_and_a_converged_chain_plans_nothin
     assert_eq!(report["remediation"]["planned"], json!([]), "{report:#}");
     assert!(report["remediation"].get("applied").is_none(), "{report:#}");
 }
+
+/// Tamper, then restore: logging stopped and started again before the audit reads the
+/// trail. The audit passes, yet the stop is a finding of its own: published (even with
+/// TAMPER_NOTIFY=on-fail) with who stopped it and how long the window was.
+#[tokio::test]
+async fn a_break_undone_before_the_audit_is_still_published() {
+    let account = Account::new().await;
+    account.seed(&Chain::default()).await;
+    let findings = account.topic(REGION, "findings").await;
+    let inbox = account.sqs_subscriber(&findings, "findings-inbox").await;
+    let ours = function_role(&account);
+    let bus = Bus::to_queue(&account, &pattern("template.yaml", "TamperRule", &account.id, &ours)).await;
+    let mut stop = watched("StopLogging", user(&account, "mallory"), "stop");
+    let mut start = watched("StartLogging", user(&account, "mallory"), "start");
+    for (event, time) in [
+        (&mut stop, "2026-11-30T10:15:02Z"),
+        (&mut start, "2026-11-30T10:19:40Z"),
+    ] {
+        event["detail"]["eventTime"] = json!(time);
+        event["detail"]["requestParameters"] = json!({"name": "main-trail"});
+    }
+    bus.put(&[stop, start]).await;
+    let delivered = bus.drain().await;
+    assert_eq!(delivered.len(), 2, "the rule takes both");
+    let face = LambdaFace::start(
+        &account,
+        &[("FINDINGS_TOPIC_ARN", &findings), ("FUNCTION_ROLE_ARN", &ours)],
+    );
+    let response = face.invoke(&sqs_event(&delivered, &bus.queue_arn).to_string());
+    assert!(response.ok, "{}\n{}", response.raw, face.log());
+    let report = &response.payload["report"];
+    assert_eq!(report["status"], "PASS", "{report:#}");
+    let mallory = format!("arn:aws:iam::{}:user/mallory", account.id);
+    assert_eq!(
+        report["tamper_windows"],
+        json!([{"broken_by": format!("StopLogging by {mallory}"), "broken_at": "2026-11-30T10:15:02Z",
+                "restored_by": format!("StartLogging by {mallory}"), "restored_at": "2026-11-30T10:19:40Z"}])
+    );
+    let messages = account.received(REGION, &inbox).await;
+    assert_eq!(
+        messages.len(),
+        1,
+        "published despite TAMPER_NOTIFY=on-fail: {messages:#?}"
+    );
+    let subject = messages[0]["Subject"].as_str().unwrap();
+    assert!(
+        subject.starts_with(&format!("BROKEN meanwhile, PASS now: StopLogging by {mallory}")),
+        "{subject}"
+    );
+}
