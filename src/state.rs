@@ -541,6 +541,8 @@ pub struct Topic {
     pub kms_key_id: Option<String>,
     /// The topic's access policy (JSON), if the attribute was returned.
     pub policy: Option<String>,
+    /// Every other attribute GetTopicAttributes returned (check classifies each).
+    pub other_attributes: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -569,6 +571,8 @@ pub struct SubscriptionAttributes {
     pub filter_policy_scope: Option<String>,
     /// The PendingConfirmation attribute is "true".
     pub pending_confirmation: bool,
+    /// Every other attribute returned (check classifies each).
+    pub other_attributes: BTreeMap<String, String>,
 }
 
 impl SubscriptionAttributes {

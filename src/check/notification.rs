@@ -162,6 +162,96 @@ fn mute_rules(state: &AccountState, alarm_arn: &str) -> Result<Mute, AwsError> {
     }))
 }
 
+/// Topic attributes that do not decide whether CloudWatch's notification reaches a
+/// subscriber (SNS API reference, GetTopicAttributes and SetTopicAttributes), and why.
+/// Policy and KmsMasterKeyId are evaluated; FifoTopic and MaximumMessageSize are judged
+/// below; any other attribute is not known to this audit: cannot prove.
+const TOPIC_ATTRIBUTES: [(&str, &str); 29] = [
+    ("Owner", "who owns it"),
+    ("TopicArn", "its name"),
+    ("DisplayName", "the From name of email deliveries"),
+    (
+        "SubscriptionsConfirmed",
+        "a count: the subscriptions themselves are read",
+    ),
+    ("SubscriptionsPending", "a count: the subscriptions themselves are read"),
+    ("SubscriptionsDeleted", "a count: the subscriptions themselves are read"),
+    ("DeliveryPolicy", "retries of HTTP/S deliveries"),
+    ("EffectiveDeliveryPolicy", "retries of HTTP/S deliveries"),
+    ("SignatureVersion", "how messages are signed"),
+    ("TracingConfig", "X-Ray tracing"),
+    ("ContentBasedDeduplication", "FIFO topics only"),
+    ("ArchivePolicy", "FIFO topics only"),
+    ("BeginningArchiveTime", "FIFO topics only"),
+    ("FifoThroughputScope", "FIFO topics only"),
+    ("ApplicationSuccessFeedbackRoleArn", "delivery status logging"),
+    ("ApplicationSuccessFeedbackSampleRate", "delivery status logging"),
+    ("ApplicationFailureFeedbackRoleArn", "delivery status logging"),
+    ("HTTPSuccessFeedbackRoleArn", "delivery status logging"),
+    ("HTTPSuccessFeedbackSampleRate", "delivery status logging"),
+    ("HTTPFailureFeedbackRoleArn", "delivery status logging"),
+    ("LambdaSuccessFeedbackRoleArn", "delivery status logging"),
+    ("LambdaSuccessFeedbackSampleRate", "delivery status logging"),
+    ("LambdaFailureFeedbackRoleArn", "delivery status logging"),
+    ("SQSSuccessFeedbackRoleArn", "delivery status logging"),
+    ("SQSSuccessFeedbackSampleRate", "delivery status logging"),
+    ("SQSFailureFeedbackRoleArn", "delivery status logging"),
+    ("FirehoseSuccessFeedbackRoleArn", "delivery status logging"),
+    ("FirehoseSuccessFeedbackSampleRate", "delivery status logging"),
+    ("FirehoseFailureFeedbackRoleArn", "delivery status logging"),
+];
+
+/// Subscription attributes that do not decide whether it receives the notification,
+/// and why (GetSubscriptionAttributes). FilterPolicy, FilterPolicyScope and
+/// PendingConfirmation are evaluated; any other attribute (SubscriptionRoleArn, a
+/// Firehose subscription's role, among them) cannot be proven.
+const SUBSCRIPTION_ATTRIBUTES: [(&str, &str); 11] = [
+    ("Owner", "who subscribed"),
+    ("SubscriptionArn", "its name"),
+    ("TopicArn", "its topic"),
+    ("Protocol", "listed with the subscription"),
+    ("Endpoint", "listed with the subscription"),
+    (
+        "ConfirmationWasAuthenticated",
+        "how it was confirmed; PendingConfirmation says whether",
+    ),
+    ("DeliveryPolicy", "retries of HTTP/S deliveries"),
+    ("EffectiveDeliveryPolicy", "retries of HTTP/S deliveries"),
+    ("RedrivePolicy", "where failed deliveries go"),
+    (
+        "RawMessageDelivery",
+        "the envelope of the delivered message, not whether it is delivered",
+    ),
+    ("ReplayPolicy", "FIFO topics only"),
+];
+
+/// The topic's attributes this audit does not know, or that keep CloudWatch's alarm
+/// notification from being proven to go through.
+fn topic_attribute_problems(topic: &Topic) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, value) in &topic.other_attributes {
+        match name.as_str() {
+            "FifoTopic" if value == "true" => problems.push(
+                "is a FIFO topic, which CloudWatch alarm actions cannot be proven to publish to (they send no message group id): cannot prove".into(),
+            ),
+            "FifoTopic" => {}
+            "MaximumMessageSize" => {
+                // An alarm notification is about 1 KB: a limit this low is the only kind that could refuse it.
+                if value.parse::<u64>().map_or(true, |size| size < 8192) {
+                    problems.push(format!(
+                        "its MaximumMessageSize is {value}: the notification's size is not modelled, so it cannot be proven to fit"
+                    ));
+                }
+            }
+            known if TOPIC_ATTRIBUTES.iter().any(|(k, _)| *k == known) => {}
+            unknown => problems.push(format!(
+                "has the attribute {unknown}, which this audit does not know: cannot prove it leaves the notification alone"
+            )),
+        }
+    }
+    problems
+}
+
 /// Ok(Ok(detail)) when the topic would deliver; Ok(Err(problems)) when it would not;
 /// Err(reads) when that could not be decided.
 #[allow(clippy::type_complexity)]
@@ -172,7 +262,7 @@ fn topic_problems(
     account: &str,
 ) -> Result<Result<String, Vec<String>>, Vec<AwsError>> {
     let alarm_arn = notifier.alarm_arn.as_str();
-    let mut problems = Vec::new();
+    let mut problems = topic_attribute_problems(topic);
     let mut errors = Vec::new();
     let confirmed: Vec<_> = topic.subscriptions.iter().filter(|s| s.is_confirmed()).collect();
     let pending = topic.subscriptions.len() - confirmed.len();
@@ -305,6 +395,15 @@ fn receives(s: &Subscription, notification: &Value) -> Receives {
     };
     if attributes.pending_confirmation {
         return Receives::No("is pending confirmation".into());
+    }
+    if let Some(unknown) = attributes
+        .other_attributes
+        .keys()
+        .find(|k| !SUBSCRIPTION_ATTRIBUTES.iter().any(|(known, _)| known == k))
+    {
+        return Receives::CannotProve(format!(
+            "cannot be proven to receive it: it has the attribute {unknown}, which this audit does not know"
+        ));
     }
     let Some(text) = &attributes.filter_policy else {
         return Receives::Yes("has no filter policy".into());

@@ -117,6 +117,7 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
                 }],
                 kms_key_id: None,
                 policy: None,
+                other_attributes: BTreeMap::from([("DisplayName".to_string(), "alarms".to_string())]),
             }),
         )]),
         keys: BTreeMap::new(),
@@ -406,6 +407,12 @@ fn cases() -> Vec<Case> {
         ("a filtered subscription, and another that takes everything", |s| { filter_policy(s, None, r#"{"severity": ["high"]}"#); second_subscription(s, Ok(SubscriptionAttributes::default())); }, [P, P, P, P], "2 confirmed subscription(s)"),
         ("a filtered subscription, and another unreadable", |s| { filter_policy(s, None, r#"{"severity": ["high"]}"#); second_subscription(s, Err(aws_error("sns:GetSubscriptionAttributes"))); }, [P, P, P, E], "sns:GetSubscriptionAttributes"),
         ("an unreadable subscription, and another that takes everything", |s| { *topic(s).subscriptions[0].attributes.as_mut().unwrap() = Err(aws_error("sns:GetSubscriptionAttributes")); second_subscription(s, Ok(SubscriptionAttributes::default())); }, [P, P, P, P], "2 confirmed subscription(s)"),
+        // topic and subscription attributes: known, judged, or not known (cannot prove)
+        ("a FIFO topic", |s| { topic(s).other_attributes.insert("FifoTopic".into(), "true".into()); }, [P, P, P, F], "is a FIFO topic"),
+        ("a topic attribute this audit does not know", |s| { topic(s).other_attributes.insert("QuantumDelivery".into(), "on".into()); }, [P, P, P, F], "has the attribute QuantumDelivery, which this audit does not know"),
+        ("a tiny MaximumMessageSize", |s| { topic(s).other_attributes.insert("MaximumMessageSize".into(), "1024".into()); }, [P, P, P, F], "its MaximumMessageSize is 1024"),
+        ("a known topic attribute", |s| { topic(s).other_attributes.insert("TracingConfig".into(), "Active".into()); }, [P, P, P, P], "1 confirmed subscription(s)"),
+        ("a subscription with an attribute this audit does not know", |s| { topic(s).subscriptions[0].attributes.as_mut().unwrap().as_mut().unwrap().other_attributes.insert("SubscriptionRoleArn".into(), "arn:aws:iam::123456789012:role/firehose".into()); }, [P, P, P, F], "it has the attribute SubscriptionRoleArn, which this audit does not know"),
         ("listed as confirmed, its attributes say pending", |s| topic(s).subscriptions[0].attributes.as_mut().unwrap().as_mut().unwrap().pending_confirmation = true, [P, P, P, F], "is pending confirmation"),
     ]
 }

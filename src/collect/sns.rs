@@ -32,6 +32,7 @@ pub async fn read_topic(sns: &Client, arn: &TopicArn) -> Read<Topic> {
         arn: arn.clone(),
         kms_key_id: attribute("KmsMasterKeyId"),
         policy: attribute("Policy"),
+        other_attributes: others(attributes.attributes(), &["KmsMasterKeyId", "Policy"]),
         subscriptions: subscriptions
             .iter()
             .map(|s| Subscription {
@@ -76,7 +77,23 @@ async fn subscription_attributes(sns: &Client, arn: &str) -> Read<SubscriptionAt
         filter_policy: attribute("FilterPolicy"),
         filter_policy_scope: attribute("FilterPolicyScope"),
         pending_confirmation: attribute("PendingConfirmation").is_some_and(|v| v == "true"),
+        other_attributes: others(
+            out.attributes(),
+            &["FilterPolicy", "FilterPolicyScope", "PendingConfirmation"],
+        ),
     })
+}
+
+fn others(
+    attributes: Option<&std::collections::HashMap<String, String>>,
+    read: &[&str],
+) -> std::collections::BTreeMap<String, String> {
+    attributes
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !read.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -150,6 +167,7 @@ mod tests {
                 .collect(),
             kms_key_id: None,
             policy: None,
+            other_attributes: Default::default(),
         }
     }
 
