@@ -253,20 +253,27 @@ pub struct OwnIdentity {
     pub member_remediation_role_name: Option<String>,
 }
 
+/// The watched calls remediation makes: the only ones its own roles' events may skip.
+pub const OWN_CALLS: [&str; 2] = ["PutMetricFilter", "PutMetricAlarm"];
+
 impl OwnIdentity {
-    fn is(&self, issuer_arn: &str) -> bool {
+    /// A call remediation makes, made with the function's role, or with the remediation
+    /// role the member stack creates in the very account the call changed
+    /// (`arn:<partition>:iam::<that account>:role/<name>`, no path): a role that only
+    /// shares the name, in another account or under a path, is not this tool.
+    fn made(&self, issuer_arn: &str, account: &str, event_name: &str) -> bool {
+        if !OWN_CALLS.contains(&event_name) {
+            return false;
+        }
         if self.role_arn.as_deref() == Some(issuer_arn) {
             return true;
         }
         let Some(name) = &self.member_remediation_role_name else {
             return false;
         };
-        // arn:aws:iam::<account>:role/<path/>name
-        let resource = issuer_arn.splitn(6, ':').nth(5).unwrap_or_default();
-        issuer_arn.starts_with("arn:")
-            && issuer_arn.split(':').nth(2) == Some("iam")
-            && resource.starts_with("role/")
-            && resource.rsplit('/').next() == Some(name.as_str())
+        let parts: Vec<&str> = issuer_arn.splitn(6, ':').collect();
+        matches!(parts[..], ["arn", _, "iam", "", owner, resource]
+            if owner == account && resource.strip_prefix("role/") == Some(name.as_str()))
     }
 }
 
@@ -328,7 +335,7 @@ pub fn classify(event: &Value, own: &OwnIdentity) -> Result<Classified, String> 
             code.as_str().unwrap_or("an error")
         )));
     }
-    if let Some(issuer) = issuer.filter(|i| own.is(i)) {
+    if let Some(issuer) = issuer.filter(|i| own.made(i, &account, &event_name)) {
         return Ok(Classified::Ignored(format!(
             "{event_name} was made by this function's own role {issuer}"
         )));
@@ -427,18 +434,23 @@ mod tests {
         let mut failed = base.clone();
         failed["detail"]["errorCode"] = json!("AccessDenied");
         let mut ours = base.clone();
+        ours["detail"]["eventName"] = json!("PutMetricAlarm");
         ours["detail"]["userIdentity"] = json!({"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/iam-policy-alarm-FunctionRole-ABC/iam-policy-alarm",
             "sessionContext": {"sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::123456789012:role/iam-policy-alarm-FunctionRole-ABC"}}});
-        let mut member_remediation = ours.clone();
-        member_remediation["detail"]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] =
-            json!("arn:aws:iam::222222222222:role/iam-policy-alarm-remediate");
+        let with_issuer = |event: &Value, issuer: &str| {
+            let mut e = event.clone();
+            e["detail"]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] = json!(issuer);
+            e
+        };
+        // The remediation role of the account the call changed (the sample's 123456789012).
+        let member_remediation = with_issuer(&ours, "arn:aws:iam::123456789012:role/iam-policy-alarm-remediate");
         let mut unrelated = base.clone();
         unrelated["detail"]["eventName"] = json!("DescribeAlarms");
         let mut wrong_source = base.clone();
         wrong_source["source"] = json!("aws.sns");
         for (event, why) in [
             (failed, "failed (AccessDenied)"),
-            (ours, "this function's own role"),
+            (ours.clone(), "this function's own role"),
             (member_remediation, "this function's own role"),
             (unrelated, "cannot break the chain"),
             (wrong_source, "cannot break the chain"),
@@ -453,6 +465,24 @@ mod tests {
         other_role["detail"]["userIdentity"]["sessionContext"] =
             json!({"sessionIssuer": {"arn": "arn:aws:iam::123456789012:role/admin"}});
         assert!(matches!(classify(&other_role, &own()), Ok(Classified::Change(_))));
+        // Only remediation's own calls are skipped, and only from the exact roles: the
+        // function's role deleting alarms, the remediation role's name in another account
+        // or under a path are changes.
+        let mut ours_deleting = ours.clone();
+        ours_deleting["detail"]["eventName"] = json!("DeleteAlarms");
+        for (event, what) in [
+            (ours_deleting, "the function's role, a call remediation never makes"),
+            (
+                with_issuer(&ours, "arn:aws:iam::222222222222:role/iam-policy-alarm-remediate"),
+                "another account's role of that name",
+            ),
+            (
+                with_issuer(&ours, "arn:aws:iam::123456789012:role/team/iam-policy-alarm-remediate"),
+                "a role of that name under a path",
+            ),
+        ] {
+            assert!(matches!(classify(&event, &own()), Ok(Classified::Change(_))), "{what}");
+        }
         // errorCode null is not a failure.
         let mut null_error = base;
         null_error["detail"]["errorCode"] = Value::Null;
