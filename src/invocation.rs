@@ -446,7 +446,9 @@ mod tests {
         let mut other_account = delete_alarms();
         other_account["account"] = json!("222222222222");
         other_account["detail"]["recipientAccountId"] = json!("222222222222");
+        // Remediation's own call with the function's role: ignored.
         let mut ours = delete_alarms();
+        ours["detail"]["eventName"] = json!("PutMetricAlarm");
         ours["detail"]["userIdentity"]["sessionContext"] =
             json!({"sessionIssuer": {"arn": "arn:aws:iam::123456789012:role/fn"}});
         let bodies = [
@@ -480,7 +482,7 @@ mod tests {
         );
         assert!(batch.refused.iter().all(|r| !r.reason.contains('\n')));
         assert_eq!(batch.ignored.len(), 1);
-        assert!(batch.ignored[0].starts_with("m3: DeleteAlarms was made by this function's own role"));
+        assert!(batch.ignored[0].starts_with("m3: PutMetricAlarm was made by this function's own role"));
         // An account the organization audit leaves out: ignored.
         let excluding = Settings {
             organization: crate::settings::OrganizationSettings {

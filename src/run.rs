@@ -138,7 +138,8 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
     tracing::info!(status = report.status_word(), account = %report.about(), report = %json, "findings");
     // A call that broke the chain is a finding even when the audit after it passes
     // (undone meanwhile): only a change that broke nothing goes unpublished.
-    let intact_after_change = matches!(&request.trigger, Trigger::Change(changes) if !changes.iter().any(|c| c.breaks()))
+    let intact_after_change = matches!(&request.trigger, Trigger::Change(_))
+        && !report.broke_the_chain()
         && report.status() == Status::Pass
         && app.settings.tamper_notify == TamperNotify::OnFail;
     let published = match &app.settings.findings_topic {

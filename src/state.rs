@@ -575,10 +575,43 @@ pub struct SubscriptionAttributes {
     pub other_attributes: BTreeMap<String, String>,
 }
 
+/// Subscription attributes that do not decide whether it receives a message, and why
+/// (GetSubscriptionAttributes). FilterPolicy, FilterPolicyScope and PendingConfirmation
+/// are evaluated; any other attribute (SubscriptionRoleArn, a Firehose subscription's
+/// role, among them) means it cannot be proven to receive one.
+pub const KNOWN_SUBSCRIPTION_ATTRIBUTES: [(&str, &str); 11] = [
+    ("Owner", "who subscribed"),
+    ("SubscriptionArn", "its name"),
+    ("TopicArn", "its topic"),
+    ("Protocol", "listed with the subscription"),
+    ("Endpoint", "listed with the subscription"),
+    (
+        "ConfirmationWasAuthenticated",
+        "how it was confirmed; PendingConfirmation says whether",
+    ),
+    ("DeliveryPolicy", "retries of HTTP/S deliveries"),
+    ("EffectiveDeliveryPolicy", "retries of HTTP/S deliveries"),
+    ("RedrivePolicy", "where failed deliveries go"),
+    (
+        "RawMessageDelivery",
+        "the envelope of the delivered message, not whether it is delivered",
+    ),
+    ("ReplayPolicy", "FIFO topics only"),
+];
+
 impl SubscriptionAttributes {
-    /// Receives every message published to the topic.
+    /// An attribute this audit does not know, if any.
+    pub fn unknown_attribute(&self) -> Option<&str> {
+        self.other_attributes
+            .keys()
+            .map(String::as_str)
+            .find(|k| !KNOWN_SUBSCRIPTION_ATTRIBUTES.iter().any(|(known, _)| known == k))
+    }
+
+    /// Receives every message published to the topic, as far as is known: confirmed, no
+    /// filter policy, no attribute this audit does not know.
     pub fn takes_everything(&self) -> bool {
-        !self.pending_confirmation && self.filter_policy.is_none()
+        !self.pending_confirmation && self.filter_policy.is_none() && self.unknown_attribute().is_none()
     }
 }
 
@@ -609,4 +642,22 @@ impl Trail {
 /// The AWS-managed SNS key, by alias: known without asking KMS.
 pub fn is_aws_managed_sns_alias(key_id: &str) -> bool {
     key_id == "alias/aws/sns" || key_id.ends_with(":alias/aws/sns")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// collect reads subscriptions until one takes everything: one whose attributes
+    /// check could not prove must not stop it.
+    #[test]
+    fn a_subscription_with_an_unknown_attribute_does_not_take_everything() {
+        let mut a = SubscriptionAttributes::default();
+        assert!(a.takes_everything());
+        a.other_attributes.insert("RawMessageDelivery".into(), "true".into());
+        assert!(a.takes_everything());
+        a.other_attributes.insert("SubscriptionRoleArn".into(), "r".into());
+        assert_eq!(a.unknown_attribute(), Some("SubscriptionRoleArn"));
+        assert!(!a.takes_everything());
+    }
 }

@@ -190,9 +190,42 @@ pub const RESTORES: [(&str, &str); 2] = [
 ];
 
 impl Change {
-    /// This call by itself breaks or silences the chain.
+    /// This call is of a kind that by itself breaks or silences a chain.
     pub fn breaks(&self) -> bool {
         BREAKING.contains(&self.event_name.as_str())
+    }
+
+    /// The resource names of its request, and the last segment of each (a trail's name
+    /// from its ARN, a key id from a key ARN, a topic from a subscription ARN's prefix).
+    fn names(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for names in self.request.values() {
+            let all = match names {
+                Names::One(n) => std::slice::from_ref(n),
+                Names::Many(ns) => ns.as_slice(),
+            };
+            for n in all {
+                out.push(n.clone());
+                let last = n.rsplit(['/', ':']).next().unwrap_or(n);
+                out.push(last.to_string());
+                // arn:aws:sns:<region>:<account>:<topic>:<subscription id>
+                if let Some((topic, _)) = n
+                    .rsplit_once(':')
+                    .filter(|_| n.starts_with("arn:") && n.contains(":sns:"))
+                {
+                    out.push(topic.to_string());
+                }
+            }
+        }
+        out.retain(|n| n.len() >= 3);
+        out
+    }
+
+    /// Does it touch a resource `chain` (what the audit reported of the chain) names?
+    /// Without resource names in the request it cannot be told apart: it does.
+    pub fn touches(&self, chain: &str) -> bool {
+        let names = self.names();
+        names.is_empty() || names.iter().any(|n| chain.contains(n.as_str()))
     }
 }
 
@@ -212,18 +245,19 @@ pub struct Window {
 /// a burst of breaking calls cannot grow the message past what SNS takes.
 pub const MAX_WINDOWS: usize = 10;
 
-/// The breaking calls among `changes`, each with the later call of the batch that undid
-/// it (same account, region and resource names), if any; distinct, at most
-/// [`MAX_WINDOWS`].
-pub fn windows(changes: &[Change]) -> Vec<Window> {
+/// The breaking calls among `changes` that touch the chain (`chain`: what the audit
+/// reported of it), each with the later call of the batch that undid it (same account
+/// and region, a resource name in common), if any; distinct, at most [`MAX_WINDOWS`].
+pub fn windows(changes: &[Change], chain: &str) -> Vec<Window> {
     let mut found: Vec<Window> = Vec::new();
-    let all = changes.iter().filter(|c| c.breaks()).map(|broke| {
+    let all = changes.iter().filter(|c| c.breaks() && c.touches(chain)).map(|broke| {
         let undo = RESTORES.iter().find(|(b, _)| *b == broke.event_name).map(|(_, r)| *r);
+        let broke_names = broke.names();
         let restored = changes.iter().find(|c| {
             Some(c.event_name.as_str()) == undo
                 && c.account == broke.account
                 && c.region == broke.region
-                && c.request == broke.request
+                && (broke_names.is_empty() || c.names().iter().any(|n| broke_names.contains(n)))
                 && c.event_time >= broke.event_time
         });
         Window {
@@ -565,18 +599,21 @@ mod tests {
         let stop = stop_logging("StopLogging", "2026-11-30T10:15:02Z");
         let start = stop_logging("StartLogging", "2026-11-30T10:19:40Z");
         assert!(stop.breaks() && !start.breaks());
-        let w = windows(&[stop.clone(), start.clone()]);
+        let chain = "trail arn:aws:cloudtrail:us-east-1:123456789012:trail/management-events";
+        let w = windows(&[stop.clone(), start.clone()], chain);
         assert_eq!(w.len(), 1);
         assert_eq!(w[0].broken_at.as_deref(), Some("2026-11-30T10:15:02Z"));
         assert_eq!(w[0].restored_by.as_deref(), Some(start.headline().as_str()));
         assert_eq!(w[0].restored_at.as_deref(), Some("2026-11-30T10:19:40Z"));
         // A start before the stop does not undo it.
         let early = stop_logging("StartLogging", "2026-11-30T10:00:00Z");
-        assert_eq!(windows(&[stop.clone(), early])[0].restored_by, None);
-        assert!(windows(&[stop_logging("UpdateTrail", "2026-11-30T10:15:02Z")]).is_empty());
+        assert_eq!(windows(&[stop.clone(), early], chain)[0].restored_by, None);
+        assert!(windows(&[stop_logging("UpdateTrail", "2026-11-30T10:15:02Z")], chain).is_empty());
+        // A break of a resource the chain does not hold (another trail) is no window.
+        assert!(windows(std::slice::from_ref(&stop), "trail other-trail").is_empty());
         let burst: Vec<Change> = (0..100)
             .map(|i| stop_logging("StopLogging", &format!("2026-11-30T10:{:02}:00Z", i % 60)))
             .collect();
-        assert_eq!(windows(&burst).len(), MAX_WINDOWS);
+        assert_eq!(windows(&burst, chain).len(), MAX_WINDOWS);
     }
 }

@@ -201,30 +201,6 @@ const TOPIC_ATTRIBUTES: [(&str, &str); 29] = [
     ("FirehoseFailureFeedbackRoleArn", "delivery status logging"),
 ];
 
-/// Subscription attributes that do not decide whether it receives the notification,
-/// and why (GetSubscriptionAttributes). FilterPolicy, FilterPolicyScope and
-/// PendingConfirmation are evaluated; any other attribute (SubscriptionRoleArn, a
-/// Firehose subscription's role, among them) cannot be proven.
-const SUBSCRIPTION_ATTRIBUTES: [(&str, &str); 11] = [
-    ("Owner", "who subscribed"),
-    ("SubscriptionArn", "its name"),
-    ("TopicArn", "its topic"),
-    ("Protocol", "listed with the subscription"),
-    ("Endpoint", "listed with the subscription"),
-    (
-        "ConfirmationWasAuthenticated",
-        "how it was confirmed; PendingConfirmation says whether",
-    ),
-    ("DeliveryPolicy", "retries of HTTP/S deliveries"),
-    ("EffectiveDeliveryPolicy", "retries of HTTP/S deliveries"),
-    ("RedrivePolicy", "where failed deliveries go"),
-    (
-        "RawMessageDelivery",
-        "the envelope of the delivered message, not whether it is delivered",
-    ),
-    ("ReplayPolicy", "FIFO topics only"),
-];
-
 /// The topic's attributes this audit does not know, or that keep CloudWatch's alarm
 /// notification from being proven to go through.
 fn topic_attribute_problems(topic: &Topic) -> Vec<String> {
@@ -364,10 +340,9 @@ fn topic_problems(
         topic.arn.name(),
         confirmed.len(),
         endpoints.join(", "),
-        if topic.kms_key_id.is_some() {
-            "; its KMS key lets CloudWatch publish"
-        } else {
-            ""
+        match &topic.kms_key_id {
+            Some(key) => format!("; its KMS key lets CloudWatch publish ({key})"),
+            None => String::new(),
         }
     )))
 }
@@ -396,11 +371,7 @@ fn receives(s: &Subscription, notification: &Value) -> Receives {
     if attributes.pending_confirmation {
         return Receives::No("is pending confirmation".into());
     }
-    if let Some(unknown) = attributes
-        .other_attributes
-        .keys()
-        .find(|k| !SUBSCRIPTION_ATTRIBUTES.iter().any(|(known, _)| known == k))
-    {
+    if let Some(unknown) = attributes.unknown_attribute() {
         return Receives::CannotProve(format!(
             "cannot be proven to receive it: it has the attribute {unknown}, which this audit does not know"
         ));

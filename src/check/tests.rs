@@ -413,6 +413,7 @@ fn cases() -> Vec<Case> {
         ("a tiny MaximumMessageSize", |s| { topic(s).other_attributes.insert("MaximumMessageSize".into(), "1024".into()); }, [P, P, P, F], "its MaximumMessageSize is 1024"),
         ("a known topic attribute", |s| { topic(s).other_attributes.insert("TracingConfig".into(), "Active".into()); }, [P, P, P, P], "1 confirmed subscription(s)"),
         ("a subscription with an attribute this audit does not know", |s| { topic(s).subscriptions[0].attributes.as_mut().unwrap().as_mut().unwrap().other_attributes.insert("SubscriptionRoleArn".into(), "arn:aws:iam::123456789012:role/firehose".into()); }, [P, P, P, F], "it has the attribute SubscriptionRoleArn, which this audit does not know"),
+        ("a subscription with an attribute this audit does not know, and another that takes everything", |s| { topic(s).subscriptions[0].attributes.as_mut().unwrap().as_mut().unwrap().other_attributes.insert("SubscriptionRoleArn".into(), "r".into()); second_subscription(s, Ok(SubscriptionAttributes::default())); }, [P, P, P, P], "2 confirmed subscription(s)"),
         ("listed as confirmed, its attributes say pending", |s| topic(s).subscriptions[0].attributes.as_mut().unwrap().as_mut().unwrap().pending_confirmation = true, [P, P, P, F], "is pending confirmation"),
     ]
 }

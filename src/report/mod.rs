@@ -36,6 +36,9 @@ pub struct Report {
     /// The calls of the trigger that broke or silenced the chain, and what undid them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tamper_windows: Vec<crate::tamper::Window>,
+    /// Changes of the trigger left out of a message too big for SNS (the log has all).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub changes_left_out: usize,
     pub trails: Vec<TrailFinding>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<AwsError>,
@@ -130,6 +133,7 @@ impl Report {
             summary: findings.summary,
             trigger: None,
             tamper_windows: Vec::new(),
+            changes_left_out: 0,
             trails: findings.trails,
             errors: findings.errors,
             remediation: None,
@@ -152,7 +156,7 @@ impl Report {
             self.account.as_deref().unwrap_or("unknown"),
             self.region
         );
-        sns_subject(self.status_word(), self.trigger.as_ref(), &about)
+        sns_subject(self.status_word(), self.trigger.as_ref(), &self.tamper_windows, &about)
     }
 
     pub fn text(&self) -> String {
@@ -167,7 +171,13 @@ impl Report {
             self.summary
         );
         if let Some(trigger) = &self.trigger {
-            out.push_str(&trigger.text());
+            out.push_str(&trigger.text(&self.tamper_windows));
+        }
+        if self.changes_left_out > 0 {
+            out.push_str(&format!(
+                "  ... and {} more changes (in the function's log)\n",
+                self.changes_left_out
+            ));
         }
         for e in &self.errors {
             out.push_str(&format!("  [ERROR] {e}\n"));
@@ -206,6 +216,10 @@ impl Report {
             }
             message = self.shortened(keep).sns_body();
         }
+        // Whatever the report held: the verdict alone, which always fits.
+        if message.len() > MAX_SNS_MESSAGE_BYTES {
+            message = self.verdict_only().sns_body();
+        }
         SnsMessage {
             subject: self.subject(),
             message,
@@ -236,9 +250,25 @@ impl Report {
         serde_json::to_string(&bodies).unwrap_or_default()
     }
 
+    /// Status, account and summary (cut to 1,000 characters), the first change that
+    /// started the run, and nothing else: bounded whatever the report held.
+    fn verdict_only(&self) -> Report {
+        let mut short = self.shortened(0);
+        short.summary = short.summary.chars().take(1000).collect();
+        short.errors.clear();
+        short.tamper_windows.truncate(1);
+        short.remediation = None;
+        if let Some(trigger) = &self.trigger {
+            let (first, left_out) = trigger.capped(1);
+            short.trigger = Some(first);
+            short.changes_left_out = left_out;
+        }
+        short
+    }
+
     /// The same verdict with every text cut to `keep` characters, no resource lists, at
-    /// most 5 errors per place and 20 remediation items per list; no trails at all when
-    /// `keep` is 0. Status, account and summary stay.
+    /// most 5 errors per place, 20 remediation items per list and 10 changes of the
+    /// trigger; no trails at all when `keep` is 0. Status, account and summary stay.
     fn shortened(&self, keep: usize) -> Report {
         let cut = |s: &str| match s.char_indices().nth(keep) {
             Some((i, _)) => format!("{}…", &s[..i]),
@@ -252,6 +282,11 @@ impl Report {
         short.errors.truncate(5);
         if keep == 0 {
             short.trails.clear();
+        }
+        if let Some(trigger) = &self.trigger {
+            let (kept, left_out) = trigger.capped(10);
+            short.trigger = Some(kept);
+            short.changes_left_out = left_out;
         }
         for trail in &mut short.trails {
             let links = &mut trail.links;
@@ -287,6 +322,10 @@ impl Report {
         };
         short
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// SNS accepts 256 KiB per message, attributes included; this leaves a margin.
@@ -327,9 +366,14 @@ pub struct SnsMessage {
 
 /// An SNS subject: ASCII, one line, under 100 characters. It starts with the status,
 /// then names the change that started the run, or else what was audited.
-fn sns_subject(status: &str, trigger: Option<&TriggerSection>, about: &str) -> String {
+fn sns_subject(
+    status: &str,
+    trigger: Option<&TriggerSection>,
+    windows: &[crate::tamper::Window],
+    about: &str,
+) -> String {
     let subject = match trigger {
-        Some(trigger) => trigger::subject(status, trigger),
+        Some(trigger) => trigger::subject(status, trigger, windows),
         None => format!("{status}: IAM policy change alarm, {about}"),
     };
     let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
@@ -397,11 +441,21 @@ impl RunReport {
 
     /// Records the changes (tamper events) that started the run.
     pub fn set_trigger(&mut self, changes: &[crate::tamper::Change]) {
-        let windows = crate::tamper::windows(changes);
+        // What the audit reported of the chain names its resources.
+        let chain = self.to_json_string();
+        let windows = crate::tamper::windows(changes, &chain);
         let trigger = TriggerSection::new(changes);
         match self {
             RunReport::Account(r) => (r.trigger, r.tamper_windows) = (trigger, windows),
             RunReport::Organization(r) => (r.trigger, r.tamper_windows) = (trigger, windows),
+        }
+    }
+
+    /// A change that started the run broke or silenced the chain (a tamper window).
+    pub fn broke_the_chain(&self) -> bool {
+        match self {
+            RunReport::Account(r) => !r.tamper_windows.is_empty(),
+            RunReport::Organization(r) => !r.tamper_windows.is_empty(),
         }
     }
 

@@ -30,6 +30,12 @@ pub struct OrganizationReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tamper_windows: Vec<crate::tamper::Window>,
     pub accounts: Vec<AccountVerdict>,
+    /// Accounts left out of a message too big for SNS (the log has all; counts stay).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub accounts_left_out: usize,
+    /// Changes of the trigger left out of a message too big for SNS.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub changes_left_out: usize,
     /// Reads that failed before any account could be audited (the organization itself).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<AwsError>,
@@ -106,6 +112,8 @@ impl OrganizationReport {
             trigger: None,
             tamper_windows: Vec::new(),
             accounts,
+            accounts_left_out: 0,
+            changes_left_out: 0,
             errors,
             remediation: Vec::new(),
         }
@@ -130,7 +138,7 @@ impl OrganizationReport {
             format!("{} of {total} accounts", total - passing)
         };
         let about = format!("{which} ({})", self.organization.id);
-        super::sns_subject(self.status_word(), self.trigger.as_ref(), &about)
+        super::sns_subject(self.status_word(), self.trigger.as_ref(), &self.tamper_windows, &about)
     }
 
     /// One line per account, failing first.
@@ -147,7 +155,7 @@ impl OrganizationReport {
             self.summary
         );
         if let Some(trigger) = &self.trigger {
-            out.push_str(&trigger.text());
+            out.push_str(&trigger.text(&self.tamper_windows));
         }
         for e in &self.errors {
             out.push_str(&format!("  [ERROR] {e}\n"));
@@ -188,6 +196,21 @@ impl OrganizationReport {
         if message.len() > MAX_SNS_MESSAGE_BYTES {
             message = self.shortened(false).sns_body();
         }
+        // Whatever the organization's size: the counts and the summary, which always fit.
+        if message.len() > MAX_SNS_MESSAGE_BYTES {
+            let mut short = self.shortened(false);
+            short.accounts_left_out += short.accounts.len();
+            short.accounts.clear();
+            short.summary = short.summary.chars().take(1000).collect();
+            short.errors.clear();
+            short.tamper_windows.truncate(1);
+            if let Some(trigger) = &self.trigger {
+                let (first, left_out) = trigger.capped(1);
+                short.trigger = Some(first);
+                short.changes_left_out = left_out;
+            }
+            message = short.sns_body();
+        }
         SnsMessage {
             subject: self.subject(),
             message,
@@ -222,9 +245,18 @@ impl OrganizationReport {
         let passing = self.counts["PASS"];
         short.accounts.retain(|a| a.status != Status::Pass);
         if !keep_trails {
+            // At most 200 accounts, each summary at most 300 characters.
+            short.accounts_left_out = short.accounts.len().saturating_sub(200);
+            short.accounts.truncate(200);
             for a in &mut short.accounts {
                 a.trails.clear();
+                a.summary = a.summary.chars().take(300).collect();
             }
+        }
+        if let Some(trigger) = &self.trigger {
+            let (kept, left_out) = trigger.capped(10);
+            short.trigger = Some(kept);
+            short.changes_left_out = left_out;
         }
         short.summary = format!(
             "{} (shortened to fit an SNS message: the {passing} passing accounts{} are left out; the full report is in the function's log)",
@@ -233,6 +265,10 @@ impl OrganizationReport {
         );
         short
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
@@ -309,6 +345,50 @@ mod tests {
         assert_eq!(
             message.attributes[1],
             ("organization".to_string(), "o-abc1234567".to_string())
+        );
+    }
+
+    /// At the limits: 5,000 failing accounts with long summaries, after a
+    /// burst of 2,000 changes with the longest actors: the message still fits SNS, keeps
+    /// the counts, and says what it left out.
+    #[test]
+    fn any_organization_and_any_burst_fit_an_sns_message() {
+        let accounts: Vec<AccountVerdict> = (0..5_000)
+            .map(|i| {
+                let mut v = verdict(i, if i % 2 == 0 { Status::Error } else { Status::Fail });
+                v.summary = "s".repeat(2_000);
+                v
+            })
+            .collect();
+        let mut r = report(accounts);
+        let mut event: serde_json::Value =
+            serde_json::from_str(include_str!("../../events/tamper-delete-alarms.json")).unwrap();
+        event["detail"]["userIdentity"]["arn"] = serde_json::json!("a".repeat(10_000));
+        let crate::tamper::Classified::Change(change) =
+            crate::tamper::classify(&event, &crate::tamper::OwnIdentity::default()).unwrap()
+        else {
+            panic!("not a change")
+        };
+        r.trigger = super::super::TriggerSection::new(&vec![*change; 2_000]);
+        let message = r.sns_message();
+        assert!(
+            message.message.len() <= MAX_SNS_MESSAGE_BYTES,
+            "{}",
+            message.message.len()
+        );
+        assert!(message.subject.len() < 100 && message.subject.is_ascii());
+        let body: serde_json::Value = serde_json::from_str(&message.message).unwrap();
+        let json: serde_json::Value = serde_json::from_str(body["sqs"].as_str().unwrap()).unwrap();
+        assert_eq!(json["counts"]["ERROR"], 2_500);
+        assert_eq!(json["counts"]["FAIL"], 2_500);
+        assert_eq!(
+            json["accounts_left_out"].as_u64().unwrap() + json["accounts"].as_array().unwrap().len() as u64,
+            5_000
+        );
+        assert!(
+            json["changes_left_out"].as_u64().unwrap() >= 1_990,
+            "{}",
+            json["changes_left_out"]
         );
     }
 }

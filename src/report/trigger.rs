@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::tamper::{headline, windows, Change, Window};
+use crate::tamper::{headline, Change, Window};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -21,6 +21,17 @@ impl TriggerSection {
         }
     }
 
+    /// The first `n` changes (all of them when there are no more), and how many were
+    /// left out: what a message too big for SNS carries.
+    pub fn capped(&self, n: usize) -> (TriggerSection, usize) {
+        let changes = self.changes();
+        let kept = &changes[..changes.len().min(n)];
+        (
+            TriggerSection::new(kept).unwrap_or_else(|| self.clone()),
+            changes.len() - kept.len(),
+        )
+    }
+
     pub fn changes(&self) -> &[Change] {
         match self {
             TriggerSection::One(one) => std::slice::from_ref(one),
@@ -33,16 +44,10 @@ impl TriggerSection {
         headline(self.changes())
     }
 
-    /// The calls among the changes that broke or silenced the chain, each with the call
-    /// of the batch that undid it.
-    pub fn windows(&self) -> Vec<Window> {
-        windows(self.changes())
-    }
-
-    /// One line per change, for the email body; first, each break.
-    pub fn text(&self) -> String {
+    /// One line per change, for the email body; first, each break (`windows`).
+    pub fn text(&self, windows: &[Window]) -> String {
         let mut out = String::new();
-        for w in self.windows() {
+        for w in windows {
             out.push_str(&format!(
                 "\nThe chain was broken by {} at {}",
                 w.broken_by,
@@ -92,12 +97,18 @@ pub fn described(summary: &str, trigger: Option<&TriggerSection>, account: &str)
 }
 
 /// The subject of a report a change started: "FAIL after DeleteAlarms by <actor>"; a
-/// chain that holds now after a call that broke it says so first: "BROKEN meanwhile,
-/// PASS now: StopLogging by <actor>".
-pub fn subject(status_word: &str, trigger: &TriggerSection) -> String {
-    let broke: Vec<&Change> = trigger.changes().iter().filter(|c| c.breaks()).collect();
-    match (status_word, broke.is_empty()) {
-        ("PASS", false) => format!("BROKEN meanwhile, PASS now: {}", headline(broke)),
+/// chain that holds now after a call that broke it (a window) says so first: "BROKEN
+/// meanwhile, PASS now: StopLogging by <actor>".
+pub fn subject(status_word: &str, trigger: &TriggerSection, windows: &[Window]) -> String {
+    match (status_word, windows) {
+        ("PASS", [first, ..]) => format!(
+            "BROKEN meanwhile, PASS now: {}{}",
+            first.broken_by,
+            match windows.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            }
+        ),
         _ => format!("{status_word} after {}", trigger.headline()),
     }
 }
@@ -189,6 +200,11 @@ mod tests {
         let mallory = change("arn:aws:iam::123456789012:user/mallory");
         let mut r = report(std::slice::from_ref(&mallory));
         r.status = Status::Pass;
+        // The chain the audit reported names the alarm the change deleted.
+        r.tamper_windows = crate::tamper::windows(
+            std::slice::from_ref(&mallory),
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:IAMAuthorizationActivityAlarm",
+        );
         assert_eq!(
             r.subject(),
             "BROKEN meanwhile, PASS now: DeleteAlarms by arn:aws:iam::123456789012:user/mallory"
@@ -199,8 +215,9 @@ mod tests {
             "{}",
             r.text()
         );
-        // A call that breaks nothing by itself: the usual subject.
-        let mut put = mallory;
+        // A call that breaks nothing by itself, or a break of another alarm than the
+        // chain's: the usual subject.
+        let mut put = mallory.clone();
         put.event_name = "PutMetricAlarm".into();
         let mut r = report(&[put]);
         r.status = Status::Pass;
@@ -209,5 +226,29 @@ mod tests {
             "{}",
             r.subject()
         );
+        assert!(crate::tamper::windows(&[mallory], "arn:aws:cloudwatch:us-east-1:123456789012:alarm:other").is_empty());
+    }
+
+    /// At the limits: 2,000 changes with the longest actors and names, on a report with
+    /// long links: the message still fits SNS and says how many changes it left out.
+    #[test]
+    fn any_burst_fits_an_sns_message() {
+        let long = change(&"a".repeat(10_000));
+        let mut r = report(&vec![long; 2_000]);
+        r.summary = "s".repeat(100_000);
+        let message = r.sns_message();
+        assert!(
+            message.message.len() <= crate::report::MAX_SNS_MESSAGE_BYTES,
+            "{}",
+            message.message.len()
+        );
+        let body: serde_json::Value = serde_json::from_str(&message.message).unwrap();
+        let json: serde_json::Value = serde_json::from_str(body["sqs"].as_str().unwrap()).unwrap();
+        let kept = json["trigger"].as_array().map_or(1, Vec::len) as u64;
+        assert_eq!(kept + json["changes_left_out"].as_u64().unwrap(), 2_000);
+        assert!(body["default"]
+            .as_str()
+            .unwrap()
+            .contains("more changes (in the function's log)"));
     }
 }
