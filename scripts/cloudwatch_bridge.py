@@ -90,6 +90,15 @@ class Bridge(http.server.BaseHTTPRequestHandler):
         pass
 
     def _body(self):
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()  # the blank line after the last chunk
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
@@ -107,31 +116,40 @@ class Bridge(http.server.BaseHTTPRequestHandler):
         for name, value in headers:
             if name.lower() not in ("content-length", "transfer-encoding", "connection"):
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
+        # A HEAD answer keeps the length moto gave (its body is empty).
+        length = dict((k.lower(), v) for k, v in headers).get("content-length") if self.command == "HEAD" else None
+        self.send_header("Content-Length", length or str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
     def _handle(self):
-        body = self._body()
-        if self.command == "POST" and self.path.startswith(CBOR_PREFIX):
-            return self._cloudwatch(self.path[len(CBOR_PREFIX):], body)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
-        self._reply(*self._forward(self.command, self.path, headers, body))
+        try:
+            body = self._body()
+            if self.command == "POST" and self.path.startswith(CBOR_PREFIX):
+                return self._cloudwatch(self.path[len(CBOR_PREFIX):], body)
+            headers = {
+                k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive", "transfer-encoding")
+            }
+            headers["Content-Length"] = str(len(body))
+            self._reply(*self._forward(self.command, self.path, headers, body))
+        except Exception as e:  # a bridge failure is an answer, never a dropped connection
+            message = f"cloudwatch_bridge: {type(e).__name__}: {e}".encode()
+            self._reply(502, "Bad Gateway", [("Content-Type", "text/plain")], message)
 
     def _cloudwatch(self, name, body):
-        try:
-            operation = MODEL.operation_model(name)
-        except Exception:
-            return self._cbor(404, {"__type": "UnknownOperationException", "message": f"no operation {name}"})
         if name == "ListAlarmMuteRules":
             return self._cbor(200, {"AlarmMuteRuleSummaries": []})
         if name == "GetAlarmMuteRule":
             return self._cbor(
                 404,
-                {"__type": "ResourceNotFound", "message": "the emulator holds no alarm mute rules"},
-                [("x-amzn-query-error", "ResourceNotFound;Sender")],
+                {"__type": "ResourceNotFoundException", "message": "the emulator holds no alarm mute rules"},
+                [("x-amzn-query-error", "ResourceNotFoundException;Sender")],
             )
+        try:
+            operation = MODEL.operation_model(name)
+        except Exception:
+            return self._cbor(404, {"__type": "UnknownOperationException", "message": f"no operation {name}"})
         decoded = cbor2.loads(body) if body else {}
         params = to_json(decoded, operation.input_shape)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in DROPPED}

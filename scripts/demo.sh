@@ -13,7 +13,7 @@ cd "$root"
 echo "building the function (cargo build; the first build on a fresh clone takes several minutes)..."
 build_function
 start_emulator
-eval "$(seed_account)"
+seed_account
 export ALARM_TOPIC_ARN FINDINGS_TOPIC_ARN
 echo "seeded: an organization (this management account and two members); a logging multi-region organization trail -> log group CloudTrail/DefaultLogGroup; no metric filter, no alarm"
 echo "starting the function behind cargo lambda's runtime API..."

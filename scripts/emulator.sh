@@ -48,6 +48,9 @@ start_emulator() {
     pid=$!
     pids+=("$pid")
     await_port "$pid" "$port" 30 || die_with_log "the emulator's protocol bridge did not start on 127.0.0.1:$port" "$work/bridge.log"
+    # Something else may hold the port: then the bridge exits soon after.
+    sleep 0.3
+    kill -0 "$pid" 2>/dev/null || die_with_log "the emulator's protocol bridge exited (is 127.0.0.1:$port taken?)" "$work/bridge.log"
     # Fake credentials, the emulator's endpoint, and nothing from ~/.aws.
     export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
     export AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
@@ -55,8 +58,13 @@ start_emulator() {
     echo "emulator: moto server on $AWS_ENDPOINT_URL"
 }
 
-# Prints KEY=VALUE lines (ALARM_TOPIC_ARN, FINDINGS_TOPIC_ARN, FINDINGS_QUEUE_URL) to eval.
-seed_account() { "$venv/bin/python" "$root/scripts/demo_seed.py"; }
+# Sets ALARM_TOPIC_ARN, FINDINGS_TOPIC_ARN and FINDINGS_QUEUE_URL; stops the script when
+# seeding fails (an `eval "$(...)"` would hide the failure).
+seed_account() {
+    local seeded
+    seeded="$("$venv/bin/python" "$root/scripts/demo_seed.py")" || { echo "seeding the emulator failed" >&2; exit 2; }
+    eval "$seeded"
+}
 
 # The debug binary, built with the integration tests' target so that its dependencies
 # carry the same features as `make test`'s (the test-only features of dev-dependencies

@@ -8,7 +8,7 @@ cd "$root"
 
 build_function
 start_emulator
-eval "$(seed_account)"
+seed_account
 export ALARM_TOPIC_ARN FINDINGS_TOPIC_ARN
 start_function
 for event in events/schedule.json events/audit.json events/remediate-dry-run.json events/remediate.json events/tamper-delete-alarms.json events/tamper-stop-logging.json; do

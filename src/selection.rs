@@ -200,22 +200,38 @@ impl Parser {
         }
     }
 
+    /// AND and OR mixed without parentheses are refused: the references do not say
+    /// which binds tighter, so what such a criteria selects cannot be proven.
     fn or(&mut self) -> Result<Criteria, SelectionError> {
-        let mut left = self.and()?;
+        let start = self.at;
+        let (mut left, mut mixed) = self.and()?;
+        let mut operands = 1;
         while self.peek_word("OR") {
             self.at += 1;
-            left = Criteria::Or(Box::new(left), Box::new(self.and()?));
+            let (right, and) = self.and()?;
+            mixed |= and;
+            operands += 1;
+            left = Criteria::Or(Box::new(left), Box::new(right));
+        }
+        if mixed && operands > 1 {
+            return Err(SelectionError {
+                position: self.tokens.get(start).map_or(self.end, |(p, _)| *p),
+                message: "AND and OR mixed without parentheses: which binds tighter is not documented".into(),
+            });
         }
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<Criteria, SelectionError> {
+    /// The conjunction, and whether it joined more than one operand.
+    fn and(&mut self) -> Result<(Criteria, bool), SelectionError> {
         let mut left = self.primary()?;
+        let mut joined = false;
         while self.peek_word("AND") {
             self.at += 1;
+            joined = true;
             left = Criteria::And(Box::new(left), Box::new(self.primary()?));
         }
-        Ok(left)
+        Ok((left, joined))
     }
 
     fn primary(&mut self) -> Result<Criteria, SelectionError> {
@@ -316,9 +332,9 @@ mod tests {
         assert!(both.selects("111111111111", "ap-south-1"));
         assert!(!both.selects("222222222222", "eu-west-1"));
         assert_eq!(both.fields(), [Field::Account, Field::Region, Field::Region]);
-        // AND binds tighter than OR.
-        let precedence = parse(r#"@aws.region = "a" OR @aws.region = "b" AND @aws.account = "c""#).unwrap();
-        assert!(precedence.selects("x", "a"));
+        // AND and OR mixed without parentheses: not documented, refused.
+        let mixed = parse(r#"@aws.region = "a" OR @aws.region = "b" AND @aws.account = "c""#).unwrap_err();
+        assert!(mixed.message.contains("without parentheses"), "{mixed}");
     }
 
     #[test]

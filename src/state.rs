@@ -151,6 +151,7 @@ impl LogGroup {
         };
         let (account, region) = (self.arn.account.as_str(), self.arn.region.as_str());
         let mut groups: Vec<Vec<(&MetricFilter, &Transformation)>> = Vec::new();
+        let mut set_aside: Vec<&MetricFilter> = Vec::new();
         let usable: Vec<&MetricFilter> = filters
             .iter()
             .filter(|f| match system_fields_problem(f, account, region, organization) {
@@ -159,6 +160,7 @@ impl LogGroup {
                     if f.coverage.as_ref().is_ok_and(|c| c.missing.len() < IAM_EVENT_COUNT) {
                         found.unproven.push(format!("{:?} {problem}", f.name));
                     }
+                    set_aside.push(f);
                     false
                 }
             })
@@ -167,8 +169,10 @@ impl LogGroup {
             .into_iter()
             .flat_map(|f| f.transformations.iter().map(move |t| (f, t)))
         {
-            let same = |(_, u): &(&MetricFilter, &Transformation)| {
+            // The same metric: namespace, name and dimensions, the system ones included.
+            let same = |(g, u): &(&MetricFilter, &Transformation)| {
                 (&u.namespace, &u.name, &u.dimensions) == (&t.namespace, &t.name, &t.dimensions)
+                    && sorted(&g.system_dimensions) == sorted(&f.system_dimensions)
             };
             match groups.iter_mut().find(|g| g.iter().any(same)) {
                 Some(group) => group.push((f, t)),
@@ -176,6 +180,20 @@ impl LogGroup {
             }
         }
         for group in groups {
+            // A filter not evaluated that publishes this metric too: what it adds is not
+            // known (its routine events, its copies).
+            let (namespace, name) = (&group[0].1.namespace, &group[0].1.name);
+            if let Some(other) = set_aside.iter().find(|o| {
+                o.transformations
+                    .iter()
+                    .any(|u| (&u.namespace, &u.name) == (namespace, name))
+            }) {
+                found.unproven.push(format!(
+                    "{:?} also publishes {namespace}/{name}, and what it counts is not evaluated",
+                    other.name
+                ));
+                continue;
+            }
             let coverages: Vec<_> = group.iter().filter_map(|(f, _)| f.coverage.as_ref().ok()).collect();
             let union = union_coverage(&coverages);
             let names = || {
@@ -244,6 +262,12 @@ impl LogGroup {
 }
 
 const IAM_EVENT_COUNT: usize = crate::rule::IAM_POLICY_EVENTS.len();
+
+fn sorted(names: &[String]) -> Vec<&String> {
+    let mut v: Vec<&String> = names.iter().collect();
+    v.sort();
+    v
+}
 
 /// Why a filter's system-field settings keep it from counting, if they do.
 fn system_fields_problem(f: &MetricFilter, account: &str, region: &str, organization: bool) -> Option<String> {

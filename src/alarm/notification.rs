@@ -69,17 +69,11 @@ fn trigger(alarm: &Alarm) -> Value {
     if alarm.metrics.is_empty() {
         t.insert("MetricName".into(), json!(alarm.metric_name));
         t.insert("Namespace".into(), json!(alarm.namespace));
-        match (&alarm.statistic, &alarm.extended_statistic) {
-            // The notification spells a statistic in capitals ("SUM"), a percentile as set.
-            (Some(s), _) => {
-                t.insert("StatisticType".into(), json!("Statistic"));
-                t.insert("Statistic".into(), json!(s.to_uppercase()));
-            }
-            (None, Some(e)) => {
-                t.insert("StatisticType".into(), json!("ExtendedStatistic"));
-                t.insert("ExtendedStatistic".into(), json!(e));
-            }
-            (None, None) => {}
+        // The samples spell these four in capitals ("SUM", "AVERAGE"); how SampleCount
+        // and the extended statistics are written is not shown: left out.
+        if let Some(s @ ("Sum" | "Average" | "Minimum" | "Maximum")) = alarm.statistic.as_deref() {
+            t.insert("StatisticType".into(), json!("Statistic"));
+            t.insert("Statistic".into(), json!(s.to_uppercase()));
         }
         t.insert("Unit".into(), alarm.unit.as_deref().map_or(Value::Null, |u| json!(u)));
         let dimensions: Vec<Value> = alarm
@@ -147,6 +141,16 @@ mod tests {
         for field in VARYING {
             assert!(body.get(field).is_none(), "{field}");
         }
+    }
+
+    #[test]
+    fn a_statistic_the_samples_do_not_spell_is_left_out() {
+        let mut a = alarm();
+        a.statistic = Some("SampleCount".into());
+        assert!(body(&a)["Trigger"].get("Statistic").is_none());
+        a.statistic = None;
+        a.extended_statistic = Some("p99".into());
+        assert!(body(&a)["Trigger"].get("Statistic").is_none());
     }
 
     #[test]

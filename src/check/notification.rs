@@ -128,6 +128,13 @@ fn mute_rules(state: &AccountState, alarm_arn: &str) -> Result<Mute, AwsError> {
             .unwrap_or_default();
         format!("{:?} ({} {}{schedule}{expires})", r.name, r.status, r.mute_type)
     };
+    // A live rule whose targets were not read could mute any alarm of the region.
+    if let Some(rule) = rules.iter().find(|r| r.status != "EXPIRED" && r.targets.is_empty()) {
+        return Ok(Mute::Silenced(format!(
+            "the alarm mute rule {:?} ({}) names no target this audit could read: alarm {name} cannot be proven not to be muted",
+            rule.name, rule.status
+        )));
+    }
     let mut windows = Vec::new();
     for rule in rules.iter().filter(|r| r.targets.iter().any(|t| t == name)) {
         match (rule.status.as_str(), rule.mute_type.as_str()) {

@@ -192,13 +192,23 @@ pub async fn mute_rules(cloudwatch: &Client, region: &str) -> Read<Vec<MuteRule>
             expire_date: summary.expire_date().map(ToString::to_string),
             ..MuteRule::default()
         };
-        if rule.status != "EXPIRED" && !rule.name.is_empty() {
-            let detail = cloudwatch
+        if rule.status != "EXPIRED" {
+            let detail = match cloudwatch
                 .get_alarm_mute_rule()
                 .alarm_mute_rule_name(&rule.name)
                 .send()
                 .await
-                .map_err(|e| aws_error("cloudwatch:GetAlarmMuteRule", &rule.arn, e))?;
+            {
+                Ok(detail) => detail,
+                // Deleted between the list and the read: it mutes nothing any more.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                {
+                    continue
+                }
+                Err(e) => return Err(aws_error("cloudwatch:GetAlarmMuteRule", &rule.arn, e)),
+            };
             let schedule = detail.rule().and_then(|r| r.schedule());
             rule.expression = schedule.and_then(|s| s.expression()).map(String::from);
             rule.duration = schedule.and_then(|s| s.duration()).map(String::from);
@@ -426,5 +436,31 @@ mod tests {
             alarm(&newer).unevaluated,
             ["EvaluationState PARTIAL_DATA", "EvaluationInterval 10"]
         );
+    }
+
+    // A rule deleted between the list and its read mutes nothing: skipped, not an error.
+    #[tokio::test]
+    async fn a_mute_rule_gone_before_its_read_is_skipped() {
+        use aws_sdk_cloudwatch::operation::get_alarm_mute_rule::GetAlarmMuteRuleError;
+        use aws_sdk_cloudwatch::operation::list_alarm_mute_rules::ListAlarmMuteRulesOutput;
+        use aws_sdk_cloudwatch::types::error::ResourceNotFoundException;
+        use aws_sdk_cloudwatch::types::{AlarmMuteRuleStatus, AlarmMuteRuleSummary};
+        let list = mock!(aws_sdk_cloudwatch::Client::list_alarm_mute_rules).then_output(|| {
+            ListAlarmMuteRulesOutput::builder()
+                .alarm_mute_rule_summaries(
+                    AlarmMuteRuleSummary::builder()
+                        .alarm_mute_rule_arn("arn:aws:cloudwatch:us-east-1:123456789012:alarm-mute-rule:gone")
+                        .status(AlarmMuteRuleStatus::Active)
+                        .mute_type("ONE_TIME")
+                        .build(),
+                )
+                .build()
+        });
+        let gone = mock!(aws_sdk_cloudwatch::Client::get_alarm_mute_rule).then_error(|| {
+            GetAlarmMuteRuleError::ResourceNotFoundException(ResourceNotFoundException::builder().build())
+        });
+        let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&list, &gone]);
+        assert_eq!(mute_rules(&cloudwatch, "us-east-1").await.unwrap(), Vec::new());
+        assert_eq!(gone.num_calls(), 1);
     }
 }

@@ -140,19 +140,22 @@ pub fn union_coverage(members: &[&Coverage]) -> UnionCoverage {
     for event in IAM_POLICY_EVENTS {
         for identity in IdentityType::ALL {
             let variant = Variant { event, identity };
-            // A filter that drops some changes of an event (a narrowing) is not counted
-            // for that event at all.
-            let matched = members
-                .iter()
-                .filter(|c| !c.missing_variants.contains(&variant))
+            let matching = members.iter().filter(|c| !c.missing_variants.contains(&variant));
+            // A filter that drops some changes of an event (a narrowing) does not cover
+            // it, yet still publishes for the rest: it counts among the copies.
+            let covering = matching
+                .clone()
                 .filter(|c| !c.narrowed.iter().any(|n| n.events.contains(&event)))
                 .count();
-            if matched == 0 {
+            if covering == 0 {
                 if !missing.contains(&event) {
                     missing.push(event);
                 }
-            } else if !copies.contains(&matched) {
-                copies.push(matched);
+            } else {
+                let count = matching.count();
+                if !copies.contains(&count) {
+                    copies.push(count);
+                }
             }
         }
     }
