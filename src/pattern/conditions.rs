@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::ast::{Body, CmpOp, FilterPattern, JsonExpr, JsonTest, Literal, Seg, TextMatch};
+use super::ast::{Body, CmpOp, FilterPattern, JsonExpr, JsonTest, Literal, Seg, Term, TextMatch};
 
 /// One step of a field's path in a JSON event.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,9 +26,36 @@ pub struct Condition {
     /// match, a number and its neighbours, true, false or null. Empty for `*`, a
     /// regex and NOT EXISTS.
     pub values: Vec<Value>,
+    /// A regex comparison: the values it matches are not derived from it.
+    pub regex: bool,
+}
+
+/// What a term pattern excludes (`-term`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Excluded {
+    /// `-word` / `-"phrase"`: events containing the text are dropped.
+    Text(String),
+    /// `-%regex%`: the texts it matches are not derived from it.
+    Regex(String),
 }
 
 impl FilterPattern {
+    /// The exclusions of a term pattern (none for the other languages).
+    pub fn excluded_terms(&self) -> Vec<Excluded> {
+        let Body::Terms(terms) = &self.body else {
+            return Vec::new();
+        };
+        terms
+            .excluded
+            .iter()
+            .filter_map(|t| match t {
+                Term::Text(s) => Some(Excluded::Text(s.clone())),
+                Term::Regex(r) => Some(Excluded::Regex(r.as_str().to_string())),
+                Term::Always => None,
+            })
+            .collect()
+    }
+
     /// The conditions of a JSON pattern on fields it names without a wildcard step
     /// (`$.a.*.b` and `$.a[*]` are left out); none for the other languages.
     pub fn conditions(&self) -> Vec<Condition> {
@@ -43,11 +70,13 @@ impl FilterPattern {
                 JsonExpr::Test { sel, test } => {
                     if let Some((selector, path)) = field(&json.selectors[*sel].segs) {
                         let (text, values) = describe(&selector, test);
+                        let regex = matches!(test, JsonTest::Cmp(_, Literal::Regex(_)));
                         out.push(Condition {
                             selector,
                             path,
                             text,
                             values,
+                            regex,
                         });
                     }
                 }
@@ -59,6 +88,7 @@ impl FilterPattern {
                                 selector: selector.clone(),
                                 path: path.clone(),
                                 values: vec![json!(v)],
+                                regex: false,
                             });
                         }
                     }
@@ -149,8 +179,14 @@ mod tests {
     }
 
     #[test]
-    fn other_languages_have_no_conditions() {
-        assert!(parse("CreatePolicy -Deployer").unwrap().conditions().is_empty());
+    fn other_languages_have_no_conditions_and_terms_their_exclusions() {
+        let terms = parse("Policy -Deployer -%bot[0-9]%").unwrap();
+        assert!(terms.conditions().is_empty());
+        assert_eq!(
+            terms.excluded_terms(),
+            [Excluded::Text("Deployer".into()), Excluded::Regex("bot[0-9]".into())]
+        );
         assert!(parse("").unwrap().conditions().is_empty());
+        assert!(parse("{ $.a != %x% }").unwrap().conditions()[0].regex);
     }
 }

@@ -36,7 +36,7 @@ mod proptests;
 use std::collections::BTreeMap;
 
 pub use ast::{FilterPattern, PatternKind};
-pub use conditions::{Condition, FieldStep};
+pub use conditions::{Condition, Excluded, FieldStep};
 pub use error::{PatternError, PatternErrorKind};
 pub use test_filter::test_metric_filter;
 

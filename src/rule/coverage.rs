@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::background::{background, is_ubiquitous};
 use super::cloudtrail::{corpus, CallResult, IdentityType};
 use super::{ALWAYS_WRITTEN, DETERMINED_FIELDS, IAM_POLICY_EVENTS, SANCTIONED_EXCLUSIONS};
-use crate::pattern::{self, FieldStep, FilterPattern, PatternError, Scratch};
+use crate::pattern::{self, Excluded, FieldStep, FilterPattern, PatternError, Scratch};
 
 /// At most this many (field, value) variations are derived from one pattern; a pattern
 /// that names more is not proven to cover (none real comes close: a pattern holds at
@@ -246,10 +246,51 @@ fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
         .map(|(_, v)| v)
         .collect();
     let mut narrowed = Vec::new();
+    // A term pattern's exclusion: the rule's records with the text in a free-text field
+    // CloudTrail fills from the caller (its user agent).
+    for excluded in pattern.excluded_terms() {
+        let term = match excluded {
+            Excluded::Text(term) => term,
+            Excluded::Regex(re) => {
+                narrowed.push(Narrowing {
+                    condition: format!("-%{re}%"),
+                    records_with: "texts its regex matches (not derived)".into(),
+                    events: IAM_POLICY_EVENTS.to_vec(),
+                });
+                continue;
+            }
+        };
+        let mut events = Vec::new();
+        for original in &matched {
+            let mut changed = (*original).clone();
+            let agent = changed["userAgent"].as_str().unwrap_or_default().to_string();
+            changed["userAgent"] = Value::String(format!("{agent} {term}"));
+            let text = serde_json::to_string(&changed).unwrap_or_default();
+            if !pattern::matches_parsed(pattern, &text, &changed, &mut Scratch::default()) {
+                push_event(&mut events, original);
+            }
+        }
+        if !events.is_empty() {
+            narrowed.push(Narrowing {
+                condition: format!("-{term}"),
+                records_with: format!("{term:?} in the event (its user agent)"),
+                events,
+            });
+        }
+    }
     let mut derived = 0;
     for condition in pattern.conditions() {
         let selector = condition.selector.as_str();
         if DETERMINED_FIELDS.contains(&selector) {
+            continue;
+        }
+        // A regex: what it matches is not derived, so neither is what it drops.
+        if condition.regex {
+            narrowed.push(Narrowing {
+                condition: condition.text.clone(),
+                records_with: format!("values of {selector} its regex decides (not derived)"),
+                events: IAM_POLICY_EVENTS.to_vec(),
+            });
             continue;
         }
         let mut values: Vec<Option<&Value>> = condition
@@ -283,13 +324,7 @@ fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
                 // Conditions come only from JSON patterns, which read the parsed event:
                 // the text is not needed.
                 if !pattern::matches_parsed(pattern, "", &changed, &mut Scratch::default()) {
-                    let event = IAM_POLICY_EVENTS
-                        .iter()
-                        .copied()
-                        .find(|e| original.get("eventName").and_then(Value::as_str) == Some(*e));
-                    if let Some(event) = event.filter(|e| !events.contains(e)) {
-                        events.push(event);
-                    }
+                    push_event(&mut events, original);
                 }
             }
             if !events.is_empty() {
@@ -305,6 +340,17 @@ fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
         }
     }
     narrowed
+}
+
+/// Adds the record's event to `events`, once.
+fn push_event(events: &mut Vec<&'static str>, record: &Value) {
+    let event = IAM_POLICY_EVENTS
+        .iter()
+        .copied()
+        .find(|e| record.get("eventName").and_then(Value::as_str) == Some(*e));
+    if let Some(event) = event.filter(|e| !events.contains(e)) {
+        events.push(event);
+    }
 }
 
 /// `record` with the field at `path` set to `value` (None: removed); None when the
@@ -537,6 +583,14 @@ mod tests {
             "($.eventName = CreatePolicy && $.requestParameters.path != \"/service-role/\")",
         ));
         assert_eq!(c.missing, ["CreatePolicy"], "{c:?}");
+        // A term pattern's exclusion, and a regex condition on a field the events do not fix.
+        let c = cov("Policy -Deployer");
+        assert_eq!(c.narrowed[0].condition, "-Deployer", "{c:?}");
+        assert!(!c.covers_all);
+        let c = cov("Policy -%bot[0-9]%");
+        assert!(!c.covers_all && c.narrowed[0].records_with.contains("not derived"), "{c:?}");
+        let c = cov(&format!("{{ ({inner}) && $.userAgent != %terraform% }}"));
+        assert!(!c.covers_all && c.narrowed[0].records_with.contains("not derived"), "{c:?}");
         // Conditions on what the rule's events determine select them: nothing to vary.
         for p in [
             format!(
