@@ -327,6 +327,33 @@ pub struct Source<'a> {
 }
 
 impl Source<'_> {
+    /// The metric as alarms on it address it, in `group`'s region: its constant
+    /// dimensions, and the system ones with the values the group's own account and
+    /// region give them (what collect asks for and check looks up, alike).
+    pub fn key(&self, group: &LogGroupArn) -> MetricKey {
+        let t = self.transformation();
+        let mut dimensions: BTreeMap<String, String> = t
+            .dimensions
+            .iter()
+            .filter(|(_, v)| !v.starts_with("$."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for d in self.system_dimensions.keys() {
+            let value = if d == "@aws.account" {
+                &group.account
+            } else {
+                &group.region
+            };
+            dimensions.insert(d.clone(), value.clone());
+        }
+        MetricKey {
+            region: group.region.clone(),
+            namespace: t.namespace.clone(),
+            name: t.name.clone(),
+            dimensions,
+        }
+    }
+
     /// The metric as its first filter publishes it.
     pub fn transformation(&self) -> &Transformation {
         self.transformations[0]
@@ -457,12 +484,15 @@ impl Transformation {
     }
 }
 
-/// A metric as CloudWatch alarms address it: by region, namespace and name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A metric as CloudWatch alarms address it: by region, namespace and name, and the
+/// dimensions whose values are known (DescribeAlarmsForMetric must be given a metric's
+/// dimensions to find the alarms on it).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct MetricKey {
     pub region: String,
     pub namespace: String,
     pub name: String,
+    pub dimensions: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Default)]

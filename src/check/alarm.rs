@@ -44,11 +44,7 @@ pub(super) fn alarm_link(
     let region = group.region.as_str();
     for source in sources {
         let transformation = source.transformation();
-        let key = MetricKey {
-            region: region.to_string(),
-            namespace: transformation.namespace.clone(),
-            name: transformation.name.clone(),
-        };
+        let key = source.key(group);
         if !seen.insert(key.clone()) {
             continue;
         }

@@ -102,6 +102,7 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
                 region: group_region.into(),
                 namespace: "CloudTrailMetrics".into(),
                 name: "IAMPolicyEventCount".into(),
+                ..MetricKey::default()
             },
             Ok(vec![alarm(group_region)]),
         )]),
@@ -240,6 +241,15 @@ fn one_filter_per_event(s: &mut AccountState, leave_out: Option<&str>) {
     *filters(s) = per_event;
 }
 
+/// The filter emits `@aws.account` as a dimension: the alarms are read for the metric
+/// with that dimension (collect asks DescribeAlarmsForMetric with it).
+fn system_dimension(s: &mut AccountState) {
+    filters(s)[0].system_dimensions = vec!["@aws.account".into()];
+    let (mut key, alarms) = s.alarms.pop_first().unwrap();
+    key.dimensions.insert("@aws.account".into(), ACCOUNT.into());
+    s.alarms.insert(key, alarms);
+}
+
 /// A second filter on the alarm's metric, with `pattern`.
 fn second_filter(s: &mut AccountState, pattern: &str, unit: Option<&str>) {
     let mut t = transformation();
@@ -325,9 +335,9 @@ fn cases() -> Vec<Case> {
         ("selection criteria by region on an organization trail", |s| { trail(s).organization = true; filters(s)[0].selection_criteria = Some(r#"@aws.region = "us-east-1""#.into()); }, [P, P, P, P], "covers all 16"),
         ("selection criteria not evaluated", |s| filters(s)[0].selection_criteria = Some(r#"@aws.logGroup = "x""#.into()), [P, F, N, N], "what it selects cannot be proven"),
         ("a filter on transformed logs", |s| filters(s)[0].on_transformed_logs = true, [P, F, N, N], "applyOnTransformedLogs"),
-        ("system dimensions the alarm does not name", |s| filters(s)[0].system_dimensions = vec!["@aws.account".into()], [P, P, F, N], "watches dimensions [] but the filter publishes [@aws.account]"),
-        ("system dimensions the alarm names", |s| { filters(s)[0].system_dimensions = vec!["@aws.account".into()]; first_alarm(s).dimensions.insert("@aws.account".into(), ACCOUNT.into()); }, [P, P, P, P], "fires on a single"),
-        ("system dimensions on an organization trail: one account's alarm", |s| { trail(s).organization = true; filters(s)[0].system_dimensions = vec!["@aws.account".into()]; first_alarm(s).dimensions.insert("@aws.account".into(), ACCOUNT.into()); }, [P, P, F, N], "watches only @aws.account=123456789012"),
+        ("system dimensions the alarm does not name", system_dimension, [P, P, F, N], "watches dimensions [] but the filter publishes [@aws.account]"),
+        ("system dimensions the alarm names", |s| { system_dimension(s); first_alarm(s).dimensions.insert("@aws.account".into(), ACCOUNT.into()); }, [P, P, P, P], "fires on a single"),
+        ("system dimensions on an organization trail: one account's alarm", |s| { trail(s).organization = true; system_dimension(s); first_alarm(s).dimensions.insert("@aws.account".into(), ACCOUNT.into()); }, [P, P, F, N], "watches only @aws.account=123456789012"),
         ("a log group of the Infrequent Access class", |s| { let g = s.log_groups.values_mut().next().unwrap(); g.filters = Ok(Vec::new()); g.class = Some("INFREQUENT_ACCESS".into()); }, [P, F, N, N], "is of class INFREQUENT_ACCESS, which supports no metric filters"),
         // several filters publishing one metric are one source
         ("one filter per event, one metric", |s| one_filter_per_event(s, None), [P, P, P, P], "the 16 metric filters \"iam-DeleteGroupPolicy\""),

@@ -8,10 +8,15 @@ use crate::aws::aws_error;
 use crate::state::{Alarm, CompositeAlarm, MetricKey, MetricQuery, MetricStat, MuteRule, Read, TaggedAlarm};
 
 pub async fn alarms_for_metric(cloudwatch: &Client, key: &MetricKey) -> Read<Vec<Alarm>> {
+    let dimensions = key
+        .dimensions
+        .iter()
+        .map(|(name, value)| Dimension::builder().name(name).value(value).build());
     let out = cloudwatch
         .describe_alarms_for_metric()
         .namespace(&key.namespace)
         .metric_name(&key.name)
+        .set_dimensions(Some(dimensions.collect()).filter(|d: &Vec<Dimension>| !d.is_empty()))
         .send()
         .await
         .map_err(|e| {
@@ -462,5 +467,28 @@ mod tests {
         let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&list, &gone]);
         assert_eq!(mute_rules(&cloudwatch, "us-east-1").await.unwrap(), Vec::new());
         assert_eq!(gone.num_calls(), 1);
+    }
+
+    // AWS finds the alarms on a metric with dimensions only when they are given
+    // (DescribeAlarmsForMetric); the emulator ignores them, so it is proven here.
+    #[tokio::test]
+    async fn the_metrics_known_dimensions_are_asked_for() {
+        use aws_sdk_cloudwatch::operation::describe_alarms_for_metric::DescribeAlarmsForMetricOutput;
+        let asked = mock!(aws_sdk_cloudwatch::Client::describe_alarms_for_metric)
+            .match_requests(|r| {
+                r.dimensions().len() == 1
+                    && r.dimensions()[0].name() == Some("@aws.account")
+                    && r.dimensions()[0].value() == Some("123456789012")
+            })
+            .then_output(|| DescribeAlarmsForMetricOutput::builder().build());
+        let cloudwatch = mock_client!(aws_sdk_cloudwatch, RuleMode::MatchAny, [&asked]);
+        let key = MetricKey {
+            region: "us-east-1".into(),
+            namespace: "CloudTrailMetrics".into(),
+            name: "IAMPolicyEventCount".into(),
+            dimensions: [("@aws.account".to_string(), "123456789012".to_string())].into(),
+        };
+        assert_eq!(alarms_for_metric(&cloudwatch, &key).await.unwrap(), Vec::new());
+        assert_eq!(asked.num_calls(), 1);
     }
 }

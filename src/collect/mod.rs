@@ -310,15 +310,7 @@ fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, Emission)> {
         .sources(false)
         .sources
         .iter()
-        .map(|source| {
-            let t = source.transformation();
-            let key = MetricKey {
-                region: group.arn.region.clone(),
-                namespace: t.namespace.clone(),
-                name: t.name.clone(),
-            };
-            (key, source.emission().0)
-        })
+        .map(|source| (source.key(&group.arn), source.emission().0))
         .collect()
 }
 

@@ -588,9 +588,15 @@ mod tests {
         assert_eq!(c.narrowed[0].condition, "-Deployer", "{c:?}");
         assert!(!c.covers_all);
         let c = cov("Policy -%bot[0-9]%");
-        assert!(!c.covers_all && c.narrowed[0].records_with.contains("not derived"), "{c:?}");
+        assert!(
+            !c.covers_all && c.narrowed[0].records_with.contains("not derived"),
+            "{c:?}"
+        );
         let c = cov(&format!("{{ ({inner}) && $.userAgent != %terraform% }}"));
-        assert!(!c.covers_all && c.narrowed[0].records_with.contains("not derived"), "{c:?}");
+        assert!(
+            !c.covers_all && c.narrowed[0].records_with.contains("not derived"),
+            "{c:?}"
+        );
         // Conditions on what the rule's events determine select them: nothing to vary.
         for p in [
             format!(
