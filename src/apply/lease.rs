@@ -219,9 +219,10 @@ mod tests {
         assert!(precedes_own(&tie, P, &other, NOW).is_err());
     }
 
-    // A claim that stepped back (released) never blocks the one it stepped back for.
+    // Its own claim never blocks a run, and a claim that stepped back (released) never
+    // blocks the one it stepped back for.
     #[test]
-    fn a_claim_retried_by_its_own_run_counts_as_held() {
+    fn its_own_claim_and_released_claims_do_not_block() {
         assert_eq!(precedes_own(&[s("me", 0)], P, OWN, NOW), Ok(()));
         assert_eq!(
             precedes_own(&[s("me", 0), s("other", 0), s("other/released", 0)], P, OWN, NOW),
@@ -250,5 +251,41 @@ mod tests {
             a.len() < 64 && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
             "{a}"
         );
+    }
+
+    // The branch the name says: CreateLogStream's answer was lost, the SDK retried, and
+    // the stream this run made already exists: the claim is held, not refused.
+    #[tokio::test]
+    async fn a_claim_retried_by_its_own_run_counts_as_held() {
+        use aws_sdk_cloudwatchlogs::operation::create_log_stream::CreateLogStreamError;
+        use aws_sdk_cloudwatchlogs::operation::describe_log_streams::DescribeLogStreamsOutput;
+        use aws_sdk_cloudwatchlogs::types::error::ResourceAlreadyExistsException;
+        use aws_sdk_cloudwatchlogs::types::LogStream;
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+        let own = "iam-policy-alarm-lease/f/run-1";
+        let looks = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams)
+            .sequence()
+            .output(|| DescribeLogStreamsOutput::builder().build())
+            .output(move || {
+                DescribeLogStreamsOutput::builder()
+                    .log_streams(
+                        LogStream::builder()
+                            .log_stream_name(own)
+                            .creation_time(now_ms())
+                            .build(),
+                    )
+                    .build()
+            })
+            .build();
+        let exists = mock!(aws_sdk_cloudwatchlogs::Client::create_log_stream).then_error(|| {
+            CreateLogStreamError::ResourceAlreadyExistsException(ResourceAlreadyExistsException::builder().build())
+        });
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&looks, &exists]);
+        match claim(&logs, "trail", "f", "run-1").await {
+            Ok(Claim::Held(lease)) => assert_eq!(lease.stream, own),
+            Ok(Claim::Busy(why)) => panic!("refused: {why}"),
+            Err(e) => panic!("{e}"),
+        }
+        assert_eq!((looks.num_calls(), exists.num_calls()), (2, 1));
     }
 }
