@@ -26,3 +26,4 @@ pub mod settings;
 pub mod snsfilter;
 pub mod state;
 pub mod tamper;
+pub mod transformer;

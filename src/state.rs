@@ -272,7 +272,15 @@ fn sorted(names: &[String]) -> Vec<&String> {
 /// Why a filter's system-field settings keep it from counting, if they do.
 fn system_fields_problem(f: &MetricFilter, account: &str, region: &str, organization: bool) -> Option<String> {
     if f.on_transformed_logs {
-        return Some("runs on the log events as the group's transformer rewrites them (applyOnTransformedLogs), which this audit does not evaluate: it cannot be proven to count IAM policy changes".into());
+        match &f.transformer {
+            Some(Ok(())) => {}
+            Some(Err(why)) => {
+                return Some(format!(
+                    "runs on the log events as the group's transformer rewrites them (applyOnTransformedLogs), and {why}: it cannot be proven to count IAM policy changes"
+                ))
+            }
+            None => return Some("runs on the log events as the group's transformer rewrites them (applyOnTransformedLogs), which was not read: it cannot be proven to count IAM policy changes".into()),
+        }
     }
     if let Some(d) = f
         .system_dimensions
@@ -421,6 +429,10 @@ pub struct MetricFilter {
     /// transformer rewrites them.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub on_transformed_logs: bool,
+    /// With `on_transformed_logs`: Ok when `coverage` was evaluated on the group's
+    /// transformer's output, Err(why) when it could not be; None when not read.
+    #[serde(skip)]
+    pub transformer: Option<Result<(), String>>,
 }
 
 impl MetricFilter {
@@ -434,7 +446,26 @@ impl MetricFilter {
             selection_criteria: None,
             system_dimensions: Vec::new(),
             on_transformed_logs: false,
+            transformer: None,
         }
+    }
+
+    /// The filter as it runs on the output of the group's transformer (`processors`, or
+    /// why they were not read): its coverage evaluated on the transformed records.
+    pub fn on_transformed(mut self, processors: Result<&[crate::transformer::Processor], String>) -> Self {
+        self.on_transformed_logs = true;
+        let evaluated = processors.and_then(|p| {
+            let pattern = crate::pattern::parse(&self.pattern).map_err(|e| e.to_string())?;
+            crate::rule::coverage_transformed(&pattern, p)
+        });
+        self.transformer = Some(match evaluated {
+            Ok(coverage) => {
+                self.coverage = Ok(coverage);
+                Ok(())
+            }
+            Err(why) => Err(why),
+        });
+        self
     }
 
     /// The pattern matches every one of the rule's events.

@@ -526,6 +526,7 @@ class IamPermissions(unittest.TestCase):
                 "cloudtrail:GetEventSelectors",
                 "logs:DescribeLogGroups",
                 "logs:DescribeMetricFilters",
+                "logs:GetTransformer",
                 "logs:PutMetricFilter",
                 "cloudwatch:DescribeAlarmsForMetric",
                 "cloudwatch:DescribeAlarms",

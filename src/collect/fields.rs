@@ -205,7 +205,7 @@ fn log_group_and_metric_filter() {
             ("log_group_name", I("read per group")),
             (
                 "apply_on_transformed_logs",
-                C("a filter on transformed logs cannot be proven (state.rs)"),
+                E("judged on the transformer's output (src/transformer.rs), or cannot prove"),
             ),
             (
                 "field_selection_criteria",

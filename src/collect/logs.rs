@@ -8,13 +8,95 @@ use aws_sdk_cloudwatchlogs::Client;
 use crate::arn::LogGroupArn;
 use crate::aws::aws_error;
 use crate::state::{LogGroup, MetricFilter, Read, Transformation};
+use crate::transformer::Processor;
 
 /// The group's metric filters, and whether it exists. DescribeMetricFilters answers
 /// both when the group has filters (a filter does not outlive its group) or is missing
 /// (ResourceNotFoundException). Only an empty answer needs DescribeLogGroups to tell an
 /// empty group from a missing one, so a group with filters costs one call, not two.
-/// A group with filters takes them, so its class matters only without: read then.
+/// A group with filters takes them, so its class matters only without: read then. A
+/// filter on transformed logs has its coverage evaluated on the group's transformer
+/// (GetTransformer, read only then).
 pub async fn read_log_group(logs: &Client, arn: LogGroupArn) -> LogGroup {
+    let mut group = read_filters_and_class(logs, arn).await;
+    if let Ok(filters) = &mut group.filters {
+        if filters.iter().any(|f| f.on_transformed_logs) {
+            match transformer(logs, &group.arn).await {
+                Ok(processors) => {
+                    for f in filters.iter_mut().filter(|f| f.on_transformed_logs) {
+                        *f = f.clone().on_transformed(processors.as_deref().ok_or_else(|| {
+                            "the group has no transformer, so what it runs on is not known".to_string()
+                        }));
+                    }
+                }
+                Err(e) => group.filters = Err(e),
+            }
+        }
+    }
+    group
+}
+
+/// The group's transformer's processors; None when it has none.
+async fn transformer(logs: &Client, arn: &LogGroupArn) -> Read<Option<Vec<Processor>>> {
+    let out = match logs.get_transformer().log_group_identifier(&arn.name).send().await {
+        Ok(out) => out,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(aws_error("logs:GetTransformer", arn.to_string(), e)),
+    };
+    Ok(Some(out.transformer_config().iter().map(processor).collect()))
+}
+
+fn processor(p: &aws_sdk_cloudwatchlogs::types::Processor) -> Processor {
+    if let Some(j) = p.parse_json() {
+        return Processor::ParseJson {
+            source: j.source().map(String::from),
+            destination: j.destination().map(String::from),
+        };
+    }
+    if let Some(r) = p.rename_keys() {
+        return Processor::RenameKeys(
+            r.entries()
+                .iter()
+                .map(|e| (e.key().to_string(), e.rename_to().to_string(), e.overwrite_if_exists()))
+                .collect(),
+        );
+    }
+    if let Some(c) = p.copy_value() {
+        return Processor::CopyValue(
+            c.entries()
+                .iter()
+                .map(|e| (e.source().to_string(), e.target().to_string(), e.overwrite_if_exists()))
+                .collect(),
+        );
+    }
+    if let Some(d) = p.delete_keys() {
+        return Processor::DeleteKeys(d.with_keys().to_vec());
+    }
+    if let Some(a) = p.add_keys() {
+        return Processor::AddKeys(
+            a.entries()
+                .iter()
+                .map(|e| (e.key().to_string(), e.value().to_string(), e.overwrite_if_exists()))
+                .collect(),
+        );
+    }
+    // Named by its Debug form's first set field, for the report.
+    let debug = format!("{p:?}");
+    let name = debug
+        .split(", ")
+        .find(|part| part.contains("Some("))
+        .and_then(|part| part.split(':').next())
+        .map(|s| s.trim_start_matches("Processor { ").trim().to_string())
+        .unwrap_or_else(|| "an unknown processor".into());
+    Processor::Other(name)
+}
+
+async fn read_filters_and_class(logs: &Client, arn: LogGroupArn) -> LogGroup {
     let (exists, filters, class) = match filters_or_missing(logs, &arn).await {
         Ok(Some(filters)) if !filters.is_empty() => (Ok(true), Ok(filters), None),
         Ok(None) => (Ok(false), Ok(Vec::new()), None),
@@ -296,5 +378,62 @@ mod tests {
         let group = read_log_group(&logs, group()).await;
         assert_eq!(group.class.as_deref(), Some("INFREQUENT_ACCESS"));
         assert!(group.takes_no_metric_filters());
+    }
+
+    // The emulator has no transformers: read only for a filter on transformed logs,
+    // and the filter's coverage evaluated on what the processors leave.
+    #[tokio::test]
+    async fn a_filter_on_transformed_logs_is_judged_on_the_transformer_output() {
+        use aws_sdk_cloudwatchlogs::operation::get_transformer::GetTransformerOutput;
+        use aws_sdk_cloudwatchlogs::types::{ParseJson, Processor as SdkProcessor, RenameKeyEntry, RenameKeys};
+        let pattern = crate::rule::CANONICAL_PATTERN.replace("$.eventName", "$.event");
+        let on_transformed = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters).then_output(move || {
+            DescribeMetricFiltersOutput::builder()
+                .metric_filters(
+                    SdkFilter::builder()
+                        .filter_name("renamed")
+                        .filter_pattern(pattern.clone())
+                        .apply_on_transformed_logs(true)
+                        .build(),
+                )
+                .build()
+        });
+        let transformer = mock!(aws_sdk_cloudwatchlogs::Client::get_transformer)
+            .match_requests(|r| r.log_group_identifier() == Some("trail"))
+            .then_output(|| {
+                GetTransformerOutput::builder()
+                    .transformer_config(SdkProcessor::builder().parse_json(ParseJson::builder().build()).build())
+                    .transformer_config(
+                        SdkProcessor::builder()
+                            .rename_keys(
+                                RenameKeys::builder()
+                                    .entries(
+                                        RenameKeyEntry::builder()
+                                            .key("eventName")
+                                            .rename_to("event")
+                                            .build()
+                                            .unwrap(),
+                                    )
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            });
+        let logs = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&on_transformed, &transformer]
+        );
+        let read = read_log_group(&logs, group()).await;
+        let filter = &read.filters.unwrap()[0];
+        assert_eq!(filter.transformer, Some(Ok(())));
+        assert!(filter.covers_all(), "{:?}", filter.coverage);
+        assert_eq!(transformer.num_calls(), 1);
+        // A filter not on transformed logs: no GetTransformer.
+        let plain = filters(&["a"]);
+        let logs = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&plain]);
+        assert!(read_log_group(&logs, group()).await.filters.is_ok());
     }
 }

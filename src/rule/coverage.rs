@@ -11,6 +11,7 @@ use super::background::{background, is_ubiquitous};
 use super::cloudtrail::{corpus, CallResult, IdentityType};
 use super::{ALWAYS_WRITTEN, DETERMINED_FIELDS, IAM_POLICY_EVENTS, SANCTIONED_EXCLUSIONS};
 use crate::pattern::{self, Excluded, FieldStep, FilterPattern, PatternError, Scratch};
+use crate::transformer::Processor;
 
 /// At most this many (field, value) variations are derived from one pattern; a pattern
 /// that names more is not proven to cover (none real comes close: a pattern holds at
@@ -227,6 +228,82 @@ pub fn coverage(pattern: &FilterPattern) -> Coverage {
         also_matched,
         narrowed,
     }
+}
+
+/// What a pattern covers of the rule's events as a log transformer leaves them (a
+/// filter with `applyOnTransformedLogs`), the background's records transformed alike.
+/// Err: a processor is not evaluated, or the pattern has conditions that would need
+/// records derived from them (not derived on a transformed event).
+pub fn coverage_transformed(pattern: &FilterPattern, processors: &[Processor]) -> Result<Coverage, String> {
+    // The fields the events determine, under the names the processors give them.
+    let mut determined: Vec<String> = DETERMINED_FIELDS.iter().map(|f| f.to_string()).collect();
+    for p in processors {
+        if let Processor::RenameKeys(entries) | Processor::CopyValue(entries) = p {
+            for (from, to, _) in entries {
+                if determined.contains(&format!("$.{from}")) {
+                    determined.push(format!("$.{to}"));
+                }
+            }
+        }
+    }
+    if pattern.conditions().iter().any(|c| !determined.contains(&c.selector)) || !pattern.excluded_terms().is_empty() {
+        return Err("its conditions beyond the event's name and source are not varied on a transformed event".into());
+    }
+    let corpus = corpus();
+    let (mut missing_variants, mut failed_calls_matched, mut failed_calls_missed) =
+        (Vec::new(), Vec::new(), Vec::new());
+    let mut required_records = 0;
+    for (r, v) in corpus.records.iter().zip(&corpus.values) {
+        let transformed = transform(processors, v)?;
+        let text = serde_json::to_string(&transformed).unwrap_or_default();
+        let hit = pattern::matches_parsed(pattern, &text, &transformed, &mut Scratch::default());
+        let variant = Variant {
+            event: r.event,
+            identity: r.identity,
+        };
+        match r.result {
+            CallResult::Success => {
+                required_records += 1;
+                if !hit {
+                    missing_variants.push(variant);
+                }
+            }
+            CallResult::AccessDenied if hit => failed_calls_matched.push(variant),
+            CallResult::AccessDenied => failed_calls_missed.push(variant),
+        }
+    }
+    let missing: Vec<&'static str> = IAM_POLICY_EVENTS
+        .iter()
+        .copied()
+        .filter(|e| missing_variants.iter().any(|v| v.event == *e))
+        .collect();
+    let mut routine_matched = Vec::new();
+    let mut also_matched = Vec::new();
+    for (what, _, value) in background() {
+        let transformed = transform(processors, value)?;
+        let text = serde_json::to_string(&transformed).unwrap_or_default();
+        if pattern::matches_parsed(pattern, &text, &transformed, &mut Scratch::default()) {
+            match is_ubiquitous(what) {
+                true => routine_matched.push(*what),
+                false => also_matched.push(*what),
+            }
+        }
+    }
+    Ok(Coverage {
+        covers_all: missing.is_empty(),
+        missing,
+        missing_variants,
+        failed_calls_matched,
+        failed_calls_missed,
+        required_records,
+        routine_matched,
+        also_matched,
+        narrowed: Vec::new(),
+    })
+}
+
+fn transform(processors: &[Processor], record: &Value) -> Result<Value, String> {
+    crate::transformer::apply(processors, record)
 }
 
 /// Varies the rule's successful records in each field the pattern's conditions name
@@ -619,6 +696,27 @@ mod tests {
             let c = cov(&p);
             assert!(c.covers_all && c.narrowed.is_empty(), "{p}: {c:?}");
         }
+    }
+
+    /// On transformed logs the pattern sees the event as the processors leave it.
+    #[test]
+    fn a_pattern_on_transformed_logs_is_judged_on_the_transformed_records() {
+        let renamed = [
+            Processor::ParseJson {
+                source: None,
+                destination: None,
+            },
+            Processor::RenameKeys(vec![("eventName".into(), "event".into(), false)]),
+        ];
+        let on_new_name = parse(&CANONICAL_PATTERN.replace("$.eventName", "$.event")).unwrap();
+        assert!(coverage_transformed(&on_new_name, &renamed).unwrap().covers_all);
+        // The canonical pattern finds no eventName any more.
+        let c = coverage_transformed(&parse(CANONICAL_PATTERN).unwrap(), &renamed).unwrap();
+        assert_eq!(c.missing.len(), 16);
+        // A processor not evaluated, or conditions that would need derived records.
+        assert!(coverage_transformed(&on_new_name, &[Processor::Other("grok".into())]).is_err());
+        let narrowed = parse(r#"{ $.eventName = CreatePolicy && $.sourceIPAddress != "10.1.2.3" }"#).unwrap();
+        assert!(coverage_transformed(&narrowed, &[]).is_err());
     }
 
     #[test]

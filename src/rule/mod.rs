@@ -19,8 +19,8 @@ mod proptests;
 
 pub use cloudtrail::{sample_record, sample_records, CallResult, IdentityType, SampleRecord};
 pub use coverage::{
-    coverage, coverage_of, coverage_report, union_coverage, union_report, Coverage, CoverageReport, FilterCoverage,
-    Narrowing, UnionCoverage, UnionReport, Variant,
+    coverage, coverage_of, coverage_report, coverage_transformed, union_coverage, union_report, Coverage,
+    CoverageReport, FilterCoverage, Narrowing, UnionCoverage, UnionReport, Variant,
 };
 pub use metric_value::{published_values, Published};
 
