@@ -9,10 +9,14 @@
 
 #[path = "../../src/pattern/mod.rs"]
 mod pattern;
-// The rule's corpus and coverage use only the pattern language (`crate::pattern`).
+// The rule's corpus and coverage use only the pattern language (`crate::pattern`) and
+// the transformer model (`crate::transformer`, for filters on transformed logs).
 #[path = "../../src/rule/mod.rs"]
 #[allow(dead_code)]
 mod rule;
+#[path = "../../src/transformer.rs"]
+#[allow(dead_code)]
+mod transformer;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
