@@ -31,10 +31,10 @@ pub struct OrganizationReport {
     pub tamper_windows: Vec<crate::tamper::Window>,
     pub accounts: Vec<AccountVerdict>,
     /// Accounts left out of a message too big for SNS (the log has all; counts stay).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::is_zero")]
     pub accounts_left_out: usize,
     /// Changes of the trigger left out of a message too big for SNS.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::is_zero")]
     pub changes_left_out: usize,
     /// Reads that failed before any account could be audited (the organization itself).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -265,10 +265,6 @@ impl OrganizationReport {
         );
         short
     }
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 #[cfg(test)]

@@ -181,53 +181,10 @@ pub fn coverage_of(pattern: &str) -> FilterCoverage {
 /// Which of the 16 IAM policy events (for each identity type, successful calls) the
 /// pattern catches. See [`Coverage`].
 pub fn coverage(pattern: &FilterPattern) -> Coverage {
-    let corpus = corpus();
-    let mut missing_variants = Vec::new();
-    let mut failed_calls_matched = Vec::new();
-    let mut failed_calls_missed = Vec::new();
-    let mut required_records = 0;
-    // The corpus is built once per process, so its parsed records live as long as it.
-    let mut scratch = Scratch::default();
-    for (r, v) in corpus.records.iter().zip(&corpus.values) {
-        let hit = pattern::matches_parsed(pattern, &r.json, v, &mut scratch);
-        let variant = Variant {
-            event: r.event,
-            identity: r.identity,
-        };
-        match r.result {
-            CallResult::Success => {
-                required_records += 1;
-                if !hit {
-                    missing_variants.push(variant);
-                }
-            }
-            CallResult::AccessDenied if hit => failed_calls_matched.push(variant),
-            CallResult::AccessDenied => failed_calls_missed.push(variant),
-        }
-    }
-    let narrowed = narrowings(pattern);
-    let missing: Vec<&'static str> = IAM_POLICY_EVENTS
-        .iter()
-        .copied()
-        .filter(|e| missing_variants.iter().any(|v| v.event == *e) || narrowed.iter().any(|n| n.events.contains(e)))
-        .collect();
-    let mut scratch = Scratch::default();
-    let (routine_matched, also_matched): (Vec<&'static str>, Vec<&'static str>) = background()
-        .iter()
-        .filter(|(_, text, value)| pattern::matches_parsed(pattern, text, value, &mut scratch))
-        .map(|(what, _, _)| *what)
-        .partition(|what| is_ubiquitous(what));
-    Coverage {
-        covers_all: missing.is_empty(),
-        missing,
-        missing_variants,
-        failed_calls_matched,
-        failed_calls_missed,
-        required_records,
-        routine_matched,
-        also_matched,
-        narrowed,
-    }
+    let Ok(coverage) = tally(pattern, narrowings(pattern), |_| {
+        Ok::<_, std::convert::Infallible>(None)
+    });
+    coverage
 }
 
 /// What a pattern covers of the rule's events as a log transformer leaves them (a
@@ -249,14 +206,37 @@ pub fn coverage_transformed(pattern: &FilterPattern, processors: &[Processor]) -
     if pattern.conditions().iter().any(|c| !determined.contains(&c.selector)) || !pattern.excluded_terms().is_empty() {
         return Err("its conditions beyond the event's name and source are not varied on a transformed event".into());
     }
+    tally(pattern, Vec::new(), |record| {
+        crate::transformer::apply(processors, record).map(Some)
+    })
+}
+
+/// The pattern over the corpus and the background, each record as `view` gives it
+/// (None: as it is; Some: rewritten, as a transformer leaves it), with the changes
+/// `narrowed` drops counted as missing.
+fn tally<E>(
+    pattern: &FilterPattern,
+    narrowed: Vec<Narrowing>,
+    view: impl Fn(&Value) -> Result<Option<Value>, E>,
+) -> Result<Coverage, E> {
+    // The corpus and the background are built once per process, so the records as
+    // they are live as long as the scratch that reads them.
+    let mut scratch = Scratch::default();
+    let mut hit = |text: &str, value: &'static Value| -> Result<bool, E> {
+        Ok(match view(value)? {
+            None => pattern::matches_parsed(pattern, text, value, &mut scratch),
+            Some(rewritten) => {
+                let text = serde_json::to_string(&rewritten).unwrap_or_default();
+                pattern::matches_parsed(pattern, &text, &rewritten, &mut Scratch::default())
+            }
+        })
+    };
     let corpus = corpus();
     let (mut missing_variants, mut failed_calls_matched, mut failed_calls_missed) =
         (Vec::new(), Vec::new(), Vec::new());
     let mut required_records = 0;
     for (r, v) in corpus.records.iter().zip(&corpus.values) {
-        let transformed = transform(processors, v)?;
-        let text = serde_json::to_string(&transformed).unwrap_or_default();
-        let hit = pattern::matches_parsed(pattern, &text, &transformed, &mut Scratch::default());
+        let matched = hit(&r.json, v)?;
         let variant = Variant {
             event: r.event,
             identity: r.identity,
@@ -264,25 +244,22 @@ pub fn coverage_transformed(pattern: &FilterPattern, processors: &[Processor]) -
         match r.result {
             CallResult::Success => {
                 required_records += 1;
-                if !hit {
+                if !matched {
                     missing_variants.push(variant);
                 }
             }
-            CallResult::AccessDenied if hit => failed_calls_matched.push(variant),
+            CallResult::AccessDenied if matched => failed_calls_matched.push(variant),
             CallResult::AccessDenied => failed_calls_missed.push(variant),
         }
     }
     let missing: Vec<&'static str> = IAM_POLICY_EVENTS
         .iter()
         .copied()
-        .filter(|e| missing_variants.iter().any(|v| v.event == *e))
+        .filter(|e| missing_variants.iter().any(|v| v.event == *e) || narrowed.iter().any(|n| n.events.contains(e)))
         .collect();
-    let mut routine_matched = Vec::new();
-    let mut also_matched = Vec::new();
-    for (what, _, value) in background() {
-        let transformed = transform(processors, value)?;
-        let text = serde_json::to_string(&transformed).unwrap_or_default();
-        if pattern::matches_parsed(pattern, &text, &transformed, &mut Scratch::default()) {
+    let (mut routine_matched, mut also_matched) = (Vec::new(), Vec::new());
+    for (what, text, value) in background() {
+        if hit(text, value)? {
             match is_ubiquitous(what) {
                 true => routine_matched.push(*what),
                 false => also_matched.push(*what),
@@ -298,12 +275,8 @@ pub fn coverage_transformed(pattern: &FilterPattern, processors: &[Processor]) -
         required_records,
         routine_matched,
         also_matched,
-        narrowed: Vec::new(),
+        narrowed,
     })
-}
-
-fn transform(processors: &[Processor], record: &Value) -> Result<Value, String> {
-    crate::transformer::apply(processors, record)
 }
 
 /// Varies the rule's successful records in each field the pattern's conditions name
