@@ -61,6 +61,9 @@ pub enum Command {
         #[arg(long, required = true)]
         filter_pattern: Vec<String>,
     },
+    /// Print the rule as JSON: its controls, the 16 events, the canonical pattern, and
+    /// the filter and alarm remediation writes (what scripts seed a chain from).
+    Rule,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -84,7 +87,7 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
             format,
             organization,
         } => (Mode::Remediate, dry_run || app.settings.dry_run, format, organization),
-        Command::TestMetricFilter { .. } | Command::Coverage { .. } => return execute_offline(cli),
+        Command::TestMetricFilter { .. } | Command::Coverage { .. } | Command::Rule => return execute_offline(cli),
     };
     let scope = if organization {
         Scope::Organization
@@ -116,10 +119,7 @@ fn print_report(report: &crate::report::RunReport, format: Format) {
         Format::Json => print_out(&serde_json::to_string_pretty(report).unwrap_or_default()),
         Format::Text => print_out(report.text().trim_end()),
         Format::Ocsf => {
-            let now_ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64);
-            let events = crate::report::ocsf::events(report, now_ms);
+            let events = crate::report::ocsf::events(report);
             print_out(&serde_json::to_string_pretty(&events).unwrap_or_default())
         }
     }
@@ -145,6 +145,7 @@ pub fn execute_offline(cli: Cli) -> ExitCode {
             [one] => rule::coverage_report(one).map(|r| serde_json::to_string_pretty(&r)),
             several => rule::union_report(several).map(|r| serde_json::to_string_pretty(&r)),
         },
+        Command::Rule => Ok(serde_json::to_string_pretty(&rule::DESCRIPTION)),
         Command::Audit { .. } | Command::Remediate { .. } => return ExitCode::from(2),
     };
     match result {

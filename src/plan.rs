@@ -140,6 +140,43 @@ pub struct PlannedAction {
     pub request: Request,
 }
 
+/// One planned action and what became of it when applied.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AppliedAction {
+    #[serde(flatten)]
+    pub action: PlannedAction,
+    pub outcome: Outcome,
+}
+
+/// What became of a planned action. Reported as one string ("applied", "skipped: why",
+/// "failed: why"): the report's `outcome` field, which users' scripts read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// The write's answer was lost and a read showed it had taken effect.
+    AppliedReadBack,
+    /// Not written, and rightly so (another run holds the lease, or wrote it meanwhile).
+    Skipped(String),
+    Failed(String),
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Outcome::Applied => f.write_str("applied"),
+            Outcome::AppliedReadBack => f.write_str("applied (the answer was lost; read back)"),
+            Outcome::Skipped(why) => write!(f, "skipped: {why}"),
+            Outcome::Failed(why) => write!(f, "failed: {why}"),
+        }
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Request {

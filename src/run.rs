@@ -1,28 +1,17 @@
-//! One run, whoever asked for it (the schedule, a manual invocation, the CLI):
-//! collect -> check -> report, or collect -> check -> plan -> apply -> collect -> check
-//! -> report; then log the report in full and publish it.
+//! One run, whoever asked for it (the schedule, a manual invocation, a tamper event,
+//! the CLI): resolve the scope, run the fleet over it, aggregate what it did into the
+//! report, deliver the report. Only the faces (main, cli, lambda) import this.
 
 use std::time::SystemTime;
 
 use aws_smithy_types::date_time::{DateTime, Format};
 
-use crate::apply::{apply, publish};
-use crate::aws::{AwsError, Clients};
-use crate::check::TrailFinding;
-use crate::check::{check, Status};
-use crate::collect::{collect, Reads};
-use crate::invocation::{RunRequest, Trigger};
-use crate::organization;
-use crate::plan::plan;
-use crate::report::{Remediation, RemediationSection, Report, RunReport};
-use crate::securityhub;
-use crate::settings::{Mode, Scope, Settings, TamperNotify};
-
-/// Built once per process (outside the Lambda handler) and shared by every invocation.
-pub struct App {
-    pub clients: Clients,
-    pub settings: Settings,
-}
+pub use crate::app::App;
+use crate::aws::AwsError;
+use crate::check::Status;
+use crate::invocation::RunRequest;
+use crate::report::{Context, RunReport};
+use crate::{aggregate, fleet, outputs, scope};
 
 pub struct Outcome {
     pub report: RunReport,
@@ -56,32 +45,13 @@ impl Outcome {
                 retryable: e.retryable,
             });
         }
-        let (summary, retryable) = match &self.report {
-            RunReport::Account(r) => (r.summary.clone(), all_retryable(&r.errors, &r.trails)),
-            RunReport::Organization(r) => (
-                r.summary.clone(),
-                r.errors.iter().all(|e| e.retryable)
-                    && r.accounts.iter().filter(|a| a.status == Status::Error).all(|a| {
-                        a.error
-                            .as_ref()
-                            .map_or_else(|| all_retryable(&[], &a.trails), |e| e.retryable)
-                    }),
-            ),
+        let summary = match &self.report {
+            RunReport::Account(r) => r.summary.clone(),
+            RunReport::Organization(r) => r.summary.clone(),
         };
+        let retryable = aggregate::retryable(&self.report);
         (self.report.status() == Status::Error).then_some(RunError::Incomplete { summary, retryable })
     }
-}
-
-/// An incomplete audit is worth retrying when every read that failed was.
-fn all_retryable(errors: &[AwsError], trails: &[TrailFinding]) -> bool {
-    errors
-        .iter()
-        .chain(
-            trails
-                .iter()
-                .flat_map(|t| t.links.all().into_iter().flat_map(|(_, l)| l.errors.iter())),
-        )
-        .all(|e| e.retryable)
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -114,112 +84,32 @@ impl RunError {
 
 pub async fn run(app: &App, request: &RunRequest) -> Outcome {
     tracing::info!(mode = %request.mode, dry_run = request.dry_run, trigger = %request.trigger, "run started");
-    let (mut report, remediation_failure) = match (request.scope, request.mode) {
-        // Boxed: its future nests every account's, too deep for the compiler to lay out inline.
-        (Scope::Organization, Mode::Audit) => (
-            RunReport::Organization(Box::new(Box::pin(organization::audit(app, request)).await)),
-            None,
-        ),
-        (Scope::Organization, Mode::Remediate) => {
-            let (report, failure) = Box::pin(organization::remediate(app, request)).await;
-            (RunReport::Organization(Box::new(report)), failure)
-        }
-        (Scope::Account, Mode::Audit) => (RunReport::Account(Box::new(audit(app, request).await)), None),
-        (Scope::Account, Mode::Remediate) => {
-            let (report, failure) = remediate(app, request).await;
-            (RunReport::Account(Box::new(report)), failure)
-        }
+    let context = Context {
+        region: app.clients.home_region().to_string(),
+        time: now(),
+        mode: request.mode,
+        dry_run: request.dry_run,
     };
-    if let Trigger::Change(changes) = &request.trigger {
-        report.set_trigger(changes);
-    }
-    let json = report.to_json_string();
-    // Logged in full before publishing, so the findings survive a failed publish.
-    tracing::info!(status = report.status_word(), account = %report.about(), report = %json, "findings");
-    // A call that broke the chain is a finding even when the audit after it passes
-    // (undone meanwhile): only a change that broke nothing goes unpublished.
-    let intact_after_change = matches!(&request.trigger, Trigger::Change(_))
-        && !report.broke_the_chain()
-        && report.status() == Status::Pass
-        && app.settings.tamper_notify == TamperNotify::OnFail;
-    let published = match &app.settings.findings_topic {
-        None => Ok(None),
-        Some(_) if intact_after_change => {
-            tracing::info!("findings not published: the chain is intact after the change (TAMPER_NOTIFY=on-fail)");
-            Ok(None)
+    let (report, scope, remediation_failure) = match scope::resolve(app, request).await {
+        Ok(scope) => {
+            // Boxed: its future nests every account's, too deep to lay out inline.
+            let ran = Box::pin(fleet::run(app, &scope, request)).await;
+            let failure = ran.failure();
+            (aggregate::report(&scope, ran, request, &context), Some(scope), failure)
         }
-        Some(topic) => match publish(&app.clients, topic, &report.sns_message()).await {
-            Ok(id) => {
-                tracing::info!(topic = %topic, message_id = %id, "findings published");
-                Ok(Some(id))
-            }
-            Err(e) => {
-                tracing::error!(topic = %topic, error = %e, "findings not published");
-                Err(e)
-            }
-        },
+        Err(e) => (aggregate::unread_organization(e, request, &context), None, None),
     };
-    // After the report is logged and published: a failed import loses nothing.
-    let imported = if app.settings.security_hub {
-        let imported = Box::pin(securityhub::import_report(app, &report)).await;
-        match &imported {
-            Ok(()) => tracing::info!("findings imported into Security Hub"),
-            Err(e) => tracing::error!(error = %e, "findings not imported into Security Hub"),
-        }
-        imported
-    } else {
-        Ok(())
-    };
+    let delivered = outputs::deliver(app, scope.as_ref(), request, &report).await;
     Outcome {
         report,
-        published,
+        published: delivered.published,
         remediation_failure,
-        imported,
+        imported: delivered.imported,
     }
 }
 
-async fn audit(app: &App, request: &RunRequest) -> Report {
-    let state = collect(&app.clients, Reads::default()).await;
-    let findings = check(&state, &app.settings.names);
-    Report::new(findings, request.mode, request.dry_run, now())
-}
-
-/// Audit, plan, and unless this is a dry run, apply and audit again. The report is the
-/// final audit (PASS only if the re-check passes), with before and the plan attached.
-async fn remediate(app: &App, request: &RunRequest) -> (Report, Option<AwsError>) {
-    remediate_account(&app.clients, &app.settings, request).await
-}
-
-/// One account's remediation, with the clients of that account (the function's own,
-/// or a role's in another account of the organization).
-pub async fn remediate_account(
-    clients: &Clients,
-    settings: &Settings,
-    request: &RunRequest,
-) -> (Report, Option<AwsError>) {
-    let reads = Reads {
-        alarm_named: Some(&settings.names.alarm_name),
-    };
-    let state = collect(clients, reads).await;
-    let before = check(&state, &settings.names);
-    let plan = plan(&before, &state, settings);
-    let mut remediation = Remediation::new(&before, &plan);
-    // A lookup the plan needed that failed means something was not written: incomplete.
-    let unread = plan.unread.first().cloned();
-    let (after, failure) = if request.dry_run || plan.actions.is_empty() {
-        (before, unread)
-    } else {
-        let applied = apply(clients, &plan).await;
-        remediation.applied = Some(applied.results);
-        let after = check(&collect(clients, Reads::default()).await, &settings.names);
-        (after, applied.failure.or(unread))
-    };
-    let mut report = Report::new(after, request.mode, request.dry_run, now());
-    report.remediation = Some(RemediationSection::Full(remediation));
-    (report, failure)
-}
-
-pub fn now() -> String {
+/// The run's time, read once: every report of the run carries it.
+fn now() -> String {
     DateTime::from(SystemTime::now())
         .fmt(Format::DateTime)
         .unwrap_or_else(|_| "unknown".into())

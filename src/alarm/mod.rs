@@ -13,6 +13,7 @@
 //! very many (every statistic here is monotone in that number, so both ends suffice).
 
 pub mod composite;
+mod input;
 pub mod math;
 pub mod notification;
 pub mod statistic;
@@ -24,7 +25,7 @@ use std::collections::BTreeMap;
 
 use statistic::{Period, Statistic};
 
-use crate::state::{Alarm, MetricQuery};
+pub use input::{Alarm, CompositeAlarm, MetricQuery, MetricStat};
 
 /// What a metric filter publishes.
 #[derive(Clone, Debug, PartialEq)]

@@ -27,7 +27,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::state::{Alarm, CompositeAlarm};
+use super::{Alarm, CompositeAlarm};
 
 /// Fields of the notification whose value changes from one notification to the next.
 pub const VARYING: [&str; 4] = [
@@ -164,7 +164,7 @@ mod tests {
     fn a_metric_math_alarm_has_no_single_metric_in_its_trigger() {
         let mut a = alarm();
         a.metric_name = String::new();
-        a.metrics = vec![crate::state::MetricQuery::default()];
+        a.metrics = vec![crate::alarm::MetricQuery::default()];
         let body = body(&a);
         assert!(body["Trigger"].get("MetricName").is_none());
         assert_eq!(body["Trigger"]["EvaluationPeriods"], 1);

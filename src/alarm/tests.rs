@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{evaluate, Emission, Verdict};
-use crate::state::{Alarm, MetricQuery, MetricStat};
+use super::{Alarm, MetricQuery, MetricStat};
 
 fn emission() -> Emission {
     Emission {

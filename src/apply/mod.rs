@@ -1,32 +1,19 @@
 //! apply: the writes. Executes a Plan against AWS, in order, stopping at the first
 //! failure so the next run finds a consistent state and completes it. Every write is an
 //! upsert by name; a metric filter is written only under a lease, because two runs
-//! racing to create it must leave exactly one. Publishing the findings is a write too.
+//! racing to create it must leave exactly one.
 
 mod lease;
-mod publish;
-pub mod securityhub;
-
-pub use publish::publish;
 
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
-use serde::Serialize;
 
 use crate::aws::{aws_error, AwsError, Clients, RETRY_BUDGET};
 use crate::collect::metric_filters;
-use crate::plan::{Action, AlarmRequest, MetricFilterRequest, Plan, PlannedAction};
-
-/// One planned action and what became of it: "applied", "skipped: why" or "failed: why".
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct AppliedAction {
-    #[serde(flatten)]
-    pub action: PlannedAction,
-    pub outcome: String,
-}
+use crate::plan::{Action, AlarmRequest, AppliedAction, MetricFilterRequest, Outcome, Plan};
 
 #[derive(Debug, Default)]
 pub struct Applied {
@@ -43,7 +30,7 @@ pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
         let outcome = match action {
             Action::PutMetricFilter(request) => put_metric_filter(clients, request, &run).await,
             Action::PutMetricAlarm { request, .. } => {
-                put_metric_alarm(clients, request).await.map(|()| "applied".to_string())
+                put_metric_alarm(clients, request).await.map(|()| Outcome::Applied)
             }
         };
         let (outcome, failure) = match outcome {
@@ -53,7 +40,7 @@ pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
             }
             Err(e) => {
                 tracing::error!(operation = action.operation(), region = action.region(), error = %e, "remediation step failed");
-                (format!("failed: {e}"), Some(e))
+                (Outcome::Failed(e.to_string()), Some(e))
             }
         };
         applied.results.push(AppliedAction {
@@ -70,11 +57,11 @@ pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
 
 /// Under the lease: re-reads the filters and writes the filter only if nobody did
 /// meanwhile; the lease is released whatever happened.
-async fn put_metric_filter(clients: &Clients, request: &MetricFilterRequest, run: &str) -> Result<String, AwsError> {
+async fn put_metric_filter(clients: &Clients, request: &MetricFilterRequest, run: &str) -> Result<Outcome, AwsError> {
     let logs = clients.regional(&request.group.region).logs;
     let lease = match lease::claim(&logs, &request.log_group_name, &request.filter_name, run).await? {
         lease::Claim::Held(lease) => lease,
-        lease::Claim::Busy(why) => return Ok(format!("skipped: {why}")),
+        lease::Claim::Busy(why) => return Ok(Outcome::Skipped(why)),
     };
     let outcome = put_metric_filter_held(clients, &logs, request).await;
     lease::release(&logs, lease).await;
@@ -85,10 +72,12 @@ async fn put_metric_filter_held(
     clients: &Clients,
     logs: &aws_sdk_cloudwatchlogs::Client,
     request: &MetricFilterRequest,
-) -> Result<String, AwsError> {
+) -> Result<Outcome, AwsError> {
     let current = metric_filters(clients, &request.group).await?;
     if current.iter().any(|f| f.name == request.filter_name) {
-        return Ok("skipped: a filter with this name appeared meanwhile; left unchanged".into());
+        return Ok(Outcome::Skipped(
+            "a filter with this name appeared meanwhile; left unchanged".into(),
+        ));
     }
     let t = &request.metric_transformations[0];
     let transformation = MetricTransformation::builder()
@@ -112,7 +101,7 @@ async fn put_metric_filter_held(
                 .send()
                 .await;
             let error = match sent {
-                Ok(_) => return Ok("applied".to_string()),
+                Ok(_) => return Ok(Outcome::Applied),
                 Err(e) => aws_error("logs:PutMetricFilter", &request.log_group_name, e),
             };
             // A failure worth retrying may have come after the write took effect (a lost
@@ -125,7 +114,7 @@ async fn put_metric_filter_held(
                         .any(|f| f.name == request.filter_name && f.pattern == request.filter_pattern)
                 });
                 if written {
-                    return Ok("applied (the answer was lost; read back)".to_string());
+                    return Ok(Outcome::AppliedReadBack);
                 }
             }
             if !error.retryable || attempt == RETRY_BUDGET.max_attempts {

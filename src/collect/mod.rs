@@ -18,16 +18,22 @@ use std::future::Future;
 
 use futures_util::stream::{self, StreamExt};
 
-use crate::alarm::{self, Emission};
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::aws::{aws_error, Clients};
 use crate::state::{
-    AccountState, Alarm, CompositeAlarm, Key, LogGroup, MetricKey, MuteRule, Read, TaggedAlarm, Topic, Trail,
+    AccountState, Alarm, CompositeAlarm, Emission, Key, LogGroup, MetricKey, MuteRule, Read, TaggedAlarm, Topic, Trail,
 };
 
+/// Whether an alarm fires on what a metric filter emits: the dependent reads after the
+/// alarms (math alarms, composites, mute rules) follow only what could notify. The
+/// caller supplies the model (pipeline passes the alarm model's verdict): collect reads,
+/// it does not judge.
+pub type Fires = fn(&Alarm, &Emission) -> bool;
+
 /// What a run reads beyond the audit's own chain.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct Reads<'a> {
+    pub fires: Fires,
     /// Remediation: the alarm that has this name, with its tags, in each region a
     /// trail of this account delivers to (remediation may write only its own).
     pub alarm_named: Option<&'a str>,
@@ -108,7 +114,7 @@ pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
         None => BTreeSet::new(),
     };
     let named = alarms_named(clients, named_regions, reads.alarm_named.unwrap_or_default());
-    let (alarm_reads, named) = tokio::join!(alarm_chain(clients, &state.log_groups), named);
+    let (alarm_reads, named) = tokio::join!(alarm_chain(clients, &state.log_groups, reads.fires), named);
     state.alarms = alarm_reads.alarms;
     state.math_alarms = alarm_reads.math_alarms;
     state.composites = alarm_reads.composites;
@@ -134,7 +140,7 @@ struct AlarmReads {
 /// metric math alarms; over an alarm that fires but notifies no topic, the composite
 /// alarms; then the topics they notify, then those topics' keys. A compliant chain
 /// reads only the first, the topics and the keys.
-async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGroup>) -> AlarmReads {
+async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGroup>, fires: Fires) -> AlarmReads {
     let emissions: Vec<(MetricKey, Emission)> = log_groups.values().flat_map(covering_metrics).collect();
     let metrics: BTreeSet<MetricKey> = emissions.iter().map(|(k, _)| k.clone()).collect();
     let alarm_reads = bounded(metrics.into_iter().map(|key| {
@@ -152,11 +158,7 @@ async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGr
     let firing = |alarms: &[Alarm], region: &str| -> Vec<Alarm> {
         alarms
             .iter()
-            .filter(|a| {
-                emissions
-                    .iter()
-                    .any(|(k, e)| k.region == region && alarm::evaluate(a, e).fires())
-            })
+            .filter(|a| emissions.iter().any(|(k, e)| k.region == region && fires(a, e)))
             .cloned()
             .collect()
     };

@@ -13,12 +13,22 @@ mod trigger;
 pub use organization::{AccountRemediation, Organization, OrganizationReport};
 pub use trigger::{described, TriggerSection};
 
-use crate::apply::AppliedAction;
 use crate::check::{Findings, LinkStatus, Status, TrailFinding};
-use crate::plan::{Conflict, Plan, PlannedAction};
+use crate::plan::{AppliedAction, Conflict, Plan, PlannedAction};
 pub(crate) use crate::rule::CONTROLS_SUMMARY as CONTROLS;
 use crate::settings::Mode;
 use crate::state::AwsError;
+
+/// What every report of a run says about the run itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    /// The function's region.
+    pub region: String,
+    /// When the run started (the clock is read once per run).
+    pub time: String,
+    pub mode: Mode,
+    pub dry_run: bool,
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {

@@ -93,8 +93,17 @@ pub struct Account {
     pub type_id: u8,
 }
 
-/// One event per audited account of the report. `time_ms` is the report's time.
-pub fn events(report: &RunReport, time_ms: i64) -> Vec<ComplianceFinding> {
+/// One event per audited account of the report, at the report's time.
+pub fn events(report: &RunReport) -> Vec<ComplianceFinding> {
+    let time = match report {
+        RunReport::Account(r) => &r.time,
+        RunReport::Organization(r) => &r.time,
+    };
+    // The report's own time (RFC 3339, written by the run); 0 if it is not one.
+    let time_ms = aws_smithy_types::DateTime::from_str(time, aws_smithy_types::date_time::Format::DateTime)
+        .ok()
+        .and_then(|t| t.to_millis().ok())
+        .unwrap_or(0);
     let one = |account: &str, region: &str, status, summary: &str, trails: &[TrailFinding], time: &str| {
         event(&finding(account, region, status, summary, trails, time, None), time_ms)
     };
@@ -219,14 +228,16 @@ mod tests {
                 trails: Vec::new(),
                 errors: Vec::new(),
             };
-            let report = RunReport::Account(Box::new(Report::new(findings, Mode::Audit, false, "t".into())));
-            let events = events(&report, 1_700_000_000_000);
+            let time = "2023-11-14T22:13:20Z".to_string();
+            let report = RunReport::Account(Box::new(Report::new(findings, Mode::Audit, false, time)));
+            let events = events(&report);
             assert_eq!(events.len(), 1);
             let e = &events[0];
             assert_eq!((e.class_uid, e.category_uid, e.type_uid), (2003, 2, 200301));
             assert_eq!((e.compliance.status_id, e.compliance.status), (id, word));
             assert_eq!(e.passed(), status == Status::Pass);
             assert_eq!(e.cloud.account.uid, "111111111111");
+            assert_eq!(e.time, 1_700_000_000_000, "the report's time, not the clock's");
         }
     }
 }

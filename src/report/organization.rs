@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{status_word, RemediationSection, SnsBodies, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
+use super::{status_word, Context, RemediationSection, SnsBodies, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
 use crate::check::organization::AccountVerdict;
 use crate::check::Status;
 use crate::settings::Mode;
@@ -67,7 +67,7 @@ impl OrganizationReport {
         organization: Organization,
         accounts: Vec<AccountVerdict>,
         errors: Vec<AwsError>,
-        (region, time, mode, dry_run): (String, String, Mode, bool),
+        context: &Context,
     ) -> Self {
         let count = |s: Status| accounts.iter().filter(|a| a.status == s).count();
         let counts = BTreeMap::from([
@@ -103,10 +103,10 @@ impl OrganizationReport {
             scope: "organization",
             organization,
             counts,
-            region,
-            time,
-            mode,
-            dry_run,
+            region: context.region.clone(),
+            time: context.time.clone(),
+            mode: context.mode,
+            dry_run: context.dry_run,
             controls: CONTROLS,
             summary,
             trigger: None,
@@ -292,7 +292,12 @@ mod tests {
             org,
             accounts,
             Vec::new(),
-            ("us-east-1".into(), "t".into(), Mode::Audit, false),
+            &Context {
+                region: "us-east-1".into(),
+                time: "t".into(),
+                mode: Mode::Audit,
+                dry_run: false,
+            },
         )
     }
 

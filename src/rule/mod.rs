@@ -81,7 +81,7 @@ pub const SANCTIONED_EXCLUSIONS: [(&str, &str); 0] = [];
 pub const CANONICAL_PATTERN: &str = "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || ($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || ($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || ($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy) }";
 
 /// One control of a published standard that this audit automates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Control {
     pub standard: &'static str,
     /// The standard's versions in which the control has this id.
@@ -121,6 +121,33 @@ pub const CONTROLS: [Control; 5] = [
 /// The controls as every report names them.
 pub const CONTROLS_SUMMARY: &str = "CIS AWS Foundations 4.4, Security Hub CloudWatch.4, Conformity CWL-010";
 
+/// The rule as data, for scripts that seed or compare a chain (`iam-policy-alarm rule`):
+/// they read it here instead of retyping it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Description {
+    pub controls: &'static [Control],
+    pub events: &'static [&'static str],
+    pub canonical_pattern: &'static str,
+    pub filter_name: &'static str,
+    pub alarm_name: &'static str,
+    pub metric_namespace: &'static str,
+    pub metric_name: &'static str,
+    pub filter: FilterSpec,
+    pub alarm: AlarmSpec,
+}
+
+pub const DESCRIPTION: Description = Description {
+    controls: &CONTROLS,
+    events: &IAM_POLICY_EVENTS,
+    canonical_pattern: CANONICAL_PATTERN,
+    filter_name: DEFAULT_FILTER_NAME,
+    alarm_name: DEFAULT_ALARM_NAME,
+    metric_namespace: DEFAULT_METRIC_NAMESPACE,
+    metric_name: DEFAULT_METRIC_NAME,
+    filter: WANTED_FILTER,
+    alarm: WANTED_ALARM,
+};
+
 /// The names CIS and Conformity use; each is a setting (see `settings::Names`).
 pub const DEFAULT_FILTER_NAME: &str = "IAMAuthConfigChanges";
 pub const DEFAULT_ALARM_NAME: &str = "IAMAuthorizationActivityAlarm";
@@ -129,7 +156,7 @@ pub const DEFAULT_METRIC_NAME: &str = "IAMPolicyEventCount";
 
 /// The metric filter the rule's remediation writes: the canonical pattern, counting 1
 /// per matching event.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct FilterSpec {
     pub pattern: &'static str,
     pub metric_value: &'static str,
@@ -142,7 +169,7 @@ pub const WANTED_FILTER: FilterSpec = FilterSpec {
 
 /// The alarm the rule's remediation writes on the filter's metric: one event in a
 /// 5-minute period goes to ALARM, and a quiet period is OK, not INSUFFICIENT_DATA.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct AlarmSpec {
     pub description: &'static str,
     pub statistic: &'static str,

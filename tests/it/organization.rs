@@ -340,7 +340,7 @@ async fn lambda_audits_the_accounts_a_manual_payload_names() {
 /// invocation fails as retryable; with time enough, they are audited.
 #[tokio::test]
 async fn no_account_is_started_past_the_invocations_deadline() {
-    use iam_policy_alarm::organization::per_account_worst_case;
+    use iam_policy_alarm::fleet::per_account_worst_case;
     use std::time::{Duration, SystemTime};
     let org = organization(1).await;
     org.management.seed(&Chain::default()).await;
@@ -395,7 +395,7 @@ async fn the_findings_message_names_the_organization_and_counts_the_accounts() {
 /// left as it is, the report says why, and the invocation fails as retryable.
 #[tokio::test]
 async fn no_remediation_is_started_past_the_invocations_deadline() {
-    use iam_policy_alarm::organization::{per_account_worst_case, per_remediation_worst_case};
+    use iam_policy_alarm::fleet::{per_account_worst_case, per_remediation_worst_case};
     use std::time::{Duration, SystemTime};
     let org = organization(1).await;
     let seeded = org.management.seed(&Chain::remediable()).await;

@@ -1,18 +1,86 @@
-//! Imports the findings into Security Hub (BatchImportFindings, at most 100 a request,
-//! in the function's region), each from its own account: the default product accepts
-//! findings only for the calling account. CreatedAt and FirstObservedAt are kept from
-//! the first import (GetFindings by Id), so a re-import updates the same finding.
+//! Imports the report into Security Hub: one ASFF finding per audited account
+//! (BatchImportFindings, at most 100 a request, in the function's region), each from
+//! its own account (the default product accepts findings only for the calling
+//! account): the function's own with its clients, every other through the member role,
+//! at most ACCOUNT_CONCURRENCY at once. CreatedAt and FirstObservedAt are kept from the
+//! first import (GetFindings by Id), so a re-import updates the same finding.
 
 use aws_sdk_securityhub::types::{
     AwsSecurityFindingFilters, Compliance, ComplianceStatus, Recommendation, Remediation, Resource, Severity,
     SeverityLabel, StatusReason, StringFilter, StringFilterComparison,
 };
 
+use futures_util::stream::{self, StreamExt};
+
+use crate::app::App;
 use crate::aws::{aws_error, AwsError, Clients};
-use crate::report::asff::{batches, AsffFinding};
+use crate::check::{Status, TrailFinding};
+use crate::report::asff::{batches, finding, finding_id, AsffFinding};
+use crate::report::{described, RunReport};
+use crate::scope::{Role, Scope, Unreachable};
+
+pub async fn import_report(app: &App, scope: Option<&Scope>, report: &RunReport) -> Result<(), AwsError> {
+    let region = app.clients.home_region().to_string();
+    match report {
+        RunReport::Account(r) => {
+            let account = r.account.as_deref().ok_or_else(|| AwsError {
+                operation: "securityhub:BatchImportFindings".into(),
+                resource: "finding".into(),
+                message: "the account is unknown (its identity could not be read), so no finding can name it".into(),
+                retryable: true,
+            })?;
+            let summary = described(&r.summary, r.trigger.as_ref(), account);
+            import_one(&app.clients, &region, account, r.status, &summary, &r.trails, &r.time).await
+        }
+        RunReport::Organization(r) => {
+            // No organization read: no account was audited, so none has a finding.
+            let Some(Scope::Organization(scope)) = scope else {
+                return Ok(());
+            };
+            let results: Vec<Result<(), AwsError>> = stream::iter(&r.accounts)
+                .map(|a| {
+                    let region = region.clone();
+                    async move {
+                        let summary = described(&a.summary, r.trigger.as_ref(), &a.account);
+                        let clients = match scope.credentials(app, &a.account, Role::Audit).await {
+                            Ok(clients) => clients,
+                            Err(Unreachable::Refused { error, .. }) => return Err(error),
+                            Err(Unreachable::NotConfigured(why)) => {
+                                return Err(AwsError {
+                                    operation: "securityhub:BatchImportFindings".into(),
+                                    resource: a.account.clone(),
+                                    message: why,
+                                    retryable: false,
+                                })
+                            }
+                        };
+                        import_one(&clients, &region, &a.account, a.status, &summary, &a.trails, &r.time).await
+                    }
+                })
+                .buffer_unordered(app.settings.organization.account_concurrency)
+                .collect()
+                .await;
+            results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
+        }
+    }
+}
+
+async fn import_one(
+    clients: &Clients,
+    region: &str,
+    account: &str,
+    status: Status,
+    summary: &str,
+    trails: &[TrailFinding],
+    time: &str,
+) -> Result<(), AwsError> {
+    let first = created_at(clients, region, &finding_id(region, account)).await?;
+    let f = finding(account, region, status, summary, trails, time, first.as_deref());
+    import(clients, region, &[f]).await
+}
 
 /// The CreatedAt of the finding with `id`, if Security Hub has it.
-pub async fn created_at(clients: &Clients, region: &str, id: &str) -> Result<Option<String>, AwsError> {
+async fn created_at(clients: &Clients, region: &str, id: &str) -> Result<Option<String>, AwsError> {
     let securityhub = clients.securityhub(region);
     let filters = AwsSecurityFindingFilters::builder()
         .id(StringFilter::builder()
@@ -35,7 +103,7 @@ pub async fn created_at(clients: &Clients, region: &str, id: &str) -> Result<Opt
 }
 
 /// Imports `findings`; any finding Security Hub did not take fails the import.
-pub async fn import(clients: &Clients, region: &str, findings: &[AsffFinding]) -> Result<(), AwsError> {
+async fn import(clients: &Clients, region: &str, findings: &[AsffFinding]) -> Result<(), AwsError> {
     let securityhub = clients.securityhub(region);
     for batch in batches(findings) {
         let resource = batch.first().map(|f| f.id.clone()).unwrap_or_default();

@@ -1,0 +1,62 @@
+//! outputs: where a final report goes, in this order: the log in full (so a failed
+//! delivery loses nothing), the findings topic (SNS), Security Hub. The only writer to
+//! SNS or Security Hub.
+
+mod securityhub;
+mod sns;
+
+use crate::app::App;
+use crate::aws::AwsError;
+use crate::check::Status;
+use crate::invocation::{RunRequest, Trigger};
+use crate::report::RunReport;
+use crate::scope::Scope;
+use crate::settings::TamperNotify;
+
+pub struct Delivered {
+    /// The SNS message id, None when no findings topic is set or nothing was to be
+    /// published, Err when publishing failed.
+    pub published: Result<Option<String>, AwsError>,
+    /// The Security Hub import, when SECURITY_HUB is on: Err when a finding was not taken.
+    pub imported: Result<(), AwsError>,
+}
+
+pub async fn deliver(app: &App, scope: Option<&Scope>, request: &RunRequest, report: &RunReport) -> Delivered {
+    let json = report.to_json_string();
+    tracing::info!(status = report.status_word(), account = %report.about(), report = %json, "findings");
+    // A call that broke the chain is a finding even when the audit after it passes
+    // (undone meanwhile): only a change that broke nothing goes unpublished.
+    let intact_after_change = matches!(&request.trigger, Trigger::Change(_))
+        && !report.broke_the_chain()
+        && report.status() == Status::Pass
+        && app.settings.tamper_notify == TamperNotify::OnFail;
+    let published = match &app.settings.findings_topic {
+        None => Ok(None),
+        Some(_) if intact_after_change => {
+            tracing::info!("findings not published: the chain is intact after the change (TAMPER_NOTIFY=on-fail)");
+            Ok(None)
+        }
+        Some(topic) => match sns::publish(&app.clients, topic, &report.sns_message()).await {
+            Ok(id) => {
+                tracing::info!(topic = %topic, message_id = %id, "findings published");
+                Ok(Some(id))
+            }
+            Err(e) => {
+                tracing::error!(topic = %topic, error = %e, "findings not published");
+                Err(e)
+            }
+        },
+    };
+    // After the report is logged and published: a failed import loses nothing.
+    let imported = if app.settings.security_hub {
+        let imported = Box::pin(securityhub::import_report(app, scope, report)).await;
+        match &imported {
+            Ok(()) => tracing::info!("findings imported into Security Hub"),
+            Err(e) => tracing::error!(error = %e, "findings not imported into Security Hub"),
+        }
+        imported
+    } else {
+        Ok(())
+    };
+    Delivered { published, imported }
+}

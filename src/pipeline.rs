@@ -1,0 +1,65 @@
+//! pipeline: one account's audit or remediation, with that account's clients. The only
+//! caller of collect, check, plan and apply:
+//! audit: collect -> check; remediation: collect -> check -> plan -> apply -> collect ->
+//! check (the last two only when something was written).
+
+use crate::alarm;
+use crate::apply::apply;
+use crate::aws::{AwsError, Clients};
+use crate::check::{check, Findings};
+use crate::collect::{collect, Reads};
+use crate::plan::{plan, AppliedAction, Plan};
+use crate::settings::Settings;
+
+/// The audit's reads; remediation adds the alarm with the configured name.
+fn reads(alarm_named: Option<&str>) -> Reads<'_> {
+    Reads {
+        fires: |a, emission| alarm::evaluate(a, emission).fires(),
+        alarm_named,
+    }
+}
+
+pub async fn audit(clients: &Clients, settings: &Settings) -> Findings {
+    let state = collect(clients, reads(None)).await;
+    check(&state, &settings.names)
+}
+
+/// What one account's remediation found, planned and did.
+pub struct Remediated {
+    /// The audit the plan was made from.
+    pub before: Findings,
+    pub plan: Plan,
+    /// What each write became (None: nothing was sent, a dry run or an empty plan).
+    pub applied: Option<Vec<AppliedAction>>,
+    /// The audit after the writes (the one before when nothing was written).
+    pub after: Findings,
+    /// A write AWS refused (the run stopped there), or a lookup the plan needed that
+    /// failed (something was not written): either way incomplete.
+    pub failure: Option<AwsError>,
+}
+
+/// Audit, plan, and unless this is a dry run, apply and audit again.
+pub async fn remediate(clients: &Clients, settings: &Settings, dry_run: bool) -> Remediated {
+    let state = collect(clients, reads(Some(&settings.names.alarm_name))).await;
+    let before = check(&state, &settings.names);
+    let plan = plan(&before, &state, settings);
+    let unread = plan.unread.first().cloned();
+    if dry_run || plan.actions.is_empty() {
+        return Remediated {
+            after: before.clone(),
+            before,
+            plan,
+            applied: None,
+            failure: unread,
+        };
+    }
+    let applied = apply(clients, &plan).await;
+    let after = check(&collect(clients, reads(None)).await, &settings.names);
+    Remediated {
+        before,
+        plan,
+        applied: Some(applied.results),
+        after,
+        failure: applied.failure.or(unread),
+    }
+}
