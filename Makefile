@@ -58,10 +58,10 @@ test: tools lint test-rust test-iam-permissions validate fuzz
 	$(MAKE) deploy-local-prebuilt SAM_CARGO_BUILD=true
 
 demo: $(VENV_STAMP)
-	scripts/demo.sh
+	scripts/demo/demo.sh
 
 invoke: $(VENV_STAMP)
-	scripts/invoke.sh
+	scripts/demo/invoke.sh
 
 bench:
 	cargo bench --bench pattern

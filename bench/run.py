@@ -29,9 +29,11 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "scripts", "emulator"))
 
 import proxy as proxylib  # noqa: E402
 import seed as seedlib  # noqa: E402
+from emulator import Emulator, clean_env  # noqa: E402
 
 STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale", "organization", "tamper"]
 LATENCY_MS = 50
@@ -43,14 +45,6 @@ SCALE_SIZES = [(20, 10), (20, 100), (100, 1000), (1000, 10000)]  # (filters, ala
 
 def log(msg: str):
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def pct(values, p):
@@ -70,65 +64,6 @@ def summary(values):
         "min": min(values) if values else None,
         "max": max(values) if values else None,
     }
-
-
-class Moto:
-    """moto_server, behind the harness's protocol bridge (scripts/cloudwatch_bridge.py:
-    the SDK's CloudWatch CBOR requests turned into the JSON moto answers); `port` and
-    `endpoint` are the bridge's."""
-
-    def __init__(self):
-        upstream, self.port = free_port(), free_port()
-        self.moto = subprocess.Popen(
-            [os.path.join(ROOT, ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(upstream)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.proc = subprocess.Popen(
-            [os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "scripts/cloudwatch_bridge.py"),
-             "--port", str(self.port), "--upstream", str(upstream)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/moto-api/", timeout=2).read()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise RuntimeError("moto_server did not start")
-                time.sleep(0.1)
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-
-    def stop(self):
-        for proc in (self.proc, self.moto):
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
-def clean_env(endpoint: str, extra: dict | None = None) -> dict:
-    """Fake static credentials, the emulator's endpoint, nothing from ~/.aws."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("AWS_")
-        and k not in ("MODE", "DRY_RUN", "FINDINGS_TOPIC_ARN", "ALARM_TOPIC_ARN", "RUST_LOG", "SSL_CERT_FILE")
-    }
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE="/dev/null",
-        AWS_SHARED_CREDENTIALS_FILE="/dev/null",
-    )
-    env.update(extra or {})
-    return env
 
 
 def timed(cmd: list[str], env: dict, cwd: str | None = None, timeout: int = 1800) -> dict:
@@ -159,7 +94,9 @@ class Bench:
         self.args = args
         self.bin = os.path.abspath(args.bin)
         self.results: dict = {"meta": self.meta(), "commands": {}}
-        self.moto = Moto()
+        # The seeder reads the rule (events, canonical pattern) from the binary under test.
+        os.environ["IAM_POLICY_ALARM_BIN"] = self.bin
+        self.moto = Emulator()
         self.seed = seedlib.Seeder(self.moto.endpoint)
         self.proxy = proxylib.Proxy(self.moto.port).start()
         self.work = os.path.abspath(args.work)
@@ -292,7 +229,7 @@ class Bench:
         runs = self.args.init_runs
         out = {"runs": runs, "variants": {}}
         self.seed.reset()
-        self.seed.compliant()
+        self.seed.chain()
         key, cert, bundle = self.tls_setup()
         tls_proxy = proxylib.Proxy(self.moto.port, tls=(cert, key)).start()
         https = f"https://127.0.0.1:{tls_proxy.port}"
@@ -337,7 +274,7 @@ class Bench:
     # ---- 3. audit: wall time and peak RSS ---------------------------------------
     def stage_audit(self):
         self.seed.reset()
-        self.seed.compliant()
+        self.seed.chain()
         runs = [self.ours(["audit", "--format", "json"]) for _ in range(self.args.runs)]
         self.check_verdict(runs[0], "PASS", "compliant audit")
         out = {
@@ -437,8 +374,8 @@ class Bench:
 
     def stage_roundtrips(self):
         self.seed.reset()
-        info = self.seed.compliant()
-        findings = self.seed.topic_with_subscriber("us-east-1", "findings")
+        info = self.seed.chain()
+        findings, _ = self.seed.topic_with_subscriber("us-east-1", "findings")
         out = {
             "compliant": self.roundtrip_case(["audit", "--format", "json"]),
             "compliant_publish": self.roundtrip_case(["audit", "--format", "json"], {"FINDINGS_TOPIC_ARN": findings}),
@@ -541,7 +478,7 @@ class Bench:
             [os.path.join(self.args.prowler_venv, "bin/prowler"), "--version"], capture_output=True, text=True
         ).stdout.strip()
         self.seed.reset()
-        self.seed.compliant()
+        self.seed.chain()
         # The first run goes through the counting proxy (its number of API calls) and
         # warms the file cache; the timed runs go straight to moto, like ours.
         self.proxy.take()
@@ -573,7 +510,7 @@ class Bench:
         those calls; and Prowler's way, one process per account (a few measured)."""
         n = self.args.org_accounts
         self.seed.reset()
-        self.seed.compliant()
+        self.seed.chain()
         orgs = self.seed.client("organizations")
         orgs.create_organization(FeatureSet="ALL")
         for i in range(n - 1):
@@ -634,11 +571,11 @@ class Bench:
         if self.args.merge and os.path.exists(self.args.out):
             wanted = set(self.args.verdicts.split(","))
             rows = [v for v in json.load(open(self.args.out)).get("verdicts", []) if v["variant"] not in wanted]
-        for name, (what, _) in seedlib.VARIANTS.items():
+        for name, (what, _) in seedlib.variants().items():
             if name not in self.args.verdicts.split(","):
                 continue
             self.seed.reset()
-            self.seed.compliant(name)
+            self.seed.chain(**seedlib.variants()[name][1])
             ours = self.ours(["audit", "--format", "json"])
             try:
                 report = json.loads(ours["stdout"])
@@ -650,7 +587,7 @@ class Bench:
             prowler = self.prowler(self.moto.port, f"verdict-{name}")
             rows.append({"variant": name, "what": what, "ours": verdict, "ours_broken": broken, "prowler": prowler["status"]})
             log(f"verdict {name}: ours {verdict} {broken}, prowler {prowler['status']}")
-        order = list(seedlib.VARIANTS)
+        order = list(seedlib.variants())
         self.results["verdicts"] = sorted(rows, key=lambda v: order.index(v["variant"]))
 
     # ---- 8. scale ------------------------------------------------------------------------
@@ -731,7 +668,7 @@ class Bench:
         delivery to EventBridge, the queue's delay and the batching window come on top."""
         runs = self.args.tamper_runs
         self.seed.reset()
-        seeded = self.seed.compliant()
+        seeded = self.seed.chain()
         cw, sqs, events = self.seed.client("cloudwatch"), self.seed.client("sqs"), self.seed.client("events")
         cw.delete_alarms(AlarmNames=["IAMAuthorizationActivityAlarm"])
         role = f"arn:aws:iam::{seedlib.ACCOUNT}:role/iam-policy-alarm-FunctionRole-BENCH"
@@ -843,7 +780,7 @@ def main():
     ap.add_argument("--org-prowler-accounts", type=int, default=3)
     ap.add_argument("--tamper-runs", type=int, default=10)
     ap.add_argument("--verdicts", default="cis,quoted,wildcards,iam_scoped,and_joined,wrong_source,threshold_5,no_subscriber",
-                    help="variants of bench/seed.py VARIANTS audited by both tools")
+                    help="variants of bench/seed.py variants() audited by both tools")
     ap.add_argument("--scale-sizes", default=",".join(f"{f}/{a}" for f, a in SCALE_SIZES), help="filters/alarms,...")
     args = ap.parse_args()
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

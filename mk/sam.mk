@@ -100,7 +100,7 @@ validate: $(SAM_STAMP) $(CHECKOV_STAMP)
 	$(SAM_ENV) $(SAM) validate --template-file template.yaml
 	$(SAM_ENV) $(SAM) validate --lint --template-file template.yaml
 	@mkdir -p $(SAM_VALIDATE_DIR)
-	$(SAM_ENV) $(SAM_PY) scripts/sam-translate.py template.yaml $(SAM_VALIDATE_DIR)/template-cfn.json --placeholder-code
+	$(SAM_ENV) $(SAM_PY) scripts/sam/translate.py template.yaml $(SAM_VALIDATE_DIR)/template-cfn.json --placeholder-code
 	$(SAM_VENV)/bin/cfn-lint template.yaml $(SAM_VALIDATE_DIR)/template-cfn.json
 	$(CHECKOV_VENV)/bin/checkov --skip-download --framework cloudformation --compact --quiet \
 	  -f template.yaml -f $(SAM_VALIDATE_DIR)/template-cfn.json
@@ -120,14 +120,14 @@ deploy: sam-build
 	SAM_CLI_TELEMETRY=0 $(SAM) deploy
 
 deploy-local: sam-build
-	SAM_VENV=$(abspath $(SAM_VENV)) MOTO_SERVER=$(abspath $(PROJECT_VENV))/bin/moto_server \
-	  scripts/sam-deploy-local.sh .aws-sam/build/template.yaml
+	SAM_VENV=$(abspath $(SAM_VENV)) \
+	  scripts/sam/deploy_local.sh .aws-sam/build/template.yaml
 
 deploy-local-prebuilt: $(SAM_STAMP) $(SAM_PROJECT_VENV_PREREQ)
 	$(SAM_CARGO_BUILD)
-	$(SAM_PY) scripts/sam-stage-prebuilt.py template.yaml $(SAM_PREBUILT_BIN) .aws-sam/prebuilt
-	SAM_VENV=$(abspath $(SAM_VENV)) MOTO_SERVER=$(abspath $(PROJECT_VENV))/bin/moto_server \
-	  scripts/sam-deploy-local.sh .aws-sam/prebuilt/template.yaml
+	$(SAM_PY) scripts/sam/stage_prebuilt.py template.yaml $(SAM_PREBUILT_BIN) .aws-sam/prebuilt
+	SAM_VENV=$(abspath $(SAM_VENV)) \
+	  scripts/sam/deploy_local.sh .aws-sam/prebuilt/template.yaml
 
 sam-clean:
 	rm -rf .aws-sam

@@ -10,11 +10,11 @@ use crate::pipeline::Remediated;
 use crate::report::{
     AccountRemediation, Context, Organization, OrganizationReport, Remediation, RemediationSection, Report, RunReport,
 };
-use crate::scope::{OrganizationScope, Scope};
+use crate::scope::{OrganizationTargets, Targets};
 use crate::state::AwsError;
 
 /// The run's report.
-pub fn report(scope: &Scope, ran: Ran, request: &RunRequest, context: &Context) -> RunReport {
+pub fn report(scope: &Targets, ran: Ran, request: &RunRequest, context: &Context) -> RunReport {
     let report = match (scope, ran) {
         (_, Ran::AccountAudit(findings)) => RunReport::Account(Box::new(Report::new(
             findings,
@@ -26,12 +26,12 @@ pub fn report(scope: &Scope, ran: Ran, request: &RunRequest, context: &Context) 
             RunReport::Account(Box::new(account_remediation(*remediated, context)))
         }
         (
-            Scope::Organization(scope),
+            Targets::Organization(scope),
             Ran::Organization {
                 audits, remediations, ..
             },
         ) => RunReport::Organization(Box::new(organization_report(scope, &audits, remediations, context))),
-        (Scope::Account, Ran::Organization { .. }) => unreachable!("an account scope runs one account"),
+        (Targets::Account, Ran::Organization { .. }) => unreachable!("an account scope runs one account"),
     };
     triggered(report, request)
 }
@@ -67,7 +67,7 @@ fn remediation_section(remediated: &Remediated) -> RemediationSection {
 /// Every reported account's verdict (the organization trails' chains credited to the
 /// accounts they cover), and each account's remediation.
 fn organization_report(
-    scope: &OrganizationScope,
+    scope: &OrganizationTargets,
     audits: &[AccountAudit],
     remediations: Vec<AccountRemediated>,
     context: &Context,

@@ -17,7 +17,7 @@ use crate::check::organization::{judge, AccountAudit, AccountError};
 use crate::check::{Findings, LinkStatus, Status};
 use crate::invocation::RunRequest;
 use crate::pipeline::{self, Remediated};
-use crate::scope::{OrganizationScope, Role, Scope, Unreachable};
+use crate::scope::{OrganizationTargets, Role, Targets, Unreachable};
 use crate::settings::Mode;
 use crate::state::Member;
 
@@ -69,23 +69,23 @@ pub struct NotRemediated {
     pub why: String,
 }
 
-pub async fn run(app: &App, scope: &Scope, request: &RunRequest) -> Ran {
+pub async fn run(app: &App, scope: &Targets, request: &RunRequest) -> Ran {
     match (scope, request.mode) {
-        (Scope::Account, Mode::Audit) => Ran::AccountAudit(pipeline::audit(&app.clients, &app.settings).await),
-        (Scope::Account, Mode::Remediate) => Ran::AccountRemediation(Box::new(
+        (Targets::Account, Mode::Audit) => Ran::AccountAudit(pipeline::audit(&app.clients, &app.settings).await),
+        (Targets::Account, Mode::Remediate) => Ran::AccountRemediation(Box::new(
             pipeline::remediate(&app.clients, &app.settings, request.dry_run).await,
         )),
-        (Scope::Organization(scope), Mode::Audit) => Ran::Organization {
+        (Targets::Organization(scope), Mode::Audit) => Ran::Organization {
             audits: audit(app, scope, request.deadline).await,
             remediations: Vec::new(),
             failure: None,
         },
-        (Scope::Organization(scope), Mode::Remediate) => remediate(app, scope, request).await,
+        (Targets::Organization(scope), Mode::Remediate) => remediate(app, scope, request).await,
     }
 }
 
 /// Every target's audit, and a line for each named account that is not a member.
-async fn audit(app: &App, scope: &OrganizationScope, deadline: Option<SystemTime>) -> Vec<AccountAudit> {
+async fn audit(app: &App, scope: &OrganizationTargets, deadline: Option<SystemTime>) -> Vec<AccountAudit> {
     let mut audits: Vec<AccountAudit> = stream::iter(scope.targets())
         .map(|member| audit_account(app, scope, member, deadline))
         .buffer_unordered(app.settings.organization.account_concurrency)
@@ -109,7 +109,7 @@ async fn audit(app: &App, scope: &OrganizationScope, deadline: Option<SystemTime
 
 async fn audit_account(
     app: &App,
-    scope: &OrganizationScope,
+    scope: &OrganizationTargets,
     member: &Member,
     deadline: Option<SystemTime>,
 ) -> AccountAudit {
@@ -145,7 +145,7 @@ async fn audit_account(
 /// MEMBER_REMEDIATION_ROLE_NAME), whose chains cover every account (or, with no
 /// organization trail, the function's own account); then, with that role, each account
 /// still failing. The audits returned are the ones after.
-async fn remediate(app: &App, scope: &OrganizationScope, request: &RunRequest) -> Ran {
+async fn remediate(app: &App, scope: &OrganizationTargets, request: &RunRequest) -> Ran {
     let mut audits = audit(app, scope, request.deadline).await;
     let owners: BTreeSet<String> = audits
         .iter()
@@ -197,7 +197,7 @@ enum Pass {
 /// One account's remediation, with the clients that may write there.
 async fn remediate_account(
     app: &App,
-    scope: &OrganizationScope,
+    scope: &OrganizationTargets,
     request: &RunRequest,
     account: &str,
 ) -> (Result<Box<Remediated>, NotRemediated>, Option<AwsError>) {

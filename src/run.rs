@@ -90,16 +90,20 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
         mode: request.mode,
         dry_run: request.dry_run,
     };
-    let (report, scope, remediation_failure) = match scope::resolve(app, request).await {
-        Ok(scope) => {
+    let (report, targets, remediation_failure) = match scope::resolve(app, request).await {
+        Ok(targets) => {
             // Boxed: its future nests every account's, too deep to lay out inline.
-            let ran = Box::pin(fleet::run(app, &scope, request)).await;
+            let ran = Box::pin(fleet::run(app, &targets, request)).await;
             let failure = ran.failure();
-            (aggregate::report(&scope, ran, request, &context), Some(scope), failure)
+            (
+                aggregate::report(&targets, ran, request, &context),
+                Some(targets),
+                failure,
+            )
         }
         Err(e) => (aggregate::unread_organization(e, request, &context), None, None),
     };
-    let delivered = outputs::deliver(app, scope.as_ref(), request, &report).await;
+    let delivered = outputs::deliver(app, targets.as_ref(), request, &report).await;
     Outcome {
         report,
         published: delivered.published,

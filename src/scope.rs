@@ -14,14 +14,14 @@ use crate::invocation::RunRequest;
 use crate::settings::{self, OrganizationSettings};
 use crate::state::{Member, OrganizationState};
 
-pub enum Scope {
+pub enum Targets {
     /// The function's own account.
     Account,
-    Organization(OrganizationScope),
+    Organization(OrganizationTargets),
 }
 
 /// The organization, the function's own account, and which accounts a run reports.
-pub struct OrganizationScope {
+pub struct OrganizationTargets {
     pub organization: OrganizationState,
     /// The function's own account: read once per run, from the caller's identity.
     pub own: String,
@@ -72,15 +72,15 @@ fn role_arn(account: &str, name: &str) -> String {
 
 /// The scope of a run: for an organization, the organization and the function's own
 /// account, read at once.
-pub async fn resolve(app: &App, request: &RunRequest) -> Result<Scope, AwsError> {
+pub async fn resolve(app: &App, request: &RunRequest) -> Result<Targets, AwsError> {
     if request.scope == settings::Scope::Account {
-        return Ok(Scope::Account);
+        return Ok(Targets::Account);
     }
     let (organization, own) = tokio::join!(
         collect::organization(&app.clients),
         collect::caller_account(&app.clients)
     );
-    Ok(Scope::Organization(OrganizationScope {
+    Ok(Targets::Organization(OrganizationTargets {
         organization: organization?,
         own: own?,
         excluded: app.settings.organization.exclude_accounts.clone(),
@@ -88,7 +88,7 @@ pub async fn resolve(app: &App, request: &RunRequest) -> Result<Scope, AwsError>
     }))
 }
 
-impl OrganizationScope {
+impl OrganizationTargets {
     /// Whether a run reports this account: not excluded, and named when a run names some.
     pub fn reported(&self, id: &str) -> bool {
         !self.excluded.contains(id) && self.named.as_ref().is_none_or(|wanted| wanted.contains(id))

@@ -10,7 +10,7 @@ use crate::aws::AwsError;
 use crate::check::Status;
 use crate::invocation::{RunRequest, Trigger};
 use crate::report::RunReport;
-use crate::scope::Scope;
+use crate::scope::Targets;
 use crate::settings::TamperNotify;
 
 pub struct Delivered {
@@ -21,7 +21,7 @@ pub struct Delivered {
     pub imported: Result<(), AwsError>,
 }
 
-pub async fn deliver(app: &App, scope: Option<&Scope>, request: &RunRequest, report: &RunReport) -> Delivered {
+pub async fn deliver(app: &App, targets: Option<&Targets>, request: &RunRequest, report: &RunReport) -> Delivered {
     let json = report.to_json_string();
     tracing::info!(status = report.status_word(), account = %report.about(), report = %json, "findings");
     // A call that broke the chain is a finding even when the audit after it passes
@@ -49,7 +49,7 @@ pub async fn deliver(app: &App, scope: Option<&Scope>, request: &RunRequest, rep
     };
     // After the report is logged and published: a failed import loses nothing.
     let imported = if app.settings.security_hub {
-        let imported = Box::pin(securityhub::import_report(app, scope, report)).await;
+        let imported = Box::pin(securityhub::import_report(app, targets, report)).await;
         match &imported {
             Ok(()) => tracing::info!("findings imported into Security Hub"),
             Err(e) => tracing::error!(error = %e, "findings not imported into Security Hub"),

@@ -17,9 +17,9 @@ use crate::aws::{aws_error, AwsError, Clients};
 use crate::check::{Status, TrailFinding};
 use crate::report::asff::{batches, finding, finding_id, AsffFinding};
 use crate::report::{described, RunReport};
-use crate::scope::{Role, Scope, Unreachable};
+use crate::scope::{Role, Targets, Unreachable};
 
-pub async fn import_report(app: &App, scope: Option<&Scope>, report: &RunReport) -> Result<(), AwsError> {
+pub async fn import_report(app: &App, targets: Option<&Targets>, report: &RunReport) -> Result<(), AwsError> {
     let region = app.clients.home_region().to_string();
     match report {
         RunReport::Account(r) => {
@@ -34,7 +34,7 @@ pub async fn import_report(app: &App, scope: Option<&Scope>, report: &RunReport)
         }
         RunReport::Organization(r) => {
             // No organization read: no account was audited, so none has a finding.
-            let Some(Scope::Organization(scope)) = scope else {
+            let Some(Targets::Organization(targets)) = targets else {
                 return Ok(());
             };
             let results: Vec<Result<(), AwsError>> = stream::iter(&r.accounts)
@@ -42,7 +42,7 @@ pub async fn import_report(app: &App, scope: Option<&Scope>, report: &RunReport)
                     let region = region.clone();
                     async move {
                         let summary = described(&a.summary, r.trigger.as_ref(), &a.account);
-                        let clients = match scope.credentials(app, &a.account, Role::Audit).await {
+                        let clients = match targets.credentials(app, &a.account, Role::Audit).await {
                             Ok(clients) => clients,
                             Err(Unreachable::Refused { error, .. }) => return Err(error),
                             Err(Unreachable::NotConfigured(why)) => {

@@ -117,3 +117,43 @@ fn an_invalid_pattern_exits_2_with_the_position_on_stderr() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     }
 }
+
+/// What the scripts seed a chain from (scripts/emulator/seeder.py): the rule's own
+/// data, so a script never retypes an event or the pattern.
+#[test]
+fn rule_prints_the_rule_as_the_seeder_reads_it() {
+    use iam_policy_alarm::rule;
+    let (code, out, _) = run(&["rule"]);
+    assert_eq!(code, 0);
+    let events: Vec<&str> = out["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(events, rule::IAM_POLICY_EVENTS);
+    assert_eq!(out["canonical_pattern"], rule::CANONICAL_PATTERN);
+    assert_eq!(out["filter_name"], rule::DEFAULT_FILTER_NAME);
+    assert_eq!(out["alarm_name"], rule::DEFAULT_ALARM_NAME);
+    assert_eq!(out["metric_namespace"], rule::DEFAULT_METRIC_NAMESPACE);
+    assert_eq!(out["metric_name"], rule::DEFAULT_METRIC_NAME);
+    assert_eq!(out["filter"]["metric_value"], rule::WANTED_FILTER.metric_value);
+    for key in [
+        "statistic",
+        "period",
+        "evaluation_periods",
+        "threshold",
+        "comparison_operator",
+        "treat_missing_data",
+    ] {
+        assert!(!out["alarm"][key].is_null(), "alarm.{key} is printed");
+    }
+    assert_eq!(out["alarm"]["threshold"], rule::WANTED_ALARM.threshold);
+    let ids: Vec<&str> = out["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"CloudWatch.4") && ids.contains(&"CWL-010"), "{ids:?}");
+}

@@ -3,7 +3,7 @@
 //! a fresh AWS account per test (a profile that assumes a role in a new account id), so
 //! tests run in parallel on one emulator without seeing each other. The binary under
 //! test reaches the emulator through AWS_ENDPOINT_URL alone: the endpoint is the
-//! harness's protocol bridge in front of moto (scripts/cloudwatch_bridge.py), which
+//! harness's protocol bridge in front of moto (scripts/emulator/bridge.py), which
 //! turns the SDK's CloudWatch requests (Smithy RPC v2 CBOR, which moto does not speak)
 //! into the JSON protocol moto answers and passes every other request through.
 
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
@@ -41,58 +41,49 @@ impl Moto {
     }
 }
 
-/// The emulator shared by every test: moto, and the bridge in front of it. Started
-/// from a thread that lives as long as the process, because PR_SET_PDEATHSIG fires
-/// when the *spawning thread* exits.
+/// The emulator shared by every test, started as every script starts it
+/// (scripts/emulator/emulator.py: moto and the bridge; it prints the endpoint once both
+/// answer, and they die with it). Started from a thread that lives as long as the
+/// process, because PR_SET_PDEATHSIG fires when the *spawning thread* exits.
 pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let (upstream, port) = (free_port(), free_port());
-            let venv = project_dir().join(".venv/bin");
+            let python = project_dir().join(".venv/bin/python");
             assert!(
-                venv.join("moto_server").exists(),
+                python.exists(),
                 "{} missing: run `make tools` (make test does)",
-                venv.join("moto_server").display()
+                python.display()
             );
-            let mut server = Command::new(venv.join("moto_server"));
-            server.args(["-H", "127.0.0.1", "-p", &upstream.to_string()]);
-            let mut bridge = Command::new(venv.join("python"));
-            bridge.arg(project_dir().join("scripts/cloudwatch_bridge.py")).args([
-                "--port",
-                &port.to_string(),
-                "--upstream",
-                &upstream.to_string(),
-            ]);
-            let mut children = Vec::new();
-            for command in [&mut server, &mut bridge] {
-                command.stdout(Stdio::null()).stderr(Stdio::null());
-                // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill
-                // the child when this thread (and so the test process) goes away.
-                unsafe {
-                    command.pre_exec(|| {
-                        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                        Ok(())
-                    });
-                }
-                children.push(command.spawn().expect("start the emulator"));
+            let mut emulator = Command::new(python);
+            emulator
+                .arg(project_dir().join("scripts/emulator/emulator.py"))
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit());
+            // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill the
+            // child when this thread (and so the test process) goes away.
+            unsafe {
+                emulator.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
             }
-            tx.send(port).unwrap();
-            for mut child in children {
-                let _ = child.wait();
-            }
+            let mut child = emulator.spawn().expect("start the emulator");
+            let mut endpoint = String::new();
+            let stdout = child.stdout.take().expect("the emulator's stdout");
+            std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut endpoint)
+                .expect("read the endpoint");
+            tx.send(endpoint).unwrap();
+            let _ = child.wait();
         });
-        let port = rx.recv().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        // Through the bridge: both are up.
-        while http(port, "GET", "/moto-api/", "").is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the emulator (moto_server behind the bridge) did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let endpoint = rx.recv().unwrap();
+        let port = endpoint
+            .trim()
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the emulator did not start (it printed {endpoint:?}; its reason is above)"));
         Moto { port }
     })
 }

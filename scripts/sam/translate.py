@@ -4,7 +4,7 @@ AWS::Serverless-2016-10-31 transform would, so that tools which do not expand
 the transform themselves (cfn-lint's checks of the expanded resources,
 checkov, the moto emulator's CloudFormation) see the real resources.
 
-Usage: sam-translate.py TEMPLATE OUTPUT [--placeholder-code]
+Usage: scripts/sam/translate.py TEMPLATE OUTPUT [--placeholder-code]
 
 --placeholder-code replaces a local CodeUri (an unpackaged template, as in
 `make validate`) with a placeholder S3 location: the transform accepts only

@@ -2,8 +2,8 @@
 # make invoke: the function behind cargo lambda's runtime API, on the emulator seeded as in the
 # demo, invoked with each sample event in events/ (raw responses).
 set -euo pipefail
-# shellcheck source=scripts/emulator.sh
-source "$(dirname "$0")/emulator.sh"
+# shellcheck source=scripts/demo/runtime.sh
+source "$(dirname "$0")/runtime.sh"
 cd "$root"
 
 build_function

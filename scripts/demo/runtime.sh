@@ -1,11 +1,9 @@
-# Sourced by demo.sh and invoke.sh: starts the moto server from the project venv on a
-# free 127.0.0.1 port, with the harness's protocol bridge in front of it
-# (scripts/cloudwatch_bridge.py: the SDK's CloudWatch CBOR requests, which moto does not
-# speak, turned into its JSON protocol), seeds it, builds and serves the function through cargo lambda's
-# runtime API, and stops everything on exit. Every file it writes lives in a folder it
+# Sourced by demo.sh and invoke.sh: starts the emulator (scripts/emulator/emulator.py:
+# moto and the harness's protocol bridge), seeds it (seed.py), builds and serves the
+# function through cargo lambda's runtime API, and stops everything on exit. Every file it writes lives in a folder it
 # made itself ($work), so it works from a fresh clone (no target/ yet).
 # shellcheck shell=bash
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venv="$root/.venv"
 work="$(mktemp -d "${TMPDIR:-/tmp}/iam-policy-alarm-demo.XXXXXX")"
 pids=()
@@ -37,22 +35,22 @@ await_port() { # pid, port, seconds; returns 1 when the process exited, 2 on tim
 }
 
 start_emulator() {
-    local port upstream pid
-    upstream="$(free_port)"
-    port="${DEMO_EMULATOR_PORT:-$(free_port)}"
-    "$venv/bin/moto_server" -H 127.0.0.1 -p "$upstream" >"$work/moto.log" 2>&1 &
+    local pid endpoint=""
+    # scripts/emulator/emulator.py: moto and the protocol bridge, started as everyone
+    # starts them; it prints the endpoint once both answer.
+    "$venv/bin/python" "$root/scripts/emulator/emulator.py" --log-dir "$work" ${DEMO_EMULATOR_PORT:+--port "$DEMO_EMULATOR_PORT"} \
+        >"$work/emulator.out" 2>"$work/emulator.err" &
     pid=$!
     pids+=("$pid")
-    await_port "$pid" "$upstream" 30 || die_with_log "the emulator (moto server) did not start on 127.0.0.1:$upstream" "$work/moto.log"
-    "$venv/bin/python" "$root/scripts/cloudwatch_bridge.py" --port "$port" --upstream "$upstream" >"$work/bridge.log" 2>&1 &
-    pid=$!
-    pids+=("$pid")
-    await_port "$pid" "$port" 30 || die_with_log "the emulator's protocol bridge did not start on 127.0.0.1:$port" "$work/bridge.log"
-    # Something else may hold the port: then the bridge exits soon after.
-    sleep 0.3
-    kill -0 "$pid" 2>/dev/null || die_with_log "the emulator's protocol bridge exited (is 127.0.0.1:$port taken?)" "$work/bridge.log"
+    for _ in $(seq 600); do
+        endpoint="$(head -n 1 "$work/emulator.out")"
+        [ -n "$endpoint" ] && break
+        kill -0 "$pid" 2>/dev/null || die_with_log "the emulator did not start" "$work/emulator.err"
+        sleep 0.1
+    done
+    [ -n "$endpoint" ] || die_with_log "the emulator did not start within 60 s" "$work/emulator.err"
     # Fake credentials, the emulator's endpoint, and nothing from ~/.aws.
-    export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+    export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
     export AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
     unset AWS_PROFILE AWS_SESSION_TOKEN
     echo "emulator: moto server on $AWS_ENDPOINT_URL"
@@ -62,7 +60,7 @@ start_emulator() {
 # seeding fails (an `eval "$(...)"` would hide the failure).
 seed_account() {
     local seeded
-    seeded="$("$venv/bin/python" "$root/scripts/demo_seed.py")" || { echo "seeding the emulator failed" >&2; exit 2; }
+    seeded="$("$venv/bin/python" "$root/scripts/demo/seed.py")" || { echo "seeding the emulator failed" >&2; exit 2; }
     eval "$seeded"
 }
 

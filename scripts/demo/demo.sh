@@ -3,11 +3,11 @@
 # audit FAIL -> remediate dry run (the plan) -> remediate -> audit PASS -> the
 # organization -> someone deletes the alarm, and CloudTrail's event of it re-audits
 # (tamper detection), with the SNS findings messages each run published.
-# Each step checks its own story (demo_show.py --expect): the demo exits non-zero when
+# Each step checks its own story (show.py --expect): the demo exits non-zero when
 # one does not hold, or within seconds when the function cannot start.
 set -euo pipefail
-# shellcheck source=scripts/emulator.sh
-source "$(dirname "$0")/emulator.sh"
+# shellcheck source=scripts/demo/runtime.sh
+source "$(dirname "$0")/runtime.sh"
 cd "$root"
 
 echo "building the function (cargo build; the first build on a fresh clone takes several minutes)..."
@@ -19,11 +19,11 @@ echo "seeded: an organization (this management account and two members); a loggi
 echo "starting the function behind cargo lambda's runtime API..."
 start_function
 
-step() { # title, event file, the story it must tell (demo_show.py --expect)
+step() { # title, event file, the story it must tell (show.py --expect)
     echo
     echo "== $1: cargo lambda invoke --data-file $2"
-    invoke "$2" | "$venv/bin/python" scripts/demo_show.py --expect "$3"
-    "$venv/bin/python" scripts/demo_show.py --inbox "$FINDINGS_QUEUE_URL"
+    invoke "$2" | "$venv/bin/python" scripts/demo/show.py --expect "$3"
+    "$venv/bin/python" scripts/demo/show.py --inbox "$FINDINGS_QUEUE_URL"
 }
 step "1. audit" events/audit.json fail
 step "2. remediate, dry run" events/remediate-dry-run.json plan

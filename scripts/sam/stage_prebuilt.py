@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Lay out what `sam build` would, from a binary that is already compiled.
 
-Usage: sam-stage-prebuilt.py TEMPLATE BINARY OUTDIR
+Usage: scripts/sam/stage_prebuilt.py TEMPLATE BINARY OUTDIR
 
 Writes OUTDIR/template.yaml (the template with each rust-cargolambda
 function's CodeUri pointing at OUTDIR/<LogicalId>, its BuildMethod dropped)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Assert what `sam deploy` created on the emulator (moto) for template.yaml.
 
-Usage: sam-assert-stack.py STACK_NAME DEPLOYED_TEMPLATE_JSON
+Usage: scripts/sam/assert_stack.py STACK_NAME DEPLOYED_TEMPLATE_JSON
 
 Reads the stack's resources and checks, through each service's own API, the
 function, its role and policy, the schedule rule and its target, the
@@ -352,7 +352,7 @@ def main(argv):
             named = [k for k, o in template.get("Outputs", {}).items() if o.get("Value") == {"Ref": logical}]
             c.check(f"{logical}'s name is an output", len(named) == 1, named)
     # The member side: member-role.yaml as a plain stack, trusting this function's role.
-    member_template = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "member-role.yaml")
+    member_template = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "member-role.yaml")
     with open(member_template, encoding="utf-8") as f:
         body = f.read()
     try:

@@ -16,7 +16,7 @@ on the emulator; the bridge answers the two reads the audit makes with that stat
 PutAlarmMuteRule unimplemented, so nothing pretends to hold a rule. What the audit does
 with mute rules is proven with aws-smithy-mocks and the pure tables.
 
-    python cloudwatch_bridge.py --port PORT --upstream UPSTREAM_PORT
+    python scripts/emulator/bridge.py --port PORT --upstream UPSTREAM_PORT
 """
 import argparse
 import base64
@@ -134,7 +134,7 @@ class Bridge(http.server.BaseHTTPRequestHandler):
             headers["Content-Length"] = str(len(body))
             self._reply(*self._forward(self.command, self.path, headers, body))
         except Exception as e:  # a bridge failure is an answer, never a dropped connection
-            message = f"cloudwatch_bridge: {type(e).__name__}: {e}".encode()
+            message = f"bridge: {type(e).__name__}: {e}".encode()
             self._reply(502, "Bad Gateway", [("Content-Type", "text/plain")], message)
 
     def _cloudwatch(self, name, body):
