@@ -345,11 +345,14 @@ class Grants:
                 for pol in as_list(props.get("Policies", [])):
                     for st in statements(pol.get("PolicyDocument", {}), conditions):
                         self.statements.append((f"{name}/{pol.get('PolicyName')}", st, False))
-            elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            elif rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
                 attached = {role_logical_id(r) for r in as_list(props.get("Roles", []))}
+                attached.add(role_logical_id(props.get("RoleName")))
                 if attached & roles:
                     for st in statements(props.get("PolicyDocument", {}), conditions):
                         self.statements.append((name, st, False))
+            elif rtype and rtype.startswith("AWS::IAM::") and any(f'"{r}"' in json.dumps(props) for r in roles):
+                self.problems.append(f"{name}: {rtype} names the function's role; this test does not read it")
             elif rtype == "AWS::KMS::Key":
                 for st in statements(props.get("KeyPolicy", {}), conditions):
                     principals = st.get("Principal", {})
@@ -433,8 +436,13 @@ def audit_mode_problems(calls, audit_grants):
     for where, st, _ in audit_grants.allows():
         own_logs = st.get("Resource") == {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}
         for action in as_list(st.get("Action", [])):
-            if any(matches(action, r) for r in REMEDIATION_ONLY) and not own_logs:
+            # The runtime writes the function's own log streams: only that write is not remediation's.
+            if own_logs and action == "logs:CreateLogStream":
+                continue
+            if any(matches(action, r) for r in REMEDIATION_ONLY):
                 problems.append(f"with Mode=audit {where} {st.get('Sid', '')} grants remediation's {action}")
+            if matches(action, "sts:AssumeRole") and "MemberRemediationRoleName" in json.dumps(st.get("Resource")):
+                problems.append(f"with Mode=audit {where} {st.get('Sid', '')} grants sts:AssumeRole on the member remediation role")
     for action in REMEDIATION_ONLY:
         if action in calls or action == "cloudwatch:TagResource":
             continue
@@ -496,6 +504,319 @@ def env_problems(reads, env, parameters, resources):
     return problems
 
 
+# ------------------------------------------------------ guards against widening
+
+
+# Statements whose ARNs may name any account ("*"), with the reason.
+ANY_ACCOUNT = {
+    "ReadTrails": "an organization trail's ARN names the management account",
+    "AssumeTheMemberRole": "the member role in every account; aws:ResourceOrgID keeps it in the organization",
+    "AssumeTheMemberRemediationRole": "the same, for the member remediation role",
+}
+# Statements whose ARNs may end in a wildcard resource, with the reason.
+ANY_RESOURCE = {
+    "ReadTrails": "the trails are discovered (DescribeTrails)",
+    "ReadMetricFilters": "the trail names its log group",
+    "ReadAlarms": "the alarms are discovered on the filter's metric",
+    "ReadAlarmMuteRules": "a mute rule is found by the alarm it targets",
+    "ReadTopics": "the alarms name their topics",
+    "ReadTopicKeys": "the topics name their keys",
+    "WriteMetricFiltersUnderTheLease": "with RemediationLogGroupArns=* (AllLogGroups) only",
+    "ReadAndWriteMetricFiltersUnderTheLease": "the member's trail names its log group",
+}
+# The services that may use the stack's key on the role's behalf, exactly.
+KEY_VIA_SERVICES = {"sns.${AWS::Region}.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com"}
+# The only tag remediation writes, exactly.
+OWNER_TAG_CONDITION = {
+    "ForAllValues:StringEquals": {"aws:TagKeys": ["managed-by"]},
+    "StringEquals": {"aws:RequestTag/managed-by": "iam-policy-alarm"},
+}
+# A resource policy's narrowing of a service principal (the confused-deputy keys).
+SOURCE_KEYS = {"aws:SourceArn", "aws:SourceAccount", "kms:EncryptionContext:aws:logs:arn"}
+PSEUDO = {"AWS::AccountId": "111111111111", "AWS::Region": "us-east-1", "AWS::Partition": "aws",
+          "AWS::StackName": "iam-policy-alarm", "AWS::NoValue": None}
+
+
+def resolve_conditions(template, params):
+    """{condition name: bool} for these parameter values (the rest at their defaults)."""
+    values = {name: p.get("Default", "") for name, p in template.get("Parameters", {}).items()}
+    values.update(params)
+    for name, p in template.get("Parameters", {}).items():
+        if p.get("Type") == "CommaDelimitedList" and isinstance(values[name], str):
+            values[name] = values[name].split(",")
+    conditions = template.get("Conditions", {})
+    done = {}
+
+    def value(e):
+        if isinstance(e, dict):
+            (fn, arg), = e.items()
+            if fn == "Ref":
+                return PSEUDO[arg] if arg in PSEUDO else values[arg]
+            if fn == "Fn::Join":
+                return arg[0].join(value(x) for x in as_list(value(arg[1])))
+            if fn == "Fn::Split":
+                return value(arg[1]).split(arg[0])
+            if fn == "Fn::Select":
+                return value(arg[1])[int(arg[0])]
+            raise ValueError(f"condition function {fn} not understood")
+        return e
+
+    def cond(e):
+        (fn, arg), = e.items()
+        if fn in ("Condition", "Fn::Condition"):
+            return condition(arg)
+        if fn == "Fn::Equals":
+            return value(arg[0]) == value(arg[1])
+        if fn == "Fn::Not":
+            return not cond(arg[0])
+        if fn == "Fn::And":
+            return all(cond(x) for x in arg)
+        if fn == "Fn::Or":
+            return any(cond(x) for x in arg)
+        raise ValueError(f"condition function {fn} not understood")
+
+    def condition(name):
+        if name not in done:
+            done[name] = cond(conditions[name])
+        return done[name]
+
+    return {name: condition(name) for name in conditions}
+
+
+def role_statements(template, conditions=None):
+    """(where, statement) for every Allow of every role and policy in a template."""
+    found = []
+    for name, res in template.get("Resources", {}).items():
+        props = res.get("Properties", {})
+        if res.get("Type") == "AWS::IAM::Role":
+            for pol in as_list(props.get("Policies", [])):
+                found += [(f"{name}/{pol.get('PolicyName')}", st) for st in statements(pol.get("PolicyDocument", {}), conditions)]
+        elif res.get("Type") in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+            found += [(name, st) for st in statements(props.get("PolicyDocument", {}), conditions)]
+    return [(where, st) for where, st in found if st.get("Effect") == "Allow"]
+
+
+def sub_text(value):
+    """The text of an ARN as written: a literal, or Fn::Sub's string; None for a Ref."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub[0] if isinstance(sub, list) else sub
+    return None
+
+
+def arn_problems(stmts):
+    """ARNs that name a partition literally, any account, another account, or any
+    resource, where the statement is not allow-listed for it."""
+    problems = []
+    for where, st in stmts:
+        sid = st.get("Sid", "")
+        for res in as_list(st.get("Resource", [])):
+            for b in branches(res):
+                text = sub_text(b)
+                if text is None or text == "*":
+                    continue
+                at = f"{where} {sid}: {text}"
+                if not text.startswith("arn:${AWS::Partition}:"):
+                    problems.append(f"{at}: the partition is not ${{AWS::Partition}}")
+                # ${AWS::X} holds colons of its own: hide them before splitting the ARN.
+                parts = re.sub(r"\$\{[^}]*\}", lambda m: m.group(0).replace(":", "."), text).split(":", 5)
+                if len(parts) < 6:
+                    problems.append(f"{at}: not an ARN")
+                    continue
+                account, resource = parts[4], parts[5]
+                if account == "*" and sid not in ANY_ACCOUNT:
+                    problems.append(f"{at}: any account")
+                elif account not in ("*", "") and not account.startswith("${"):
+                    problems.append(f"{at}: a literal account")
+                if "*" in resource and sid not in ANY_RESOURCE:
+                    problems.append(f"{at}: a wildcard resource")
+    return problems
+
+
+def alarm_write_problems(stmts, topics):
+    """An alarm write must name one alarm, carry only the owner tag, and notify only
+    `topics` (Refs to this stack's alarm topic) or an SNS ARN of the role's own account."""
+    problems = []
+    for where, st in stmts:
+        actions = set(as_list(st.get("Action", [])))
+        at = f"{where} {st.get('Sid', '')}"
+        if actions & {"cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "cloudwatch:ListTagsForResource"}:
+            for res in as_list(st.get("Resource", [])):
+                for b in branches(res):
+                    if not str(sub_text(b)).endswith(":alarm:${AlarmName}"):
+                        problems.append(f"{at}: writes alarms other than ${{AlarmName}}: {b!r}")
+        if "cloudwatch:TagResource" in actions and st.get("Condition") != OWNER_TAG_CONDITION:
+            problems.append(f"{at}: tags other than the owner tag: {st.get('Condition')!r}")
+        if "cloudwatch:PutMetricAlarm" in actions:
+            cond = st.get("Condition", {})
+            if cond.get("Null", {}).get("cloudwatch:AlarmActions") != "false":
+                problems.append(f"{at}: an alarm without actions is allowed")
+            allowed = [v for op in ("ForAllValues:StringEquals", "ForAllValues:StringLike")
+                       for v in as_list(cond.get(op, {}).get("cloudwatch:AlarmActions", []))]
+            if not allowed:
+                problems.append(f"{at}: any alarm action is allowed")
+            for v in allowed:
+                for b in branches(v):
+                    own = str(sub_text(b)).startswith("arn:${AWS::Partition}:sns:") and ":${AWS::AccountId}:" in str(sub_text(b))
+                    if not (isinstance(b, dict) and b.get("Ref") in topics) and not own:
+                        problems.append(f"{at}: an alarm may notify {b!r}, not this stack's alarm topic")
+    return problems
+
+
+def assume_problems(stmts):
+    problems = []
+    for where, st in stmts:
+        if "sts:AssumeRole" in as_list(st.get("Action", [])):
+            org = st.get("Condition", {}).get("StringEquals", {}).get("aws:ResourceOrgID")
+            if org != {"Ref": "OrganizationId"}:
+                problems.append(f"{where} {st.get('Sid', '')}: sts:AssumeRole without aws:ResourceOrgID = OrganizationId")
+    return problems
+
+
+def key_use_problems(stmts):
+    problems = []
+    for where, st in stmts:
+        if "kms:Decrypt" in as_list(st.get("Action", [])):
+            via = st.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService", [])
+            texts = {sub_text(v) for v in as_list(via)}
+            if texts != KEY_VIA_SERVICES:
+                problems.append(f"{where} {st.get('Sid', '')}: the key may be used via {sorted(map(str, texts))}, not exactly {sorted(KEY_VIA_SERVICES)}")
+    return problems
+
+
+def resource_policy_problems(template):
+    """Resource policies (queues, topics, keys, the event bus): an Allow to any
+    principal must be held to the organization; one to a service, to a source."""
+    problems = []
+    for name, res in template.get("Resources", {}).items():
+        props = res.get("Properties", {})
+        docs = {
+            "AWS::SQS::QueuePolicy": props.get("PolicyDocument"),
+            "AWS::SNS::TopicPolicy": props.get("PolicyDocument"),
+            "AWS::KMS::Key": props.get("KeyPolicy"),
+            "AWS::Events::EventBusPolicy": {"Statement": props.get("Statement", [])},
+        }
+        if res.get("Type") not in docs:
+            continue
+        for st in statements(docs[res["Type"]] or {}):
+            if st.get("Effect") != "Allow":
+                continue
+            principal = st.get("Principal")
+            keys = {k for op in st.get("Condition", {}).values() if isinstance(op, dict) for k in op}
+            anyone = principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS", [])))
+            at = f"{name} {st.get('Sid', '')}"
+            if anyone and "aws:PrincipalOrgID" not in keys:
+                problems.append(f"{at}: open to any principal")
+            if isinstance(principal, dict) and "Service" in principal and not keys & SOURCE_KEYS:
+                problems.append(f"{at}: a service principal with no source condition (confused deputy)")
+    return problems
+
+
+AUDIT_ORGANIZATION = {"Mode": "audit", "Scope": "organization", "OrganizationId": "o-abc1234567",
+                      "MemberRemediationRoleName": "iam-policy-alarm-remediate", "SecurityHub": "true",
+                      "TamperDetection": "true", "Tracing": "false"}
+REMEDIATE_ORGANIZATION = {**AUDIT_ORGANIZATION, "Mode": "remediate", "Tracing": "true"}
+
+
+def policy_problems(template, member, calls):
+    """Every guard of this file over a template pair, as one list of named problems."""
+    problems = compare(calls, Grants(template))
+    grants = Grants(template)
+    problems += wildcard_problems(grants) + scoping_problems(grants)
+    audit = Grants(template, resolve_conditions(template, AUDIT_ORGANIZATION))
+    problems += audit_mode_problems(calls, audit)
+    remediate = Grants(template, resolve_conditions(template, REMEDIATE_ORGANIZATION))
+    problems += compare(calls, remediate)
+    stmts = [(where, st) for where, st, key_policy in grants.allows() if not key_policy]
+    member_stmts = role_statements(member)
+    problems += arn_problems(stmts) + arn_problems(member_stmts)
+    problems += alarm_write_problems(stmts, {"AlarmTopicArn", "Topic"}) + alarm_write_problems(member_stmts, set())
+    problems += assume_problems(stmts) + key_use_problems(stmts)
+    problems += resource_policy_problems(template) + resource_policy_problems(member)
+    problems += wildcard_problems(_Statements(member_stmts)) + scoping_problems(_Statements(member_stmts))
+    return problems
+
+
+class _Statements:
+    """The `allows()` of Grants over a plain list of (where, statement)."""
+
+    def __init__(self, stmts):
+        self.stmts = stmts
+
+    def allows(self):
+        for where, st in self.stmts:
+            yield where, st, False
+
+
+def _statement(template, resource, sid, key="PolicyDocument"):
+    for st in as_list(template["Resources"][resource]["Properties"][key]["Statement"]):
+        if isinstance(st, dict) and st.get("Sid") == sid:
+            return st
+    raise KeyError(f"{resource} has no statement {sid}")
+
+
+def _member_statement(member, role, sid):
+    for pol in member["Resources"][role]["Properties"]["Policies"]:
+        for st in pol["PolicyDocument"]["Statement"]:
+            if st.get("Sid") == sid:
+                return st
+    raise KeyError(f"{role} has no statement {sid}")
+
+
+def _set(st, key, value):
+    st[key] = value
+
+
+# Widenings a review found the earlier checks let through: each must be a named problem.
+# (name, mutate(template, member), a phrase of the problem it must raise)
+MUTATIONS = [
+    ("topics readable in any account, any partition",
+     lambda t, m: _set(_statement(t, "FunctionPolicy", "ReadTopics"), "Resource", "arn:aws:sns:*:*:*"),
+     "ReadTopics: arn:aws:sns:*:*:*: any account"),
+    ("metric filters readable in any account",
+     lambda t, m: _set(_statement(t, "FunctionPolicy", "ReadMetricFilters"), "Resource", "arn:aws:logs:*:*:*"),
+     "ReadMetricFilters: arn:aws:logs:*:*:*: the partition is not"),
+    ("findings imported into any product",
+     lambda t, m: _set(_statement(t, "SecurityHubPolicy", "ImportFindings"), "Resource",
+                       {"Fn::Sub": "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/*/*"}),
+     "ImportFindings: arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/*/*: a wildcard resource"),
+    ("an attacker's topic among the alarm's allowed actions",
+     lambda t, m: _statement(t, "RemediationPolicy", "WriteTheAlarm")["Condition"]["ForAllValues:StringEquals"].update(
+         {"cloudwatch:AlarmActions": [{"Ref": "Topic"}, "arn:aws:sns:us-east-1:666666666666:attacker"]}),
+     "an alarm may notify 'arn:aws:sns:us-east-1:666666666666:attacker'"),
+    ("member remediation assumed outside the organization",
+     lambda t, m: _statement(t, "MemberRemediationPolicy", "AssumeTheMemberRemediationRole").pop("Condition"),
+     "AssumeTheMemberRemediationRole: sts:AssumeRole without aws:ResourceOrgID"),
+    ("member remediation assumable with Mode=audit",
+     lambda t, m: t["Resources"]["MemberRemediationPolicy"].update({"Condition": "IsOrganization"}),
+     "with Mode=audit MemberRemediationPolicy AssumeTheMemberRemediationRole grants sts:AssumeRole on the member remediation role"),
+    ("PutMetricFilter on the function's own log group",
+     lambda t, m: _statement(t, "FunctionPolicy", "WriteOwnLogs")["Action"].append("logs:PutMetricFilter"),
+     "with Mode=audit FunctionPolicy WriteOwnLogs grants remediation's logs:PutMetricFilter"),
+    ("the key used through other services",
+     lambda t, m: _statement(t, "FunctionPolicy", "UseEncryptionKey")["Condition"]["StringEquals"].update(
+         {"kms:ViaService": [{"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}, {"Fn::Sub": "lambda.${AWS::Region}.amazonaws.com"}]}),
+     "UseEncryptionKey: the key may be used via"),
+    ("a new role policy granting everything",
+     lambda t, m: t["Resources"].update({"Backdoor": {"Type": "AWS::IAM::RolePolicy", "Properties": {
+         "PolicyName": "x", "RoleName": {"Ref": "FunctionRole"},
+         "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}}}}),
+     "Backdoor : wildcard action *"),
+    ("the failure queue open to any principal",
+     lambda t, m: _set(_statement(t, "FailureQueuePolicy", "ScheduleRuleDeadLetters"), "Principal", "*"),
+     "FailureQueuePolicy ScheduleRuleDeadLetters: open to any principal"),
+    ("the member remediation role writing any alarm",
+     lambda t, m: _set(_member_statement(m, "RemediationRole", "WriteTheAlarm"), "Resource",
+                       {"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:*"}),
+     "RemediationRole/iam-policy-alarm-remediate WriteTheAlarm: writes alarms other than ${AlarmName}"),
+    ("the member remediation role writing any tag",
+     lambda t, m: _member_statement(m, "RemediationRole", "TagTheAlarm")["Condition"].pop("ForAllValues:StringEquals"),
+     "RemediationRole/iam-policy-alarm-remediate TagTheAlarm: tags other than the owner tag"),
+]
+
+
 # ---------------------------------------------------------------- the tests
 
 
@@ -509,8 +830,8 @@ class IamPermissions(unittest.TestCase):
     def setUpClass(cls):
         cls.template = load_template(Args.template)
         cls.grants = Grants(cls.template)
-        cls.audit_grants = Grants(cls.template, {"IsRemediate": False, "IsTracing": False})
-        cls.remediate_grants = Grants(cls.template, {"IsRemediate": True, "IsTracing": True})
+        cls.audit_grants = Grants(cls.template, resolve_conditions(cls.template, AUDIT_ORGANIZATION))
+        cls.remediate_grants = Grants(cls.template, resolve_conditions(cls.template, REMEDIATE_ORGANIZATION))
         cls.fixture_calls = sdk_calls(FIXTURE_SRC)
 
     def assertNoProblems(self, problems):
@@ -709,6 +1030,20 @@ class IamPermissions(unittest.TestCase):
         st = bus["Properties"]["Statement"]
         self.assertEqual((st["Action"], st["Principal"]), ("events:PutEvents", "*"))
         self.assertEqual(st["Condition"], {"StringEquals": {"aws:PrincipalOrgID": {"Ref": "OrganizationId"}}})
+
+    def test_every_guard_holds_on_the_templates(self):
+        self.assertNoProblems(policy_problems(self.template, load_template(MEMBER_TEMPLATE), sdk_calls(Args.src)))
+
+    def test_each_widening_is_caught_by_name(self):
+        import copy
+
+        member, calls = load_template(MEMBER_TEMPLATE), sdk_calls(Args.src)
+        for name, mutate, expected in MUTATIONS:
+            with self.subTest(name):
+                t, m = copy.deepcopy(self.template), copy.deepcopy(member)
+                mutate(t, m)
+                problems = policy_problems(t, m, calls)
+                self.assertTrue(any(expected in p for p in problems), f"{name}: expected a problem with {expected!r}, got {problems}")
 
     def test_environment_matches_fixture_reads_and_parameters(self):
         t = self.template
