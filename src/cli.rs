@@ -104,13 +104,16 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
     };
     let outcome = run(app, &request).await;
     print_report(&outcome.report, format);
-    // An incomplete audit already exits 2 through its status; other errors say why.
-    match outcome.error() {
-        Some(e @ (RunError::Publish { .. } | RunError::Remediation { .. } | RunError::Import { .. })) => {
-            eprintln!("iam-policy-alarm: {e}");
-            ExitCode::from(2)
-        }
-        _ => exit_code(outcome.report.status()),
+    // An incomplete audit already says why in the report and exits 2 through its
+    // status; every other failure says why here.
+    let errors = outcome.errors();
+    for e in errors.iter().filter(|e| !matches!(e, RunError::Incomplete { .. })) {
+        eprintln!("iam-policy-alarm: {e}");
+    }
+    if errors.is_empty() {
+        exit_code(outcome.report.status())
+    } else {
+        ExitCode::from(2)
     }
 }
 

@@ -24,33 +24,44 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// A FAIL is a result; an incomplete audit or a lost report is an error, so that
-    /// Lambda's retries and failure destination catch it.
+    /// The run's error, the first of [`Outcome::errors`]: an incomplete audit whatever
+    /// else failed (a lost publish or import follows from it, or matters less than it).
     pub fn error(&self) -> Option<RunError> {
-        if let Err(e) = &self.published {
-            return Some(RunError::Publish {
-                message: e.to_string(),
-                retryable: e.retryable,
-            });
+        self.errors().into_iter().next()
+    }
+
+    /// Every way the run failed, the one that decides first. A FAIL is a result; an
+    /// incomplete audit, a lost report or a stopped remediation is an error, so that
+    /// Lambda's retries and failure destination catch it.
+    pub fn errors(&self) -> Vec<RunError> {
+        let mut errors = Vec::new();
+        if self.report.status() == Status::Error {
+            let summary = match &self.report {
+                RunReport::Account(r) => r.summary.clone(),
+                RunReport::Organization(r) => r.summary.clone(),
+            };
+            let retryable = aggregate::retryable(&self.report);
+            errors.push(RunError::Incomplete { summary, retryable });
         }
-        if let Err(e) = &self.imported {
-            return Some(RunError::Import {
+        if let Err(e) = &self.published {
+            errors.push(RunError::Publish {
                 message: e.to_string(),
                 retryable: e.retryable,
             });
         }
         if let Some(e) = &self.remediation_failure {
-            return Some(RunError::Remediation {
+            errors.push(RunError::Remediation {
                 message: e.to_string(),
                 retryable: e.retryable,
             });
         }
-        let summary = match &self.report {
-            RunReport::Account(r) => r.summary.clone(),
-            RunReport::Organization(r) => r.summary.clone(),
-        };
-        let retryable = aggregate::retryable(&self.report);
-        (self.report.status() == Status::Error).then_some(RunError::Incomplete { summary, retryable })
+        if let Err(e) = &self.imported {
+            errors.push(RunError::Import {
+                message: e.to_string(),
+                retryable: e.retryable,
+            });
+        }
+        errors
     }
 }
 

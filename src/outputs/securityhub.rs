@@ -26,7 +26,7 @@ pub async fn import_report(app: &App, targets: Option<&Targets>, report: &RunRep
             let account = r.account.as_deref().ok_or_else(|| AwsError {
                 operation: "securityhub:BatchImportFindings".into(),
                 resource: "finding".into(),
-                message: "the account is unknown (its identity could not be read), so no finding can name it".into(),
+                message: "not imported: the audit is incomplete and the account is unknown (its identity could not be read), so no finding can name it".into(),
                 retryable: true,
             })?;
             let summary = described(&r.summary, r.trigger.as_ref(), account);
@@ -76,7 +76,7 @@ async fn import_one(
 ) -> Result<(), AwsError> {
     let first = created_at(clients, region, &finding_id(region, account)).await?;
     let f = finding(account, region, status, summary, trails, time, first.as_deref());
-    import(clients, region, &[f]).await
+    import(&clients.securityhub(region), &[f]).await
 }
 
 /// The CreatedAt of the finding with `id`, if Security Hub has it.
@@ -103,8 +103,7 @@ async fn created_at(clients: &Clients, region: &str, id: &str) -> Result<Option<
 }
 
 /// Imports `findings`; any finding Security Hub did not take fails the import.
-async fn import(clients: &Clients, region: &str, findings: &[AsffFinding]) -> Result<(), AwsError> {
-    let securityhub = clients.securityhub(region);
+async fn import(securityhub: &aws_sdk_securityhub::Client, findings: &[AsffFinding]) -> Result<(), AwsError> {
     for batch in batches(findings) {
         let resource = batch.first().map(|f| f.id.clone()).unwrap_or_default();
         let out = securityhub
@@ -187,4 +186,52 @@ fn to_sdk(f: &AsffFinding) -> aws_sdk_securityhub::types::AwsSecurityFinding {
         .updated_at(&f.updated_at)
         .record_state(aws_sdk_securityhub::types::RecordState::Active)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_securityhub::operation::batch_import_findings::BatchImportFindingsOutput;
+    use aws_sdk_securityhub::types::ImportFindingsError;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+
+    /// aws-smithy-mocks: the emulator's BatchImportFindings takes every finding, so a
+    /// finding Security Hub refuses (FailedFindings in a 200 answer) is shown with the
+    /// SDK's own types.
+    #[tokio::test]
+    async fn a_finding_security_hub_did_not_take_fails_the_import_and_is_not_retried() {
+        let refused = mock!(aws_sdk_securityhub::Client::batch_import_findings).then_output(|| {
+            BatchImportFindingsOutput::builder()
+                .failed_count(1)
+                .success_count(0)
+                .failed_findings(
+                    ImportFindingsError::builder()
+                        .id("finding-1")
+                        .error_code("InvalidInput")
+                        .error_message("AwsAccountId does not match")
+                        .build(),
+                )
+                .build()
+        });
+        let securityhub = mock_client!(aws_sdk_securityhub, RuleMode::MatchAny, [&refused]);
+        let f = finding(
+            "111111111111",
+            "us-east-1",
+            Status::Pass,
+            "s",
+            &[],
+            "2026-12-02T00:00:00Z",
+            None,
+        );
+        let error = import(&securityhub, &[f]).await.unwrap_err();
+        assert_eq!(error.operation, "securityhub:BatchImportFindings");
+        assert_eq!(error.resource, "finding-1");
+        assert_eq!(
+            error.message,
+            "1 of 1 findings not imported: InvalidInput: AwsAccountId does not match"
+        );
+        assert!(!error.retryable, "a refused finding is refused again");
+        assert_eq!(refused.num_calls(), 1);
+    }
 }

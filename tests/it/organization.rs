@@ -353,6 +353,28 @@ async fn no_account_is_started_past_the_invocations_deadline() {
         .unwrap_err();
     assert_eq!(late.error_type, "AuditIncomplete.Retryable", "{late:?}");
     assert!(late.error_message.contains("2 could not be audited"), "{late:?}");
+    // Each account says why in its own words.
+    let request = iam_policy_alarm::invocation::RunRequest {
+        mode: iam_policy_alarm::settings::Mode::Audit,
+        dry_run: false,
+        trigger: iam_policy_alarm::invocation::Trigger::Manual,
+        scope: iam_policy_alarm::settings::Scope::Organization,
+        accounts: None,
+        deadline: Some(SystemTime::now() + per_account_worst_case() - Duration::from_secs(10)),
+    };
+    let outcome = iam_policy_alarm::run::run(&app, &request).await;
+    let report: Value = serde_json::from_str(&outcome.report.to_json_string()).unwrap();
+    let accounts = report["accounts"].as_array().unwrap();
+    assert_eq!(accounts.len(), 2, "{report:#}");
+    let why = format!(
+        "not audited: less time was left before the function's deadline than one account can take ({} s); the next run audits it",
+        per_account_worst_case().as_secs()
+    );
+    for account in accounts {
+        assert_eq!(account["status"], "ERROR", "{account:#}");
+        assert_eq!(account["error"]["message"], why.as_str(), "{account:#}");
+        assert_eq!(account["error"]["retryable"], true, "{account:#}");
+    }
     let in_time = SystemTime::now() + per_account_worst_case() + Duration::from_secs(60);
     let report = iam_policy_alarm::lambda::handle(&app, payload, Some(in_time))
         .await

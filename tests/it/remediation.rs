@@ -183,13 +183,24 @@ async fn runs_are_idempotent_ten_runs_leave_one_filter_and_one_alarm() {
         ..Chain::default()
     })
     .await;
-    assert_eq!(remediate(&account, &topic, &[]).0, 0);
-    let (code, second) = remediate(&account, &topic, &[]);
+    let (code, first) = remediate(&account, &topic, &[]);
     assert_eq!(code, 0);
-    assert_eq!(second["remediation"]["planned"], serde_json::json!([]), "{second:#}");
-    assert!(second["remediation"].get("applied").is_none());
-    for _ in 0..8 {
-        assert_eq!(remediate(&account, &topic, &[]).0, 0);
+    assert_eq!(
+        first["remediation"]["planned"].as_array().map(Vec::len),
+        Some(2),
+        "{first:#}"
+    );
+    // Every run after the first plans nothing and sends nothing.
+    for run in 2..=10 {
+        let (code, report) = remediate(&account, &topic, &[]);
+        assert_eq!(code, 0, "run {run}: {report:#}");
+        assert_eq!(report["status"], "PASS", "run {run}");
+        assert_eq!(
+            report["remediation"]["planned"],
+            serde_json::json!([]),
+            "run {run}: {report:#}"
+        );
+        assert!(report["remediation"].get("applied").is_none(), "run {run}: {report:#}");
     }
     assert_eq!(account.filters_named("us-east-1", LOG_GROUP, FILTER).await, 1);
     assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1);
@@ -444,6 +455,14 @@ async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
     // (operation, fault, which of its calls, what the faulted run exits with)
     let steps = [
         ("logs:DescribeMetricFilters", Fault::Status(503), Schedule::Always, 2),
+        // The re-read of the filters under the lease (the audit's read passes): the
+        // lease is released and nothing is written.
+        (
+            "logs:DescribeMetricFilters",
+            refused("AccessDeniedException"),
+            Schedule::After(1),
+            2,
+        ),
         ("cloudwatch:DescribeAlarms", Fault::Status(503), Schedule::Always, 2),
         (
             "logs:DescribeLogStreams",
@@ -519,6 +538,17 @@ async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
             "{step}: the next run completes it: {report:#}"
         );
         assert_eq!(report["remediation"]["conflicts"], serde_json::json!([]), "{step}");
+        if step == "cloudwatch:PutMetricAlarm" && fault == Fault::LostResponse {
+            // The lost write had taken effect: the next run finds the alarm in place.
+            assert_eq!(report["remediation"]["planned"], serde_json::json!([]), "{report:#}");
+        }
+        if step == "logs:DescribeMetricFilters" && schedule == Schedule::After(1) {
+            assert_eq!(
+                proxy.count("logs:PutMetricFilter"),
+                0,
+                "nothing written without the re-read"
+            );
+        }
         assert_eq!(account.filters_named("us-east-1", LOG_GROUP, FILTER).await, 1, "{step}");
         assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1, "{step}");
     }

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
+use crate::support::lambda::LambdaFace;
 use crate::support::seed::Chain;
 use crate::support::{moto, Account};
 
@@ -71,6 +72,62 @@ async fn an_incomplete_audit_is_not_available_never_passed() {
     assert_eq!(compliance(&found[0]), "NOT_AVAILABLE");
 }
 
+/// An incomplete audit is the run's error whatever else failed: with the caller's
+/// identity refused, no finding can name the account, and the import says it was not
+/// done because of the audit; the Lambda error is the audit's, not the import's.
+#[tokio::test]
+async fn an_incomplete_audit_is_the_runs_error_even_when_the_import_fails_too() {
+    let account = Account::new().await;
+    account.seed(&Chain::default()).await;
+    let proxy = FaultProxy::start(moto().port);
+    proxy.fail(
+        "sts:GetCallerIdentity",
+        Fault::error(403, "AccessDenied", "not authorized"),
+        Schedule::Always,
+    );
+    let output = account
+        .command(&["audit", "--format", "json"])
+        .envs([("SECURITY_HUB", "true"), ("AWS_ENDPOINT_URL", proxy.url().as_str())])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("findings not imported into Security Hub")
+            && stderr.contains("not imported: the audit is incomplete and the account is unknown"),
+        "{stderr}"
+    );
+    assert!(
+        findings(&account).await.is_empty(),
+        "no finding names an unknown account"
+    );
+
+    let lambda = LambdaFace::start(
+        &account,
+        &[("SECURITY_HUB", "true"), ("AWS_ENDPOINT_URL", &proxy.url())],
+    );
+    let refused = lambda.invoke("{}");
+    assert_eq!(
+        refused.error_type(),
+        Some("AuditIncomplete.NotRetryable"),
+        "{refused:?}"
+    );
+
+    // Where the account is known, the incomplete audit is imported as NOT_AVAILABLE
+    // and the run's error is still the audit's (retryable: a 503).
+    proxy.heal();
+    proxy.fail("logs:DescribeMetricFilters", Fault::Status(503), Schedule::Always);
+    let incomplete = lambda.invoke("{}");
+    assert_eq!(
+        incomplete.error_type(),
+        Some("AuditIncomplete.Retryable"),
+        "{incomplete:?}"
+    );
+    let found = findings(&account).await;
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(compliance(&found[0]), "NOT_AVAILABLE");
+}
+
 /// Security Hub refuses the import: exit 2 saying so, after the report was printed and
 /// published.
 #[tokio::test]
@@ -109,6 +166,26 @@ async fn a_refused_import_fails_the_run_after_the_report_is_printed_and_publishe
         "published all the same"
     );
     assert!(proxy.faulted("securityhub:*") > 0, "the import was reached");
+
+    // Through the Lambda runtime: the error type says whether a retry can help.
+    let lambda = LambdaFace::start(
+        &account,
+        &[("SECURITY_HUB", "true"), ("AWS_ENDPOINT_URL", &proxy.url())],
+    );
+    let refused = lambda.invoke("{}");
+    assert_eq!(refused.error_type(), Some("ImportFailed.NotRetryable"), "{refused:?}");
+    proxy.heal();
+    proxy.fail_when("securityhub:*", "\"Findings\"", Fault::Status(503), Schedule::Always);
+    let unavailable = lambda.invoke("{}");
+    assert_eq!(
+        unavailable.error_type(),
+        Some("ImportFailed.Retryable"),
+        "{unavailable:?}"
+    );
+    assert!(
+        unavailable.error_message().contains("securityhub:BatchImportFindings"),
+        "{unavailable:?}"
+    );
 }
 
 /// `--format ocsf` prints OCSF Compliance Finding events that the published OCSF model
