@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::invocation::{parse_invocation, Invocation, RunRequest};
+use crate::outputs::metrics;
 use crate::report::RunReport;
 use crate::run::{run, App};
 
@@ -158,7 +159,15 @@ async fn run_to_end(
             error_type: e.error_type().into(),
             error_message: e.to_string(),
         }),
-        None => Ok(outcome.report),
+        None => {
+            // A completed run, counted by NoSuccessfulRunAlarm (not the invocation).
+            let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+            println!(
+                "{}",
+                metrics::completed_run(&function, &request.trigger, outcome.report.time_ms())
+            );
+            Ok(outcome.report)
+        }
     }
 }
 

@@ -15,7 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cli",
         &["check", "invocation", "pattern", "report", "rule", "run", "settings"],
     ),
-    ("lambda", &["invocation", "report", "run"]),
+    ("lambda", &["invocation", "outputs", "report", "run"]),
     // the run, top to bottom
     (
         "run",

@@ -349,6 +349,16 @@ def main(argv):
                 c.check(f"CloudWatch accepts {logical} (applied by API), notifying the stack's topic", len(found) == 1 and found[0].get("AlarmActions") == [topic_arn], found[:1])
             except Exception as e:  # noqa: BLE001
                 c.check(f"CloudWatch accepts {logical} (applied by API), notifying the stack's topic", False, e)
+            if logical == "NoSuccessfulRunAlarm":
+                # Runs, not invocations: the schedule's completed runs, as the function
+                # emits them (src/outputs/metrics.rs), with missing data breaching.
+                dims = {d["Name"]: d["Value"] for d in props.get("Dimensions", [])}
+                c.check(
+                    "NoSuccessfulRunAlarm counts the schedule's completed runs (iam-policy-alarm CompletedRuns, Trigger=schedule)",
+                    (props.get("Namespace"), props.get("MetricName"), dims.get("Trigger"), dims.get("FunctionName"), props.get("TreatMissingData"))
+                    == ("iam-policy-alarm", "CompletedRuns", "schedule", conf["FunctionName"], "breaching"),
+                    props,
+                )
             named = [k for k, o in template.get("Outputs", {}).items() if o.get("Value") == {"Ref": logical}]
             c.check(f"{logical}'s name is an output", len(named) == 1, named)
     # The member side: member-role.yaml as a plain stack, trusting this function's role.

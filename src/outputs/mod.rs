@@ -1,7 +1,8 @@
 //! outputs: where a final report goes, in this order: the log in full (so a failed
-//! delivery loses nothing), the findings topic (SNS), Security Hub. The only writer to
-//! SNS or Security Hub.
+//! delivery loses nothing), the findings topic (SNS), Security Hub; and, in Lambda, the
+//! run's own metric (`metrics`). The only writer to SNS or Security Hub.
 
+pub mod metrics;
 mod securityhub;
 mod sns;
 

@@ -469,6 +469,18 @@ impl RunReport {
         }
     }
 
+    /// The run's time in ms since the epoch (RFC 3339 as the run wrote it; 0 if not).
+    pub fn time_ms(&self) -> i64 {
+        let time = match self {
+            RunReport::Account(r) => &r.time,
+            RunReport::Organization(r) => &r.time,
+        };
+        aws_smithy_types::DateTime::from_str(time, aws_smithy_types::date_time::Format::DateTime)
+            .ok()
+            .and_then(|t| t.to_millis().ok())
+            .unwrap_or(0)
+    }
+
     /// Whom the report is about, for the log: the account or the organization.
     pub fn about(&self) -> String {
         match self {

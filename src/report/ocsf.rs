@@ -95,15 +95,7 @@ pub struct Account {
 
 /// One event per audited account of the report, at the report's time.
 pub fn events(report: &RunReport) -> Vec<ComplianceFinding> {
-    let time = match report {
-        RunReport::Account(r) => &r.time,
-        RunReport::Organization(r) => &r.time,
-    };
-    // The report's own time (RFC 3339, written by the run); 0 if it is not one.
-    let time_ms = aws_smithy_types::DateTime::from_str(time, aws_smithy_types::date_time::Format::DateTime)
-        .ok()
-        .and_then(|t| t.to_millis().ok())
-        .unwrap_or(0);
+    let time_ms = report.time_ms();
     let one = |account: &str, region: &str, status, summary: &str, trails: &[TrailFinding], time: &str| {
         event(&finding(account, region, status, summary, trails, time, None), time_ms)
     };

@@ -139,3 +139,49 @@ async fn a_malformed_event_is_an_invocation_error_that_says_what_was_expected() 
         );
     }
 }
+
+/// NoSuccessfulRunAlarm counts runs, not invocations: each run that completes writes one
+/// embedded-metric-format line (CompletedRuns, with what triggered it) on standard
+/// output; an invocation that starts no run, or a run that fails, writes none.
+#[tokio::test]
+async fn each_completed_run_is_one_metric_line_and_an_invocation_without_a_run_is_none() {
+    let account = Account::new().await;
+    account.seed(&Chain::default()).await;
+    let lambda = LambdaFace::start(&account, &[]);
+    let event = |name: &str| std::fs::read_to_string(crate::support::project_dir().join("events").join(name)).unwrap();
+
+    let scheduled = lambda.invoke(&event("schedule.json"));
+    assert!(scheduled.ok, "{scheduled:?}");
+    let metrics = lambda.metrics();
+    assert_eq!(metrics.len(), 1, "{metrics:#?}");
+    assert_eq!(
+        metrics[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "iam-policy-alarm"
+    );
+    assert_eq!(
+        (
+            metrics[0]["CompletedRuns"].as_i64(),
+            metrics[0]["Trigger"].as_str(),
+            metrics[0]["FunctionName"].as_str()
+        ),
+        (Some(1), Some("schedule"), Some("_"))
+    );
+
+    // A failed call is a change event that starts no run: no metric.
+    let mut failed_call: Value = serde_json::from_str(&event("tamper-delete-alarms.json")).unwrap();
+    failed_call["detail"]["errorCode"] = "AccessDenied".into();
+    let ignored = lambda.invoke(&failed_call.to_string());
+    assert!(ignored.ok && ignored.payload["ignored"].is_string(), "{ignored:?}");
+    assert_eq!(lambda.metrics().len(), 1, "an ignored event is not a run");
+
+    let manual = lambda.invoke("{}");
+    assert!(manual.ok, "{manual:?}");
+    assert_eq!(lambda.metrics().last().unwrap()["Trigger"], "manual");
+    assert_eq!(lambda.metrics().len(), 2);
+
+    // A run that could not read the account is an error, not a completed run.
+    let unreachable = LambdaFace::start(&account, &[("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]);
+    let failed = unreachable.invoke(&event("schedule.json"));
+    assert_eq!(failed.error_type(), Some("AuditIncomplete.Retryable"), "{failed:?}");
+    assert!(unreachable.metrics().is_empty(), "{:#?}", unreachable.metrics());
+}

@@ -109,7 +109,7 @@ impl LambdaFace {
             .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(std::fs::File::create(log.with_extension("out")).unwrap())
             .stderr(std::fs::File::create(&log).unwrap());
         let function = function.spawn().expect("start the function");
         LambdaFace {
@@ -160,6 +160,17 @@ impl LambdaFace {
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
             .filter(|r| r["message"] == "findings")
             .map(|r| serde_json::from_str(r["report"].as_str().unwrap_or("null")).unwrap())
+            .collect()
+    }
+
+    /// The embedded-metric-format lines the function wrote to standard output, oldest
+    /// first (Lambda turns them into metrics).
+    pub fn metrics(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.log.with_extension("out"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|r| r.get("_aws").is_some())
             .collect()
     }
 
