@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 use futures_util::stream::{self, StreamExt};
 
 use crate::app::App;
-use crate::aws::{AwsError, AUDIT_CHAIN_CALLS, REMEDIATION_CHAIN_CALLS, RETRY_BUDGET};
+use crate::aws::{AwsError, AUDIT_CHAIN_CALLS, DELIVERY_CHAIN_CALLS, REMEDIATION_CHAIN_CALLS, RETRY_BUDGET};
 use crate::check::organization::{judge, AccountAudit, AccountError};
 use crate::check::{Findings, LinkStatus, Status};
 use crate::invocation::RunRequest;
@@ -21,16 +21,23 @@ use crate::scope::{OrganizationTargets, Role, Targets, Unreachable};
 use crate::settings::Mode;
 use crate::state::Member;
 
-/// The most one account's audit can take when every call hangs: its AssumeRole and its
-/// chain of dependent reads, each cut at the operation timeout.
-pub fn per_account_worst_case() -> Duration {
-    RETRY_BUDGET.operation_timeout * (AUDIT_CHAIN_CALLS + 1)
+/// What must be left after the last account: the report's delivery, whose Security Hub
+/// import in a member follows its AssumeRole.
+fn delivery_reserve() -> u32 {
+    DELIVERY_CHAIN_CALLS + 1
 }
 
-/// The same for one account's remediation (its AssumeRole and its measured chain, one
-/// target log group), which must end before the deadline too.
+/// The time an account's audit needs left when it starts, when every call hangs: its
+/// AssumeRole and its longest chain of dependent reads, and the delivery after, each
+/// call cut at the operation timeout.
+pub fn per_account_worst_case() -> Duration {
+    RETRY_BUDGET.operation_timeout * (1 + AUDIT_CHAIN_CALLS + delivery_reserve())
+}
+
+/// The same for one account's remediation (its AssumeRole, an audit, the writes for
+/// one target log group, the audit after), which must end before the deadline too.
 pub fn per_remediation_worst_case() -> Duration {
-    RETRY_BUDGET.operation_timeout * (REMEDIATION_CHAIN_CALLS + 1)
+    RETRY_BUDGET.operation_timeout * (1 + REMEDIATION_CHAIN_CALLS + delivery_reserve())
 }
 
 /// What a run did, before it is a report.

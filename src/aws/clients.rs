@@ -65,13 +65,36 @@ pub struct Clients {
     regional: Mutex<HashMap<String, Regional>>,
 }
 
-/// The longest chain of dependent calls an audit of one account makes (measured by
-/// tests/it/faults.rs, which asserts this figure): with the operation timeout, the
-/// most one account can take when every call hangs.
-pub const AUDIT_CHAIN_CALLS: u32 = 7;
+/// The longest chain of dependent reads an audit of one account can make; with the
+/// operation timeout, the most one account's audit can take when every call hangs.
+/// Eight are measured on the emulator by tests/it/faults.rs (which asserts this sum):
+/// the identity or the trails; trail status, selectors or the log group's filters; the
+/// alarms on the filter's metric; the region's metric math alarms (none on the metric
+/// fires); the composite alarms over one that fires without a topic; the topic, its
+/// subscriptions or the region's mute rules; the key or the first subscription's
+/// attributes; the key policy or the other subscriptions'. Two more are
+/// [`READS_THE_EMULATOR_CANNOT_SHOW`].
+pub const AUDIT_CHAIN_CALLS: u32 = 10;
 
-/// The same for a remediation with one target log group (measured there too).
-pub const REMEDIATION_CHAIN_CALLS: u32 = 19;
+/// Dependent reads the emulator has no model for, each after the read that names what
+/// it reads (proven with aws-smithy-mocks): a filter on transformed logs' transformer
+/// after the filters (`collect::logs` tests), a live mute rule's schedule after the
+/// region's list (`collect::cloudwatch` tests).
+pub const READS_THE_EMULATOR_CANNOT_SHOW: [&str; 2] = ["logs:GetTransformer", "cloudwatch:GetAlarmMuteRule"];
+
+/// After the audit, the report's delivery, one call after another: the publish, then
+/// Security Hub's read of the finding's first import and the import (measured there
+/// too). In an organization, each member's import follows its AssumeRole: one more.
+pub const DELIVERY_CHAIN_CALLS: u32 = 3;
+
+/// Remediation's own steps with one target log group, between its audit and the audit
+/// after (measured there too): the log group, the alarm of the configured name and its
+/// tags, the lease (look, claim, look again), the filters again, the filter, the
+/// lease's release, the alarm.
+pub const APPLY_CHAIN_CALLS: u32 = 10;
+
+/// A remediation's longest: an audit, the writes, the audit after.
+pub const REMEDIATION_CHAIN_CALLS: u32 = 2 * AUDIT_CHAIN_CALLS + APPLY_CHAIN_CALLS;
 
 impl Clients {
     /// Fails when no region is configured: the audit must know where it stands.

@@ -5,5 +5,8 @@
 mod clients;
 mod error;
 
-pub use clients::{load_sdk_config, Clients, Regional, AUDIT_CHAIN_CALLS, REMEDIATION_CHAIN_CALLS, RETRY_BUDGET};
+pub use clients::{
+    load_sdk_config, Clients, Regional, APPLY_CHAIN_CALLS, AUDIT_CHAIN_CALLS, DELIVERY_CHAIN_CALLS,
+    READS_THE_EMULATOR_CANNOT_SHOW, REMEDIATION_CHAIN_CALLS, RETRY_BUDGET,
+};
 pub use error::{aws_error, AwsError};

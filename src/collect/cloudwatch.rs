@@ -169,8 +169,9 @@ pub async fn composites_of(cloudwatch: &Client, child: &str) -> Read<Vec<Composi
 }
 
 /// The region's alarm mute rules (ListAlarmMuteRules, all pages), with the targets and
-/// schedule of each that has not expired (GetAlarmMuteRule): one call when there are
-/// none, however many alarms the region has.
+/// schedule of each that has not expired (GetAlarmMuteRule, all at once: one step of
+/// the chain, however many rules): one call when there are none, however many alarms
+/// the region has.
 pub async fn mute_rules(cloudwatch: &Client, region: &str) -> Read<Vec<MuteRule>> {
     let pages: Vec<_> = cloudwatch
         .list_alarm_mute_rules()
@@ -185,10 +186,9 @@ pub async fn mute_rules(cloudwatch: &Client, region: &str) -> Read<Vec<MuteRule>
                 e,
             )
         })?;
-    let mut rules = Vec::new();
-    for summary in pages.iter().flat_map(|p| p.alarm_mute_rule_summaries()) {
+    let summaries = pages.iter().flat_map(|p| p.alarm_mute_rule_summaries()).map(|summary| {
         let arn = summary.alarm_mute_rule_arn().unwrap_or_default().to_string();
-        let mut rule = MuteRule {
+        MuteRule {
             // arn:aws:cloudwatch:<region>:<account>:alarm-mute-rule:<name>
             name: arn.splitn(7, ':').nth(6).unwrap_or_default().to_string(),
             arn,
@@ -196,36 +196,42 @@ pub async fn mute_rules(cloudwatch: &Client, region: &str) -> Read<Vec<MuteRule>
             mute_type: summary.mute_type().unwrap_or_default().to_string(),
             expire_date: summary.expire_date().map(ToString::to_string),
             ..MuteRule::default()
-        };
-        if rule.status != "EXPIRED" {
-            let detail = match cloudwatch
-                .get_alarm_mute_rule()
-                .alarm_mute_rule_name(&rule.name)
-                .send()
-                .await
-            {
-                Ok(detail) => detail,
-                // Deleted between the list and the read: it mutes nothing any more.
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    continue
-                }
-                Err(e) => return Err(aws_error("cloudwatch:GetAlarmMuteRule", &rule.arn, e)),
-            };
-            let schedule = detail.rule().and_then(|r| r.schedule());
-            rule.expression = schedule.and_then(|s| s.expression()).map(String::from);
-            rule.duration = schedule.and_then(|s| s.duration()).map(String::from);
-            rule.timezone = schedule.and_then(|s| s.timezone()).map(String::from);
-            rule.targets = detail
-                .mute_targets()
-                .map(|t| t.alarm_names().to_vec())
-                .unwrap_or_default();
         }
-        rules.push(rule);
+    });
+    let read = futures_util::future::join_all(summaries.map(|rule| mute_rule_detail(cloudwatch, rule))).await;
+    // A rule deleted between the list and its read mutes nothing any more: None.
+    read.into_iter().filter_map(Result::transpose).collect()
+}
+
+/// A live rule's targets and schedule; an expired one as listed; None when it is gone.
+async fn mute_rule_detail(cloudwatch: &Client, mut rule: MuteRule) -> Read<Option<MuteRule>> {
+    if rule.status == "EXPIRED" {
+        return Ok(Some(rule));
     }
-    Ok(rules)
+    let detail = match cloudwatch
+        .get_alarm_mute_rule()
+        .alarm_mute_rule_name(&rule.name)
+        .send()
+        .await
+    {
+        Ok(detail) => detail,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            return Ok(None)
+        }
+        Err(e) => return Err(aws_error("cloudwatch:GetAlarmMuteRule", &rule.arn, e)),
+    };
+    let schedule = detail.rule().and_then(|r| r.schedule());
+    rule.expression = schedule.and_then(|s| s.expression()).map(String::from);
+    rule.duration = schedule.and_then(|s| s.duration()).map(String::from);
+    rule.timezone = schedule.and_then(|s| s.timezone()).map(String::from);
+    rule.targets = detail
+        .mute_targets()
+        .map(|t| t.alarm_names().to_vec())
+        .unwrap_or_default();
+    Ok(Some(rule))
 }
 
 /// The alarm that already has `name` in this region, if any, with its tags (plan

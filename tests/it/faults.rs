@@ -214,8 +214,8 @@ fn retry_budget_relations() {
     assert!(b.attempt_timeout * b.max_attempts >= b.operation_timeout);
 }
 
-/// The longest chain of an audit: the calls of each phase that one of them may be.
-const AUDIT_CHAIN: [&[&str]; 7] = [
+/// The chain of a compliant audit: the calls of each phase that one of them may be.
+const COMPLIANT_CHAIN: [&[&str]; 7] = [
     &["sts:GetCallerIdentity", "cloudtrail:DescribeTrails"],
     &[
         "cloudtrail:GetTrailStatus",
@@ -234,6 +234,101 @@ const AUDIT_CHAIN: [&[&str]; 7] = [
     &["kms:GetKeyPolicy"],
     &["sns:Publish"],
 ];
+
+/// The longest chain of an audit the emulator can show, and the delivery after it.
+const LONGEST_AUDIT_CHAIN: [&[&str]; 11] = [
+    COMPLIANT_CHAIN[0],
+    COMPLIANT_CHAIN[1],
+    &["cloudwatch:DescribeAlarmsForMetric"],
+    // None on the metric fires: the region's metric math alarms.
+    &["cloudwatch:DescribeAlarms"],
+    // One of them fires without a topic: the composite alarms over it.
+    &["cloudwatch:DescribeAlarms"],
+    COMPLIANT_CHAIN[3],
+    COMPLIANT_CHAIN[4],
+    &["kms:GetKeyPolicy", "sns:GetSubscriptionAttributes"],
+    &["sns:Publish"],
+    // Security Hub (REST JSON, named by path): the first import's CreatedAt, the import.
+    &["securityhub:POST /findings"],
+    &["securityhub:POST /findings/import"],
+];
+
+/// The audit's longest path on the emulator: the standard alarm on the filter's metric
+/// does not fire (threshold 5), so the region's metric math alarms are read; one of
+/// them fires but notifies no topic, so the composite alarms over it are read; another
+/// fires and notifies the topic, encrypted with a key named by alias.
+async fn longest_audit() -> Scenario {
+    use aws_sdk_cloudwatch::types::{ComparisonOperator, Metric, MetricDataQuery, MetricStat, Statistic};
+    let account = Account::new().await;
+    let seeded = account
+        .seed(&Chain {
+            alarm_namespace: None,
+            ..Chain::default()
+        })
+        .await;
+    encrypt_topic(&account, "us-east-1", &seeded.topic_arn).await;
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.region("us-east-1"));
+    cloudwatch
+        .put_metric_alarm()
+        .alarm_name("iam-changes-five")
+        .namespace(iam_policy_alarm::rule::DEFAULT_METRIC_NAMESPACE)
+        .metric_name(iam_policy_alarm::rule::DEFAULT_METRIC_NAME)
+        .statistic(Statistic::Sum)
+        .period(300)
+        .evaluation_periods(1)
+        .threshold(5.0)
+        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+        .alarm_actions(&seeded.topic_arn)
+        .send()
+        .await
+        .unwrap();
+    for (name, topic) in [
+        ("iam-changes-math-silent", None),
+        ("iam-changes-math", Some(&seeded.topic_arn)),
+    ] {
+        let m1 = MetricDataQuery::builder()
+            .id("m1")
+            .metric_stat(
+                MetricStat::builder()
+                    .metric(
+                        Metric::builder()
+                            .namespace(iam_policy_alarm::rule::DEFAULT_METRIC_NAMESPACE)
+                            .metric_name(iam_policy_alarm::rule::DEFAULT_METRIC_NAME)
+                            .build(),
+                    )
+                    .period(300)
+                    .stat("Sum")
+                    .build(),
+            )
+            .return_data(false)
+            .build();
+        let e1 = MetricDataQuery::builder()
+            .id("e1")
+            .expression("FILL(m1, 0)")
+            .return_data(true)
+            .build();
+        cloudwatch
+            .put_metric_alarm()
+            .alarm_name(name)
+            .metrics(m1)
+            .metrics(e1)
+            .evaluation_periods(1)
+            .threshold(1.0)
+            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+            .actions_enabled(true)
+            .set_alarm_actions(topic.map(|t| vec![t.clone()]))
+            .send()
+            .await
+            .unwrap();
+    }
+    let findings = account.topic("us-east-1", "findings").await;
+    Scenario {
+        account,
+        findings,
+        operations: &OPERATIONS,
+        clean_code: 0,
+    }
+}
 
 fn assert_chain(chain: &[String], wanted: &[&[&str]]) {
     let fits = chain.len() == wanted.len()
@@ -258,19 +353,45 @@ fn chain_of(scenario: &Scenario, args: &[&str], env: &[(&str, &str)], expect: i3
 
 /// When every call hangs, each is cut at the operation timeout, so a run lasts at most
 /// (its longest chain of dependent calls) x operation timeout. The chains are measured
-/// on real runs, the longest each kind of run can make with one trail: an audit of a
-/// compliant chain whose topic key is named by alias (DescribeKey, then GetKeyPolicy),
-/// and a remediation of a log group without filters (DescribeLogGroups) whose alarm of
-/// the configured name is ours and drifted (ListTagsForResource, then an update),
-/// writing the filter under the lease and auditing again. template.yaml's smallest
-/// Timeout must exceed the audit's, and its default the remediation's.
+/// on real runs: the audit's longest path the emulator can show (metric math alarms,
+/// then composite alarms, then an encrypted topic, then the publish and the Security
+/// Hub import), plus the dependent reads only mocks can show
+/// (`aws::READS_THE_EMULATOR_CANNOT_SHOW`); remediation's own steps, measured on a log
+/// group without filters whose alarm of the configured name is ours and drifted. The
+/// constants the product runs on (the organization's deadline guard) and template.yaml's
+/// Timeout bounds must follow them: a new dependent read fails this test until they do.
 #[tokio::test]
 async fn the_function_timeout_covers_the_measured_chains_of_dependent_calls() {
+    use iam_policy_alarm::aws::{
+        APPLY_CHAIN_CALLS, AUDIT_CHAIN_CALLS, DELIVERY_CHAIN_CALLS, READS_THE_EMULATOR_CANNOT_SHOW,
+        REMEDIATION_CHAIN_CALLS,
+    };
     let op = RETRY_BUDGET.operation_timeout;
-    let audit = chain_of(&compliant().await, &["audit", "--format", "json"], &[], 0);
-    assert_chain(&audit, &AUDIT_CHAIN);
-    // The constant the organization's deadline uses.
-    assert_eq!(audit.len(), iam_policy_alarm::aws::AUDIT_CHAIN_CALLS as usize);
+    let longest = chain_of(
+        &longest_audit().await,
+        &["audit", "--format", "json"],
+        &[("SECURITY_HUB", "true")],
+        0,
+    );
+    assert_chain(&longest, &LONGEST_AUDIT_CHAIN);
+    let (reads, delivery) = longest.split_at(longest.len() - DELIVERY_CHAIN_CALLS as usize);
+    assert_eq!(delivery.len(), DELIVERY_CHAIN_CALLS as usize);
+    assert!(delivery[0] == "sns:Publish", "{delivery:?}");
+    assert_eq!(
+        reads.len() + READS_THE_EMULATOR_CANNOT_SHOW.len(),
+        AUDIT_CHAIN_CALLS as usize,
+        "the audit's measured reads {reads:?} and {READS_THE_EMULATOR_CANNOT_SHOW:?}"
+    );
+    for read in READS_THE_EMULATOR_CANNOT_SHOW {
+        assert!(
+            !reads.contains(&read.to_string()),
+            "{read} is measured now: count it once"
+        );
+    }
+    // A compliant chain is shorter, and within it.
+    let compliant = chain_of(&compliant().await, &["audit", "--format", "json"], &[], 0);
+    assert_chain(&compliant, &COMPLIANT_CHAIN);
+    assert!(compliant.len() < longest.len());
     // Remediation's longest path: first a run that creates our filter and alarm, then
     // the filter gone and our alarm drifted.
     let scenario = empty_group().await;
@@ -316,33 +437,46 @@ async fn the_function_timeout_covers_the_measured_chains_of_dependent_calls() {
         &["logs:CreateLogStream"],
         &["cloudwatch:PutMetricAlarm"],
         // The re-audit's reads follow.
-        AUDIT_CHAIN[0],
-        AUDIT_CHAIN[1],
+        COMPLIANT_CHAIN[0],
+        COMPLIANT_CHAIN[1],
     ];
-    let wanted: Vec<&[&str]> = AUDIT_CHAIN[..2]
+    let wanted: Vec<&[&str]> = COMPLIANT_CHAIN[..2]
         .iter()
         .chain(&apply)
-        .chain(&AUDIT_CHAIN[2..])
+        .chain(&COMPLIANT_CHAIN[2..])
         .copied()
         .collect();
     assert_chain(&remediation, &wanted);
-    assert_eq!(
-        remediation.len(),
-        iam_policy_alarm::aws::REMEDIATION_CHAIN_CALLS as usize
-    );
+    // Between the audit's first two steps and the re-audit's: remediation's own.
+    assert_eq!(apply.len() - 2, APPLY_CHAIN_CALLS as usize);
+    assert_eq!(REMEDIATION_CHAIN_CALLS, 2 * AUDIT_CHAIN_CALLS + APPLY_CHAIN_CALLS);
     let (default, minimum) = template_timeout();
-    let audit_worst = op.as_secs() * audit.len() as u64;
-    let remediation_worst = op.as_secs() * remediation.len() as u64;
+    let audit_calls = AUDIT_CHAIN_CALLS + DELIVERY_CHAIN_CALLS;
+    let remediation_calls = REMEDIATION_CHAIN_CALLS + DELIVERY_CHAIN_CALLS;
+    let audit_worst = op.as_secs() * u64::from(audit_calls);
+    let remediation_worst = op.as_secs() * u64::from(remediation_calls);
+    // The organization's guard: an account is started only with its AssumeRole, its
+    // chain and the delivery after (a member's import follows its AssumeRole) left.
+    assert_eq!(
+        iam_policy_alarm::fleet::per_account_worst_case(),
+        op * (1 + AUDIT_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1)
+    );
+    assert_eq!(
+        iam_policy_alarm::fleet::per_remediation_worst_case(),
+        op * (1 + REMEDIATION_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1)
+    );
+    assert!(
+        iam_policy_alarm::fleet::per_remediation_worst_case().as_secs() < default,
+        "a fresh invocation at the default Timeout can start a remediation"
+    );
     assert!(
         minimum > audit_worst,
-        "template.yaml's smallest Timeout ({minimum} s) must exceed the audit's worst case, {} dependent calls x {} s = {audit_worst} s",
-        audit.len(),
+        "template.yaml's smallest Timeout ({minimum} s) must exceed the audit's worst case, {audit_calls} dependent calls x {} s = {audit_worst} s",
         op.as_secs()
     );
     assert!(
         default > remediation_worst,
-        "template.yaml's default Timeout ({default} s) must exceed remediation's worst case, {} dependent calls x {} s = {remediation_worst} s",
-        remediation.len(),
+        "template.yaml's default Timeout ({default} s) must exceed remediation's worst case, {remediation_calls} dependent calls x {} s = {remediation_worst} s",
         op.as_secs()
     );
 }
