@@ -131,6 +131,15 @@ pub(super) fn alarm_link(
         );
         return (LinkFinding::pass(detail, resources), good);
     }
+    // An alarm (or its topic, its composites) that could not be read may be the one
+    // that notifies: what was read does not make a FAIL.
+    if !p.errors.is_empty() {
+        let mut link = LinkFinding::error(std::mem::take(&mut p.errors), resources);
+        if !verdicts.is_empty() {
+            link.detail = format!("{}; of what was read: {}", link.detail, verdicts.join("; "));
+        }
+        return (link, Vec::new());
+    }
     if !verdicts.is_empty() {
         let metric = sources.first().map(Source::transformation);
         let (ns, name) = metric.map_or((names.metric_namespace.as_str(), names.metric_name.as_str()), |t| {

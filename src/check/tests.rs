@@ -369,6 +369,8 @@ fn cases() -> Vec<Case> {
         ("anomaly detection band", |s| { let a = first_alarm(s); a.comparison_operator = Some("GreaterThanUpperThreshold".into()); a.threshold_metric_id = Some("ad1".into()); }, [P, P, F, N], "cannot prove it fires on one event"),
         ("a metric math alarm with FILL", math_alarm_only, [P, P, P, P], "e1 (FILL(m1, 0)) = 1"),
         ("math alarms unreadable", |s| { alarms(s).clear(); s.math_alarms.insert("us-east-1".into(), Err(aws_error("cloudwatch:DescribeAlarms"))); }, [P, P, E, N], "cloudwatch:DescribeAlarms"),
+        // The alarm read does not fire; one that could not be read might: ERROR, not FAIL.
+        ("math alarms unreadable beside one that does not fire", |s| { first_alarm(s).threshold = Some(5.0); s.math_alarms.insert("us-east-1".into(), Err(aws_error("cloudwatch:DescribeAlarms"))); }, [P, P, E, N], "of what was read: alarm"),
         ("no SNS action, a composite notifies", |s| composite_over(s, "ALARM(IAMAuthorizationActivityAlarm) AND NOT ALARM(maintenance)", true), [P, P, P, P], "arn:aws:cloudwatch:us-east-1:123456789012:alarm:any-iam-change"),
         ("no SNS action, the composite needs another alarm", |s| composite_over(s, "ALARM(IAMAuthorizationActivityAlarm) AND ALARM(other)", true), [P, P, F, N], "is not in ALARM when only this alarm is"),
         ("no SNS action, the composite's actions disabled", |s| composite_over(s, "ALARM(IAMAuthorizationActivityAlarm)", false), [P, P, F, N], "actions disabled"),
