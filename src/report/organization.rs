@@ -349,6 +349,69 @@ mod tests {
         );
     }
 
+    /// Failing accounts whose trails alone are too big: the first shortening (only the
+    /// accounts that do not pass, with their trails) does not fit, the second (without
+    /// their trails) does, and says so; every failing account is still named.
+    #[test]
+    fn failing_accounts_too_big_with_their_trails_are_sent_without_them() {
+        use crate::check::{LinkFinding, LinkStatus, Links, TrailFinding};
+        let link = |detail: &str| LinkFinding {
+            status: LinkStatus::Fail,
+            detail: detail.to_string(),
+            reason_code: None,
+            fix: Some("f".repeat(2_000)),
+            resources: vec!["r".repeat(500)],
+            errors: Vec::new(),
+        };
+        let trail = TrailFinding {
+            name: "t".into(),
+            arn: "arn:aws:cloudtrail:us-east-1:000000000001:trail/t".into(),
+            home_region: "us-east-1".into(),
+            organization: false,
+            log_group: None,
+            status: LinkStatus::Fail,
+            links: Links {
+                trail: link(&"d".repeat(2_000)),
+                metric_filter: link(&"d".repeat(2_000)),
+                alarm: link(&"d".repeat(2_000)),
+                notification: link(&"d".repeat(2_000)),
+            },
+        };
+        let mut accounts: Vec<AccountVerdict> = (0..20)
+            .map(|i| {
+                let mut v = verdict(i, Status::Fail);
+                v.trails = vec![trail.clone(); 3];
+                v
+            })
+            .collect();
+        accounts.extend((20..30).map(|i| verdict(i, Status::Pass)));
+        let r = report(accounts);
+        assert!(
+            r.shortened(true).sns_body().len() > MAX_SNS_MESSAGE_BYTES,
+            "the first step must not fit"
+        );
+        let message = r.sns_message();
+        assert!(
+            message.message.len() <= MAX_SNS_MESSAGE_BYTES,
+            "{}",
+            message.message.len()
+        );
+        let body: serde_json::Value = serde_json::from_str(&message.message).unwrap();
+        let json: serde_json::Value = serde_json::from_str(body["sqs"].as_str().unwrap()).unwrap();
+        let sent = json["accounts"].as_array().unwrap();
+        assert_eq!(sent.len(), 20, "every failing account, none passing");
+        assert!(sent.iter().all(|a| a["trails"].as_array().is_some_and(Vec::is_empty)));
+        assert!(json.get("accounts_left_out").is_none_or(|n| n == 0));
+        assert!(
+            json["summary"]
+                .as_str()
+                .unwrap()
+                .contains("the 10 passing accounts and every account's trails are left out"),
+            "{}",
+            json["summary"]
+        );
+    }
+
     /// At the limits: 5,000 failing accounts with long summaries, after a
     /// burst of 2,000 changes with the longest actors: the message still fits SNS, keeps
     /// the counts, and says what it left out.

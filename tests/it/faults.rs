@@ -776,6 +776,13 @@ async fn a_call_that_never_answers_is_an_error_at_the_operation_timeout() {
         "{alarm:#}"
     );
     assert_eq!(alarm["errors"][0]["retryable"], true);
+    // What ended the call is the operation timeout, in the SDK's own words (not an
+    // attempt timeout after the last attempt): all attempts included, at 20 s.
+    let message = alarm["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("operation timeout (all attempts including retries) occurred after 20s"),
+        "{message}"
+    );
     // A lower bound only, and only because the claim is about the timeout itself: the
     // call was given the whole operation timeout. That it was then abandoned, not
     // waited for, the attempts say: each was cut at the attempt timeout, no more tried.
