@@ -150,7 +150,11 @@ fn bad_queue_records_are_refused_alone_with_one_bounded_line() {
         panic!("not read as a batch")
     };
     assert_eq!(batch.request, None);
-    assert_eq!(batch.refused.len() + batch.ignored.len(), bodies.len());
+    // Which are refused (reported back, to be tried again and then dead-lettered) and
+    // which ignored (well-formed events that start no run).
+    let refused: Vec<&str> = batch.refused.iter().map(|r| r.message_id.as_str()).collect();
+    assert_eq!(refused, ["m0", "m1", "m2", "m3", "m6"]);
+    assert_eq!(batch.ignored.len(), 2, "{:.300?}", batch.ignored);
     let lines = batch.refused.iter().map(|r| &r.reason).chain(&batch.ignored);
     for line in lines {
         assert!(
@@ -158,6 +162,68 @@ fn bad_queue_records_are_refused_alone_with_one_bounded_line() {
             "{line:.300}"
         );
     }
+}
+
+/// The same batch through the binary's Lambda face: the refused records come back as
+/// batch item failures, each refused and each ignored record is one line of the log,
+/// and no request reaches AWS.
+#[tokio::test]
+async fn bad_queue_records_through_the_handler_are_reported_and_logged_one_line_each() {
+    let account = Account::new().await;
+    let proxy = FaultProxy::start(moto().port);
+    let lambda = LambdaFace::start(&account, &[("AWS_ENDPOINT_URL", &proxy.url())]);
+    let mut sample: Value = serde_json::from_str(include_str!("../../events/tamper-delete-alarms.json")).unwrap();
+    sample["detail"]["eventName"] = json!("DescribeAlarms");
+    let unwatched = sample.to_string();
+    let bodies = [
+        "not json".to_string(),
+        json!({"detail-type": "Scheduled Event"}).to_string(),
+        unwatched,
+        String::new(),
+    ];
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| json!({"messageId": format!("m{i}"), "body": body}))
+        .collect();
+    let response = lambda.invoke(&json!({ "Records": records }).to_string());
+    assert!(response.ok, "{response:?}");
+    assert_eq!(
+        response.payload["batchItemFailures"],
+        json!([{"itemIdentifier": "m0"}, {"itemIdentifier": "m1"}, {"itemIdentifier": "m3"}])
+    );
+    assert_eq!(
+        response.payload["ignored"].as_array().map(Vec::len),
+        Some(1),
+        "{response:?}"
+    );
+    let log = lambda.log();
+    let refused: Vec<&str> = log.lines().filter(|l| l.contains("queue record refused")).collect();
+    let ignored: Vec<&str> = log.lines().filter(|l| l.contains("queue record ignored")).collect();
+    assert_eq!(refused.len(), 3, "{log}");
+    for (line, id) in refused.iter().zip(["m0", "m1", "m3"]) {
+        assert!(line.contains(&format!("\"message_id\":\"{id}\"")), "{line}");
+    }
+    assert_eq!(ignored.len(), 1, "{log}");
+    assert!(ignored[0].contains("DescribeAlarms"), "{}", ignored[0]);
+    assert_eq!(proxy.calls().len(), 0, "a batch with no change reads nothing");
+}
+
+/// A batch whose run fails fails as a whole: the invocation is an error (not a list of
+/// item failures), so every change in it comes back to be audited again.
+#[tokio::test]
+async fn a_batch_whose_run_fails_fails_the_whole_batch() {
+    let account = Account::new().await;
+    let lambda = LambdaFace::start(&account, &[("AWS_ENDPOINT_URL", "http://127.0.0.1:1")]);
+    let change: Value = serde_json::from_str(include_str!("../../events/tamper-delete-alarms.json")).unwrap();
+    let records = json!({"Records": [
+        {"messageId": "m0", "body": change.to_string()},
+        {"messageId": "m1", "body": change.to_string()},
+    ]});
+    let response = lambda.invoke(&records.to_string());
+    assert!(!response.ok, "{response:?}");
+    assert_eq!(response.error_type(), Some("AuditIncomplete.Retryable"), "{response:?}");
+    assert!(response.payload.get("batchItemFailures").is_none());
 }
 
 /// Through the runtime API: empty, huge, deeply nested and wrongly typed payloads are

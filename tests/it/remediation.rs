@@ -553,3 +553,41 @@ async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
         assert_eq!(account.alarms_named("us-east-1", ALARM).await, 1, "{step}");
     }
 }
+
+/// Partial data: when the audit could not read everything (status ERROR: the filters,
+/// or the alarms on the filter's metric), remediation plans nothing and writes nothing
+/// (the next run, with AWS healthy, fixes it).
+#[tokio::test]
+async fn an_audit_that_could_not_read_everything_plans_and_writes_nothing() {
+    use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
+    // (the chain, the read that fails)
+    let cases = [
+        (Chain::remediable(), "logs:DescribeMetricFilters"),
+        (
+            Chain {
+                alarm_namespace: None,
+                ..Chain::default()
+            },
+            "cloudwatch:DescribeAlarmsForMetric",
+        ),
+    ];
+    for (chain, read) in cases {
+        let (account, topic) = seeded(chain).await;
+        let proxy = FaultProxy::start(crate::support::moto().port);
+        proxy.fail(read, Fault::Status(503), Schedule::Always);
+        let (code, report) = remediate(&account, &topic, &[("AWS_ENDPOINT_URL", &proxy.url())]);
+        assert_eq!(
+            (code, report["status"].as_str()),
+            (2, Some("ERROR")),
+            "{read}: {report:#}"
+        );
+        assert_eq!(
+            report["remediation"]["planned"],
+            serde_json::json!([]),
+            "{read}: {report:#}"
+        );
+        assert!(report["remediation"].get("applied").is_none(), "{read}");
+        assert!(proxy.writes().is_empty(), "{read}: {:?}", proxy.writes());
+        assert!(proxy.faulted(read) > 0, "{read} was reached");
+    }
+}

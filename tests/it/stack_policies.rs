@@ -81,3 +81,63 @@ async fn the_same_policies_for_another_regions_alarms_fail() {
     let link = &report["trails"][0]["links"]["notification"];
     assert_eq!(link["status"], "FAIL", "{report:#}");
 }
+
+/// The stack's own alarms, as template.yaml writes them, judged by the audit's alarm
+/// model: one failed invocation, one throttle, one message in the failure queue each
+/// take their alarm to ALARM within one period, and a quiet period leaves it out of
+/// ALARM. (NoSuccessfulRunAlarm is the inverse, ALARM when nothing happens, which the
+/// model does not judge; `make deploy-local` checks its metric.)
+#[test]
+fn the_stacks_own_alarms_fire_on_one_failure() {
+    use iam_policy_alarm::alarm::{evaluate, Alarm, Emission};
+    let t = template::template("template.yaml");
+    for logical in [
+        "FunctionErrorsAlarm",
+        "FunctionThrottlesAlarm",
+        "FailedInvocationsAlarm",
+    ] {
+        // Names (the function's, the queue's, the stack's) do not change the verdict.
+        let props = template::resolve(&t["Resources"][logical]["Properties"], &|tag, value| match tag {
+            "!Ref" | "!Sub" | "!GetAtt" => Some(Value::String(format!("{tag} {value:?}"))),
+            _ => None,
+        });
+        let text = |key: &str| props[key].as_str().map(String::from);
+        let number = |key: &str| props[key].as_f64();
+        let dimensions: std::collections::BTreeMap<String, String> = props["Dimensions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| (d["Name"].as_str().unwrap().to_string(), "the-resource".to_string()))
+            .collect();
+        let alarm = Alarm {
+            name: logical.into(),
+            actions_enabled: true,
+            alarm_actions: vec!["topic".into()],
+            namespace: text("Namespace").unwrap(),
+            metric_name: text("MetricName").unwrap(),
+            statistic: text("Statistic"),
+            dimensions: dimensions.clone(),
+            period: number("Period").map(|p| p as i32),
+            evaluation_periods: number("EvaluationPeriods").map(|p| p as i32),
+            datapoints_to_alarm: number("DatapointsToAlarm").map(|p| p as i32),
+            threshold: number("Threshold"),
+            comparison_operator: text("ComparisonOperator"),
+            treat_missing_data: text("TreatMissingData"),
+            ..Alarm::default()
+        };
+        // One failure: one datapoint of 1 in the period (Lambda's Errors and Throttles
+        // count it, SQS's visible messages show it).
+        let one = Emission {
+            namespace: alarm.namespace.clone(),
+            name: alarm.metric_name.clone(),
+            values: vec![1.0],
+            default_value: None,
+            unit: "None".into(),
+            dimensions,
+            routine: Vec::new(),
+            copies: vec![1],
+        };
+        let verdict = evaluate(&alarm, &one);
+        assert!(verdict.fires(), "{logical}: {verdict:?}");
+    }
+}
