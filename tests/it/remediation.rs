@@ -445,6 +445,24 @@ async fn trails_are_never_changed_and_the_report_says_what_to_do() {
     assert_eq!(account.snapshot(&["us-east-1"]).await, before);
 }
 
+/// The Lambda error type of each faulted run of the test below, in its order: a read
+/// of the audit is an incomplete audit; a refused write stops remediation for good
+/// (not retryable: the same request is refused again); a lost answer may be retried.
+const ERROR_TYPES: [Option<&str>; 12] = [
+    Some("AuditIncomplete.Retryable"),
+    Some("AuditIncomplete.NotRetryable"),
+    Some("AuditIncomplete.Retryable"),
+    Some("RemediationFailed.NotRetryable"),
+    Some("RemediationFailed.NotRetryable"),
+    Some("RemediationFailed.NotRetryable"),
+    Some("RemediationFailed.NotRetryable"),
+    Some("RemediationFailed.Retryable"),
+    None,
+    None,
+    None,
+    Some("RemediationFailed.Retryable"),
+];
+
 /// Each step remediation takes, refused (or its answer lost) by AWS: the run fails
 /// loudly, the account holds at most one filter and one alarm, and the next run, with
 /// AWS healthy again, completes the chain.
@@ -452,7 +470,8 @@ async fn trails_are_never_changed_and_the_report_says_what_to_do() {
 async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
     use crate::support::fault_proxy::{Fault, FaultProxy, Schedule};
     let refused = |code: &str| Fault::error(400, code, "refused by the test");
-    // (operation, fault, which of its calls, what the faulted run exits with)
+    // (operation, fault, which of its calls, what the faulted run exits with, and its
+    // Lambda error type)
     let steps = [
         ("logs:DescribeMetricFilters", Fault::Status(503), Schedule::Always, 2),
         // The re-read of the filters under the lease (the audit's read passes): the
@@ -499,7 +518,7 @@ async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
         ("logs:CreateLogStream", Fault::LostResponse, Schedule::Nth(2), 0),
         ("cloudwatch:PutMetricAlarm", Fault::LostResponse, Schedule::Always, 2),
     ];
-    for (step, fault, schedule, exit) in steps {
+    for ((step, fault, schedule, exit), error) in steps.into_iter().zip(ERROR_TYPES) {
         let (account, topic) = seeded(Chain {
             filter_pattern: None,
             alarm_namespace: None,
@@ -508,9 +527,25 @@ async fn remediation_interrupted_at_each_step_is_completed_by_the_next_run() {
         .await;
         let proxy = FaultProxy::start(crate::support::moto().port);
         proxy.fail(step, fault.clone(), schedule);
-        let endpoint = proxy.url();
-        let (code, report) = remediate(&account, &topic, &[("AWS_ENDPOINT_URL", &endpoint)]);
+        // Through the Lambda runtime: the invocation's error type (what Lambda's retries
+        // and failure destination see), and the report as the function logged it.
+        let lambda = crate::support::lambda::LambdaFace::start(
+            &account,
+            &[
+                ("MODE", "remediate"),
+                ("ALARM_TOPIC_ARN", topic.as_str()),
+                ("AWS_ENDPOINT_URL", proxy.url().as_str()),
+            ],
+        );
+        let invocation = lambda.invoke("{}");
+        let report = lambda
+            .findings()
+            .pop()
+            .unwrap_or_else(|| panic!("no report logged: {invocation:?}"));
         let context = format!("{step} {fault:?} {schedule:?}");
+        let error_type = invocation.error_type();
+        assert_eq!(error_type, error, "{context}: {invocation:?}");
+        let code = if error_type.is_some() { 2 } else { 0 };
         assert_eq!(code, exit, "{context}: {report:#}");
         if exit == 2 && fault != Fault::LostResponse {
             // (A lost answer to a write that took effect re-audits as PASS; the run

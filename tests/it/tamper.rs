@@ -518,9 +518,9 @@ async fn remediations_own_writes_start_no_run_and_a_converged_chain_plans_nothin
         ),
         (Some("PASS"), Some("FAIL"))
     );
-    // Every write remediation made, plus the lease's log stream and the alarm's owner tag,
-    // as CloudTrail records them: with the function's role.
-    let mut writes: Vec<(String, String)> = report["remediation"]["applied"]
+    // Every write remediation made, as CloudTrail records them: with the function's role.
+    // (The lease's log stream and the alarm's owner tag are not watched calls at all.)
+    let writes: Vec<(String, String)> = report["remediation"]["applied"]
         .as_array()
         .unwrap()
         .iter()
@@ -530,21 +530,27 @@ async fn remediations_own_writes_start_no_run_and_a_converged_chain_plans_nothin
         })
         .collect();
     assert_eq!(writes.len(), 2, "{report:#}");
-    writes.extend([
-        ("logs".into(), "CreateLogStream".into()),
-        ("cloudwatch".into(), "TagResource".into()),
-    ]);
-    let own: Vec<Value> = writes
-        .iter()
-        .map(|(service, call)| {
-            let (source, event_source) = match service.as_str() {
-                "logs" => ("aws.logs", "logs.amazonaws.com"),
-                "cloudwatch" => ("aws.monitoring", "monitoring.amazonaws.com"),
-                other => panic!("remediation wrote to {other}"),
-            };
-            change(source, event_source, call, role_session(&ours), call)
-        })
-        .collect();
+    let as_recorded = |identity: Value| -> Vec<Value> {
+        writes
+            .iter()
+            .map(|(service, call)| {
+                let (source, event_source) = match service.as_str() {
+                    "logs" => ("aws.logs", "logs.amazonaws.com"),
+                    "cloudwatch" => ("aws.monitoring", "monitoring.amazonaws.com"),
+                    other => panic!("remediation wrote to {other}"),
+                };
+                change(source, event_source, call, identity.clone(), call)
+            })
+            .collect()
+    };
+    // The control: the same two calls by someone else are watched, and pass the rule.
+    bus.put(&as_recorded(user(&account, "mallory"))).await;
+    assert_eq!(
+        bus.drain().await.len(),
+        2,
+        "the same writes by another identity pass the rule"
+    );
+    let own = as_recorded(role_session(&ours));
     bus.put(&own).await;
     assert!(bus.drain().await.is_empty(), "the rule passed remediation's own writes");
     let own_messages: Vec<(String, String)> = own
