@@ -541,6 +541,27 @@ fn plan_alarm(
 mod tests {
     use super::*;
 
+    // A log group at CloudWatch Logs' limit of filters gets none added, and the plan
+    // says why; one below it gets ours.
+    #[test]
+    fn a_log_group_at_the_filter_limit_gets_no_filter() {
+        let group: LogGroupArn = "arn:aws:logs:us-east-1:123456789012:log-group:trail:*".parse().unwrap();
+        let filters: Vec<MetricFilter> = (0..FILTERS_PER_LOG_GROUP)
+            .map(|i| MetricFilter::new(format!("app-{i}"), format!("{{ $.code = {i} }}"), Vec::new()))
+            .collect();
+        let mut plan = Plan::default();
+        assert!(plan_filter(&group, &filters, &Settings::default(), &mut plan).is_none());
+        assert!(plan.actions.is_empty());
+        assert!(
+            plan.refused[0].contains("already has 100 metric filters, the CloudWatch Logs limit per log group"),
+            "{:?}",
+            plan.refused
+        );
+        let mut plan = Plan::default();
+        assert!(plan_filter(&group, &filters[1..], &Settings::default(), &mut plan).is_some());
+        assert_eq!(plan.actions.len(), 1);
+    }
+
     // What remediation writes is what the audit then proves: the wanted alarm on the
     // wanted filter's metric fires on one event.
     #[test]

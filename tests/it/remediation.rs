@@ -220,7 +220,10 @@ async fn two_remediations_at_the_same_time_leave_one_filter_and_one_alarm() {
     })
     .await;
     let proxy = FaultProxy::start(crate::support::moto().port);
-    // The first two CreateLogStream calls are the two claims (a release comes later).
+    // The two runs are aligned at their first read (each waits for the other's), so
+    // that their claims arrive close together even on a loaded machine; the first two
+    // CreateLogStream calls are the two claims (a release comes later), held together.
+    proxy.fail("sts:GetCallerIdentity", Fault::Gather(2), Schedule::First(2));
     proxy.fail("logs:CreateLogStream", Fault::Gather(2), Schedule::First(2));
     let start = |account: &Account| {
         let mut command = account.command(&["remediate", "--format", "json"]);
@@ -625,4 +628,15 @@ async fn an_audit_that_could_not_read_everything_plans_and_writes_nothing() {
         assert!(proxy.writes().is_empty(), "{read}: {:?}", proxy.writes());
         assert!(proxy.faulted(read) > 0, "{read} was reached");
     }
+    // A chain that FAILs on what was read (no metric filter at all) is remediated even
+    // when another of its reads failed (the trail's event selectors): the filter and
+    // alarm are needed either way; the report stays ERROR until the selectors are read.
+    let (account, topic) = seeded(Chain::remediable()).await;
+    let proxy = FaultProxy::start(crate::support::moto().port);
+    proxy.fail("cloudtrail:GetEventSelectors", Fault::Status(503), Schedule::Always);
+    let (code, report) = remediate(&account, &topic, &[("AWS_ENDPOINT_URL", &proxy.url())]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_eq!(report["remediation"]["before"]["status"], "FAIL", "{report:#}");
+    assert_eq!(planned(&report), ["logs:PutMetricFilter", "cloudwatch:PutMetricAlarm"]);
+    assert_eq!(account.filters_named("us-east-1", LOG_GROUP, FILTER).await, 1);
 }
