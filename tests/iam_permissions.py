@@ -714,6 +714,21 @@ def resource_policy_problems(template):
     return problems
 
 
+def forged_record_problems(template):
+    """The tamper queue must deny sqs:SendMessage to everyone but the tamper rule: an
+    Allow for the rule does not stop a principal of this account whose own policy
+    allows SendMessage on every queue."""
+    res = template["Resources"].get("TamperQueuePolicy")
+    if res is None:
+        return []
+    deny = [st for st in statements(res["Properties"]["PolicyDocument"])
+            if st.get("Effect") == "Deny" and "sqs:SendMessage" in as_list(st.get("Action")) and st.get("Principal") == "*"]
+    wanted = {"ArnNotEquals": {"aws:SourceArn": {"Fn::GetAtt": ["TamperRule", "Arn"]}}}
+    if not any(st.get("Condition") == wanted for st in deny):
+        return ["TamperQueuePolicy: no Deny of sqs:SendMessage to all but the tamper rule (a forged record could name anyone)"]
+    return []
+
+
 AUDIT_ORGANIZATION = {"Mode": "audit", "Scope": "organization", "OrganizationId": "o-abc1234567",
                       "MemberRemediationRoleName": "iam-policy-alarm-remediate", "SecurityHub": "true",
                       "TamperDetection": "true", "Tracing": "false"}
@@ -735,6 +750,7 @@ def policy_problems(template, member, calls):
     problems += alarm_write_problems(stmts, {"AlarmTopicArn", "Topic"}) + alarm_write_problems(member_stmts, set())
     problems += assume_problems(stmts) + key_use_problems(stmts)
     problems += resource_policy_problems(template) + resource_policy_problems(member)
+    problems += forged_record_problems(template)
     problems += wildcard_problems(_Statements(member_stmts)) + scoping_problems(_Statements(member_stmts))
     return problems
 
@@ -811,6 +827,11 @@ MUTATIONS = [
      lambda t, m: _set(_member_statement(m, "RemediationRole", "WriteTheAlarm"), "Resource",
                        {"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:*:${AWS::AccountId}:alarm:*"}),
      "RemediationRole/iam-policy-alarm-remediate WriteTheAlarm: writes alarms other than ${AlarmName}"),
+    ("anyone of the account putting records on the tamper queue",
+     lambda t, m: t["Resources"]["TamperQueuePolicy"]["Properties"]["PolicyDocument"].update(
+         {"Statement": [st for st in t["Resources"]["TamperQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+                        if st.get("Sid") != "OnlyTheTamperRuleSends"]}),
+     "TamperQueuePolicy: no Deny of sqs:SendMessage to all but the tamper rule"),
     ("the member remediation role writing any tag",
      lambda t, m: _member_statement(m, "RemediationRole", "TagTheAlarm")["Condition"].pop("ForAllValues:StringEquals"),
      "RemediationRole/iam-policy-alarm-remediate TagTheAlarm: tags other than the owner tag"),
@@ -1025,6 +1046,7 @@ class IamPermissions(unittest.TestCase):
         self.assertEqual(len(sends), 1, sends)
         self.assertEqual(sends[0]["Principal"], {"Service": "events.amazonaws.com"})
         self.assertEqual(sends[0]["Condition"], {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["TamperRule", "Arn"]}}})
+        self.assertNoProblems(forged_record_problems(self.template))
         bus = r["MemberTamperEventsPolicy"]
         self.assertEqual(bus["Condition"], "ReceivesMemberTamperEvents")
         st = bus["Properties"]["Statement"]
