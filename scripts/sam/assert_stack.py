@@ -152,7 +152,7 @@ def main(argv):
         return ids[0] if len(ids) == 1 else None
 
     fn_id, role_id, policy_id = one("AWS::Lambda::Function"), one("AWS::IAM::Role"), "FunctionPolicy"
-    rule_id, topic_id, key_id = "AuditFunctionSchedule", one("AWS::SNS::Topic"), one("AWS::KMS::Key")
+    rule_id, topic_id, key_id = "AuditFunctionSchedule", "Topic", one("AWS::KMS::Key")
     queue_id, group_id = "FailureQueue", one("AWS::Logs::LogGroup")
 
     lam, iam, events = boto3.client("lambda"), boto3.client("iam"), boto3.client("events")
@@ -179,6 +179,13 @@ def main(argv):
 
     topic = sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
     c.check("topic is encrypted with the stack's key", topic.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), topic.get("KmsMasterKeyId"))
+    # Findings on a topic of their own (unless FindingsTopicArn names one): the alarm
+    # topic, a pager's, carries alarms only.
+    findings_topic_arn = params.get("FindingsTopicArn") or physical.get("FindingsTopic")
+    c.check("findings have a topic of their own, not the alarm topic", bool(findings_topic_arn) and findings_topic_arn != topic_arn, findings_topic_arn)
+    if not params.get("FindingsTopicArn") and findings_topic_arn:
+        findings_topic = sns.get_topic_attributes(TopicArn=findings_topic_arn)["Attributes"]
+        c.check("findings topic is encrypted with the stack's key", findings_topic.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), findings_topic.get("KmsMasterKeyId"))
 
     role_name = physical[role_id]
     role = iam.get_role(RoleName=role_name)["Role"]
@@ -210,7 +217,7 @@ def main(argv):
     expected_env = {
         "MODE": params.get("Mode"),
         "DRY_RUN": params.get("DryRun"),
-        "FINDINGS_TOPIC_ARN": params.get("FindingsTopicArn") or topic_arn,
+        "FINDINGS_TOPIC_ARN": findings_topic_arn,
         "ALARM_TOPIC_ARN": params.get("AlarmTopicArn") or topic_arn,
         "ALARM_NAME": params.get("AlarmName"),
         "RUST_LOG": params.get("LogLevel"),
@@ -290,11 +297,13 @@ def main(argv):
         if params.get("EmailFilterPolicy"):
             attributes = {"FilterPolicyScope": "MessageAttributes", "FilterPolicy": params["EmailFilterPolicy"]}
         try:
-            sub = sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=params["NotificationEmail"], Attributes=attributes, ReturnSubscriptionArn=True)
+            # Every alarm, and the findings that pass EmailFilterPolicy.
+            sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=params["NotificationEmail"])
+            sub = sns.subscribe(TopicArn=findings_topic_arn, Protocol="email", Endpoint=params["NotificationEmail"], Attributes=attributes, ReturnSubscriptionArn=True)
             got = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
-            c.check("SNS accepts the email subscription with EmailFilterPolicy (applied by API)", json.loads(got.get("FilterPolicy", "{}")) == json.loads(params.get("EmailFilterPolicy") or "{}"), got)
+            c.check("SNS accepts the email subscriptions, EmailFilterPolicy on the findings one (applied by API)", json.loads(got.get("FilterPolicy", "{}")) == json.loads(params.get("EmailFilterPolicy") or "{}"), got)
         except Exception as e:  # noqa: BLE001 - any rejection is the failure reported
-            c.check("SNS accepts the email subscription with EmailFilterPolicy (applied by API)", False, e)
+            c.check("SNS accepts the email subscriptions, EmailFilterPolicy on the findings one (applied by API)", False, e)
     if "AWS::Lambda::EventInvokeConfig" in skipped:
         try:
             lam.put_function_event_invoke_config(
