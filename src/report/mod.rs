@@ -489,3 +489,70 @@ impl RunReport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{MetricFilterRequest, Request};
+
+    /// A remediation section too big for SNS: the message keeps each list's summaries
+    /// only (at most 20 each, no request), and the verdict.
+    #[test]
+    fn a_remediation_too_big_for_sns_keeps_only_each_lists_summaries() {
+        let findings = Findings {
+            account: Some("111111111111".into()),
+            region: "us-east-1".into(),
+            status: Status::Fail,
+            summary: "s".into(),
+            trails: Vec::new(),
+            errors: Vec::new(),
+        };
+        let planned = |i: usize| PlannedAction {
+            operation: "logs:PutMetricFilter",
+            region: "us-east-1".into(),
+            summary: format!("put metric filter {i}"),
+            request: Request::MetricFilter(MetricFilterRequest {
+                group: "arn:aws:logs:us-east-1:111111111111:log-group:g:*".parse().unwrap(),
+                log_group_name: "g".into(),
+                filter_name: format!("f{i}"),
+                filter_pattern: "p".repeat(10_000),
+                metric_transformations: Vec::new(),
+            }),
+        };
+        let mut report = Report::new(findings.clone(), Mode::Remediate, false, "t".into());
+        report.remediation = Some(RemediationSection::Full(Remediation {
+            before: Before {
+                status: Status::Fail,
+                summary: "s".into(),
+                trails: Vec::new(),
+            },
+            planned: (0..50).map(planned).collect(),
+            conflicts: Vec::new(),
+            refused: (0..30)
+                .map(|i| Summary {
+                    summary: format!("not done {i}"),
+                })
+                .collect(),
+            applied: None,
+        }));
+        assert!(report.to_json_string().len() > MAX_SNS_MESSAGE_BYTES);
+        let message = report.sns_message();
+        assert!(
+            message.message.len() <= MAX_SNS_MESSAGE_BYTES,
+            "{}",
+            message.message.len()
+        );
+        let body: serde_json::Value = serde_json::from_str(&message.message).unwrap();
+        let json: serde_json::Value = serde_json::from_str(body["sqs"].as_str().unwrap()).unwrap();
+        let remediation = &json["remediation"];
+        assert_eq!(json["status"], "FAIL");
+        assert_eq!(remediation["planned"].as_array().unwrap().len(), 20);
+        assert_eq!(
+            remediation["planned"][0],
+            serde_json::json!({"summary": "put metric filter 0"})
+        );
+        assert_eq!(remediation["refused"].as_array().unwrap().len(), 20);
+        assert!(remediation.get("before").is_none(), "{remediation:#}");
+        assert!(!message.message.contains("ppppp"), "no request is sent");
+    }
+}
