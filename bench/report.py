@@ -177,6 +177,19 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
         if s:
             w(f"| `{s['path']}` | <= 6 MB | {s['zip_bytes'] / MB:.2f} MB zipped, bootstrap {s['bootstrap_bytes'] / MB:.2f} MB | `cargo lambda build --release --{'x86-64' if arch == 'x86_64' else 'arm64'} --output-format zip` (as `make build`) |")
     w("")
+    size_steps = r.get("size_steps")
+    if size_steps:
+        # Kept in bench/notes.json: how the release profile got back under 6 MB, step by step.
+        w(f"What each step of the release profile moved ({size_steps['arch']}, {size_steps['date']}; `{size_steps['command']}`):")
+        w("")
+        w("| step | bootstrap | zipped | init (median) | init peak RSS | first invocation over HTTPS |")
+        w("| --- | --- | --- | --- | --- | --- |")
+        for st in size_steps["steps"]:
+            init = f"{st['init_ms']:.2f} ms" if "init_ms" in st else ""
+            rss = f"{st['init_rss_kb'] / 1000:.1f} MB" if "init_rss_kb" in st else ""
+            first = f"{st['first_https_invoke_ms']:.0f} ms" if "first_https_invoke_ms" in st else ""
+            w(f"| {st['step']} | {st['bootstrap_bytes'] / MB:.2f} MB | {st['zip_bytes'] / MB:.2f} MB | {init} | {rss} | {first} |")
+        w("")
 
     # ---- 3. round trips -------------------------------------------------------------------
     w("## 3. Round trips")

@@ -10,7 +10,7 @@
 //! ```text
 //! faces      main, cli, lambda         settings from the environment, the request
 //!   run                                scope -> fleet -> aggregate -> outputs; Outcome, RunError
-//!   outputs                            the final report: log, SNS, Security Hub
+//!   outputs                            the final report: log, SNS, Security Hub; the run's metric
 //!   aggregate                          what ran -> the account or organization report, retryability
 //!   fleet                              targets at a bound, the deadline guard, owners then members
 //!   scope                              which accounts, with which credentials (roles assumed here only)
