@@ -16,7 +16,7 @@ use crate::aws::{AwsError, AUDIT_CHAIN_CALLS, DELIVERY_CHAIN_CALLS, REMEDIATION_
 use crate::check::organization::{judge, AccountAudit, AccountError};
 use crate::check::{Findings, LinkStatus, Status};
 use crate::invocation::RunRequest;
-use crate::pipeline::{self, Remediated};
+use crate::pipeline::{self, Remediated, Writer};
 use crate::scope::{OrganizationTargets, Role, Targets, Unreachable};
 use crate::settings::Mode;
 use crate::state::Member;
@@ -80,7 +80,7 @@ pub async fn run(app: &App, scope: &Targets, request: &RunRequest) -> Ran {
     match (scope, request.mode) {
         (Targets::Account, Mode::Audit) => Ran::AccountAudit(pipeline::audit(&app.clients, &app.settings).await),
         (Targets::Account, Mode::Remediate) => Ran::AccountRemediation(Box::new(
-            pipeline::remediate(&app.clients, &app.settings, request.dry_run).await,
+            pipeline::remediate(&app.clients, &app.settings, Writer::Own, request.dry_run).await,
         )),
         (Targets::Organization(scope), Mode::Audit) => Ran::Organization {
             audits: audit(app, scope, request.deadline).await,
@@ -225,7 +225,12 @@ async fn remediate_account(
     }
     match scope.credentials(app, account, Role::Remediation).await {
         Ok(clients) => {
-            let remediated = pipeline::remediate(&clients, &app.settings, request.dry_run).await;
+            let writer = if account == scope.own {
+                Writer::Own
+            } else {
+                Writer::Member
+            };
+            let remediated = pipeline::remediate(&clients, &app.settings, writer, request.dry_run).await;
             let failure = remediated.failure.clone();
             (Ok(Box::new(remediated)), failure)
         }

@@ -8,6 +8,7 @@ use crate::apply::apply;
 use crate::aws::{AwsError, Clients};
 use crate::check::{check, Findings};
 use crate::collect::{collect, Reads};
+pub use crate::plan::Writer;
 use crate::plan::{plan, AppliedAction, Plan};
 use crate::settings::Settings;
 
@@ -38,11 +39,12 @@ pub struct Remediated {
     pub failure: Option<AwsError>,
 }
 
-/// Audit, plan, and unless this is a dry run, apply and audit again.
-pub async fn remediate(clients: &Clients, settings: &Settings, dry_run: bool) -> Remediated {
+/// Audit, plan, and unless this is a dry run, apply and audit again; `writer` says
+/// whose credentials `clients` carry.
+pub async fn remediate(clients: &Clients, settings: &Settings, writer: Writer, dry_run: bool) -> Remediated {
     let state = collect(clients, reads(Some(&settings.names.alarm_name))).await;
     let before = check(&state, &settings.names);
-    let plan = plan(&before, &state, settings);
+    let plan = plan(&before, &state, settings, writer);
     let unread = plan.unread.first().cloned();
     if dry_run || plan.actions.is_empty() {
         return Remediated {

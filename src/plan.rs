@@ -18,6 +18,18 @@ use crate::state::{AccountState, Alarm, AwsError, LogGroup, MetricFilter, Tagged
 /// Tag that marks an alarm as created by this tool: the only alarms it may update.
 pub const OWNER_TAG: (&str, &str) = ("managed-by", "iam-policy-alarm");
 
+/// Whose credentials remediation writes with, which decides the topic a new alarm may
+/// notify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Writer {
+    /// The function's own account: ALARM_TOPIC_ARN.
+    Own,
+    /// Another account of the organization, through its member remediation role, which may
+    /// name only MEMBER_ALARM_TOPIC_NAME in that account (member-role.yaml): the auditor's
+    /// topic accepts only the auditor's own alarms.
+    Member,
+}
+
 /// CloudWatch Logs allows this many metric filters per log group.
 pub const FILTERS_PER_LOG_GROUP: usize = 100;
 
@@ -226,7 +238,7 @@ fn target_log_groups(findings: &Findings, state: &AccountState) -> Vec<LogGroupA
         .collect()
 }
 
-pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> Plan {
+pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings, writer: Writer) -> Plan {
     let mut plan = Plan::default();
     match findings.status {
         Status::Pass => return plan,
@@ -295,6 +307,7 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings) -> P
             metric,
             &state.named_alarms,
             settings,
+            writer,
             &mut alarm_regions,
             &mut plan,
         );
@@ -393,6 +406,38 @@ fn plan_filter(
     Some(metric)
 }
 
+/// The topic a new alarm on `group` notifies, or why none may be named.
+fn alarm_topic(group: &LogGroupArn, settings: &Settings, writer: Writer) -> Result<String, String> {
+    if writer == Writer::Member {
+        let Some(topic) = &settings.organization.member_alarm_topic_name else {
+            return Err(format!(
+                "no alarm created for log group {} in account {}: MEMBER_ALARM_TOPIC_NAME is not set, and the member remediation role may point an alarm only at that topic of its own account (member-role.yaml's MemberAlarmTopicName)",
+                group.name, group.account
+            ));
+        };
+        return Ok(format!(
+            "arn:{}:sns:{}:{}:{topic}",
+            group.partition, group.region, group.account
+        ));
+    }
+    let Some(topic) = &settings.alarm_topic else {
+        return Err(format!(
+            "no alarm created on {}: ALARM_TOPIC_ARN is not set, and an alarm must notify an SNS topic",
+            group.name
+        ));
+    };
+    if topic.region() != group.region {
+        return Err(format!(
+            "no alarm created for log group {} in {}: CloudWatch alarms can only notify a topic in their own region, and ALARM_TOPIC_ARN {topic} is in {}. Deploy the stack (or point ALARM_TOPIC_ARN at a topic) in {}",
+            group.name,
+            group.region,
+            topic.region(),
+            group.region
+        ));
+    }
+    Ok(topic.to_string())
+}
+
 pub fn wanted_alarm(
     region: &str,
     (namespace, metric_name): (String, String),
@@ -477,27 +522,18 @@ fn plan_alarm(
     metric: (String, String),
     existing: &BTreeMap<String, crate::state::Read<Option<TaggedAlarm>>>,
     settings: &Settings,
+    writer: Writer,
     alarm_regions: &mut BTreeSet<String>,
     plan: &mut Plan,
 ) {
     let name = &settings.names.alarm_name;
-    let Some(topic) = &settings.alarm_topic else {
-        plan.refused.push(format!(
-            "no alarm created on {}: ALARM_TOPIC_ARN is not set, and an alarm must notify an SNS topic",
-            group.name
-        ));
-        return;
+    let topic = match alarm_topic(group, settings, writer) {
+        Ok(topic) => topic,
+        Err(why) => {
+            plan.refused.push(why);
+            return;
+        }
     };
-    if topic.region() != group.region {
-        plan.refused.push(format!(
-            "no alarm created for log group {} in {}: CloudWatch alarms can only notify a topic in their own region, and ALARM_TOPIC_ARN {topic} is in {}. Deploy the stack (or point ALARM_TOPIC_ARN at a topic) in {}",
-            group.name,
-            group.region,
-            topic.region(),
-            group.region
-        ));
-        return;
-    }
     if !alarm_regions.insert(group.region.clone()) {
         plan.refused.push(format!(
             "alarm {name} in {} is already planned for another log group; {} needs its own alarm name",
@@ -505,7 +541,7 @@ fn plan_alarm(
         ));
         return;
     }
-    let wanted = wanted_alarm(&group.region, metric, topic.to_string(), name);
+    let wanted = wanted_alarm(&group.region, metric, topic, name);
     match existing.get(&group.region) {
         Some(Ok(None)) => plan.actions.push(Action::PutMetricAlarm { request: wanted, replaces_own: false }),
         // Never write a name that was not looked up: it may be someone else's alarm.
@@ -589,5 +625,51 @@ mod tests {
             class: None,
         };
         assert_eq!(usable_metric(&log_group, false), Some(metric));
+    }
+
+    // An alarm written in a member account notifies that account's MEMBER_ALARM_TOPIC_NAME
+    // (the only topic its remediation role may name), never the auditor's ALARM_TOPIC_ARN;
+    // without the setting none is written there, and the plan says what to set.
+    #[test]
+    fn a_member_accounts_alarm_notifies_the_members_own_topic() {
+        let group: LogGroupArn = "arn:aws:logs:eu-west-1:222222222222:log-group:trail:*".parse().unwrap();
+        let mut settings = Settings {
+            alarm_topic: Some("arn:aws:sns:eu-west-1:111111111111:alarms".parse().unwrap()),
+            ..Settings::default()
+        };
+        let metric = || ("ns".to_string(), "m".to_string());
+        let existing = BTreeMap::from([("eu-west-1".to_string(), Ok(None))]);
+        let planned = |settings: &Settings, writer| {
+            let mut plan = Plan::default();
+            plan_alarm(
+                &group,
+                metric(),
+                &existing,
+                settings,
+                writer,
+                &mut BTreeSet::new(),
+                &mut plan,
+            );
+            plan
+        };
+        let plan = planned(&settings, Writer::Member);
+        assert!(plan.actions.is_empty());
+        assert_eq!(
+            plan.refused,
+            ["no alarm created for log group trail in account 222222222222: MEMBER_ALARM_TOPIC_NAME is not set, and the member remediation role may point an alarm only at that topic of its own account (member-role.yaml's MemberAlarmTopicName)"]
+        );
+        settings.organization.member_alarm_topic_name = Some("member-alarms".into());
+        let actions_of = |plan: Plan| match &plan.actions[..] {
+            [Action::PutMetricAlarm { request, .. }] => request.alarm_actions.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            actions_of(planned(&settings, Writer::Member)),
+            ["arn:aws:sns:eu-west-1:222222222222:member-alarms"]
+        );
+        assert_eq!(
+            actions_of(planned(&settings, Writer::Own)),
+            ["arn:aws:sns:eu-west-1:111111111111:alarms"]
+        );
     }
 }

@@ -94,6 +94,10 @@ pub struct OrganizationSettings {
     /// Remediation in another account of the organization goes through this role
     /// (None: only the function's own account is remediated).
     pub member_remediation_role_name: Option<String>,
+    /// The topic, in each member account and region, that an alarm remediation creates
+    /// there notifies: the member remediation role may name no other (None: no alarm is
+    /// created in a member account).
+    pub member_alarm_topic_name: Option<String>,
     /// At most this many accounts are audited at once.
     pub account_concurrency: usize,
     pub exclude_accounts: std::collections::BTreeSet<String>,
@@ -107,6 +111,7 @@ impl Default for OrganizationSettings {
             member_role_name: DEFAULT_MEMBER_ROLE_NAME.into(),
             member_external_id: None,
             member_remediation_role_name: None,
+            member_alarm_topic_name: None,
             account_concurrency: 16,
             exclude_accounts: Default::default(),
         }
@@ -211,6 +216,9 @@ impl Settings {
                 member_remediation_role_name: get("MEMBER_REMEDIATION_ROLE_NAME")
                     .map(|v| parse_with("MEMBER_REMEDIATION_ROLE_NAME", Some(v), String::new(), role_name))
                     .transpose()?,
+                member_alarm_topic_name: get("MEMBER_ALARM_TOPIC_NAME")
+                    .map(|v| parse_with("MEMBER_ALARM_TOPIC_NAME", Some(v), String::new(), topic_name))
+                    .transpose()?,
                 account_concurrency: parse_with("ACCOUNT_CONCURRENCY", get("ACCOUNT_CONCURRENCY"), 16, |v| {
                     v.parse::<usize>()
                         .ok()
@@ -245,6 +253,14 @@ fn role_name(s: &str) -> Result<String, String> {
     let ok = (1..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
     ok.then(|| s.to_string())
         .ok_or_else(|| "expected an IAM role name (1-64 letters, digits and +=,.@_-)".into())
+}
+
+/// A standard SNS topic's name: 1-256 letters, digits, - and _ (CloudWatch alarms
+/// cannot notify a FIFO topic, so no .fifo).
+fn topic_name(s: &str) -> Result<String, String> {
+    let ok = (1..=256).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
+    ok.then(|| s.to_string())
+        .ok_or_else(|| "expected a standard SNS topic name (1-256 letters, digits, - and _)".into())
 }
 
 /// An IAM role ARN: arn:<partition>:iam::<account>:role/<path/>name.
@@ -392,9 +408,11 @@ mod tests {
             ("ACCOUNT_CONCURRENCY", "4"),
             ("EXCLUDE_ACCOUNTS", "111111111111, 222222222222"),
             ("MEMBER_REMEDIATION_ROLE_NAME", "fix-role"),
+            ("MEMBER_ALARM_TOPIC_NAME", "member-alarms"),
         ])
         .unwrap();
         assert_eq!(s.organization.member_remediation_role_name.as_deref(), Some("fix-role"));
+        assert_eq!(s.organization.member_alarm_topic_name.as_deref(), Some("member-alarms"));
         assert_eq!(s.scope, Scope::Organization);
         assert_eq!(s.organization.member_role_name, "audit-role");
         assert_eq!(s.organization.member_external_id.as_deref(), Some("ext-123"));
@@ -407,6 +425,10 @@ mod tests {
             (vec![("MEMBER_ROLE_NAME", "a/b")], "invalid setting MEMBER_ROLE_NAME=\"a/b\": expected an IAM role name (1-64 letters, digits and +=,.@_-)"),
             (vec![("MEMBER_EXTERNAL_ID", "x")], "invalid setting MEMBER_EXTERNAL_ID=\"x\": expected an external id (2-1224 letters, digits and +=,.@:/_-)"),
             (vec![("EXCLUDE_ACCOUNTS", "1234")], "invalid setting EXCLUDE_ACCOUNTS=\"1234\": \"1234\" is not a 12-digit account id"),
+            (
+                vec![("MEMBER_ALARM_TOPIC_NAME", "alarms.fifo")],
+                "invalid setting MEMBER_ALARM_TOPIC_NAME=\"alarms.fifo\": expected a standard SNS topic name (1-256 letters, digits, - and _)",
+            ),
         ] {
             assert_eq!(settings(&vars).unwrap_err().to_string(), message);
         }

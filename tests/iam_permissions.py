@@ -137,6 +137,7 @@ CONTRACT_ENV = {
     "ACCOUNT_CONCURRENCY",
     "EXCLUDE_ACCOUNTS",
     "MEMBER_REMEDIATION_ROLE_NAME",
+    "MEMBER_ALARM_TOPIC_NAME",
     "SECURITY_HUB",
     "TAMPER_NOTIFY",
     "FUNCTION_ROLE_ARN",
@@ -635,9 +636,10 @@ def arn_problems(stmts):
     return problems
 
 
-def alarm_write_problems(stmts, topics):
+def alarm_write_problems(stmts, topics, own_topic=None):
     """An alarm write must name one alarm, carry only the owner tag, and notify only
-    `topics` (Refs to this stack's alarm topic) or an SNS ARN of the role's own account."""
+    `topics` (Refs to this stack's alarm topic) or, with `own_topic`, the SNS topic of
+    that name in the role's own account (a member's MemberAlarmTopicName)."""
     problems = []
     for where, st in stmts:
         actions = set(as_list(st.get("Action", [])))
@@ -659,7 +661,9 @@ def alarm_write_problems(stmts, topics):
                 problems.append(f"{at}: any alarm action is allowed")
             for v in allowed:
                 for b in branches(v):
-                    own = str(sub_text(b)).startswith("arn:${AWS::Partition}:sns:") and ":${AWS::AccountId}:" in str(sub_text(b))
+                    text = str(sub_text(b))
+                    own = (own_topic is not None and text.startswith("arn:${AWS::Partition}:sns:")
+                           and text.endswith(f":${{AWS::AccountId}}:{own_topic}"))
                     if not (isinstance(b, dict) and b.get("Ref") in topics) and not own:
                         problems.append(f"{at}: an alarm may notify {b!r}, not this stack's alarm topic")
     return problems
@@ -747,7 +751,7 @@ def policy_problems(template, member, calls):
     stmts = [(where, st) for where, st, key_policy in grants.allows() if not key_policy]
     member_stmts = role_statements(member)
     problems += arn_problems(stmts) + arn_problems(member_stmts)
-    problems += alarm_write_problems(stmts, {"AlarmTopicArn", "Topic"}) + alarm_write_problems(member_stmts, set())
+    problems += alarm_write_problems(stmts, {"AlarmTopicArn", "Topic"}) + alarm_write_problems(member_stmts, set(), "${MemberAlarmTopicName}")
     problems += assume_problems(stmts) + key_use_problems(stmts)
     problems += resource_policy_problems(template) + resource_policy_problems(member)
     problems += forged_record_problems(template)
@@ -832,6 +836,10 @@ MUTATIONS = [
          {"Statement": [st for st in t["Resources"]["TamperQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
                         if st.get("Sid") != "OnlyTheTamperRuleSends"]}),
      "TamperQueuePolicy: no Deny of sqs:SendMessage to all but the tamper rule"),
+    ("the member remediation role's alarm notifying any topic of its account",
+     lambda t, m: _member_statement(m, "RemediationRole", "WriteTheAlarm")["Condition"]["ForAllValues:StringLike"].update(
+         {"cloudwatch:AlarmActions": {"Fn::Sub": "arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*"}}),
+     "RemediationRole/iam-policy-alarm-remediate WriteTheAlarm: an alarm may notify"),
     ("the member remediation role writing any tag",
      lambda t, m: _member_statement(m, "RemediationRole", "TagTheAlarm")["Condition"].pop("ForAllValues:StringEquals"),
      "RemediationRole/iam-policy-alarm-remediate TagTheAlarm: tags other than the owner tag"),

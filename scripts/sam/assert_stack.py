@@ -18,6 +18,7 @@ import os
 import sys
 
 import boto3
+from cfnlint.decode import decode  # the SAM venv's cfn-lint reads CloudFormation's YAML tags
 
 # moto 5.2.5's CloudFormation has no model for these: it marks them
 # CREATE_COMPLETE with no physical resource (a warning in its log).
@@ -56,6 +57,7 @@ CONTRACT_ENV = [
     "ACCOUNT_CONCURRENCY",
     "EXCLUDE_ACCOUNTS",
     "MEMBER_REMEDIATION_ROLE_NAME",
+    "MEMBER_ALARM_TOPIC_NAME",
     "SECURITY_HUB",
     "TAMPER_NOTIFY",
     "FUNCTION_ROLE_ARN",
@@ -64,6 +66,30 @@ CONTRACT_ENV = [
 
 # Remediation's writes: the role holds them only with Mode=remediate.
 REMEDIATION_WRITES = {"logs:PutMetricFilter", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource", "logs:DescribeLogStreams"}
+
+
+def create_member_stack(cfn, body, name, auditor_role, parameters):
+    """member-role.yaml as a plain stack trusting `auditor_role`, with `parameters`."""
+    given = {"AuditorRoleArn": auditor_role, "OrganizationId": "o-exampleorgid", **parameters}
+    cfn.create_stack(
+        StackName=name,
+        TemplateBody=body,
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in given.items()],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+
+
+def inline_policy(iam, role_name):
+    """The role's (first) inline policy document."""
+    name = iam.list_role_policies(RoleName=role_name)["PolicyNames"][0]
+    doc = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+    if isinstance(doc, str):
+        # moto keeps a CloudFormation-made inline policy as Python's repr of it.
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            doc = ast.literal_eval(doc)
+    return doc
 
 
 def resolved_statements(document, params):
@@ -375,16 +401,7 @@ def main(argv):
     with open(member_template, encoding="utf-8") as f:
         body = f.read()
     try:
-        cfn.create_stack(
-            StackName="iam-policy-alarm-member",
-            TemplateBody=body,
-            Parameters=[
-                {"ParameterKey": "AuditorRoleArn", "ParameterValue": role["Arn"]},
-                {"ParameterKey": "OrganizationId", "ParameterValue": "o-exampleorgid"},
-                {"ParameterKey": "ExternalId", "ParameterValue": "shared-secret"},
-            ],
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-        )
+        create_member_stack(cfn, body, "iam-policy-alarm-member", role["Arn"], {"ExternalId": "shared-secret"})
         member = iam.get_role(RoleName="iam-policy-alarm-audit")["Role"]
         trust = member["AssumeRolePolicyDocument"]
         trust = json.loads(trust) if isinstance(trust, str) else trust
@@ -395,14 +412,7 @@ def main(argv):
             and cond.get("StringEquals", {}) == {"aws:PrincipalOrgID": "o-exampleorgid", "sts:ExternalId": "shared-secret"},
             cond,
         )
-        names = iam.list_role_policies(RoleName="iam-policy-alarm-audit")["PolicyNames"]
-        doc = iam.get_role_policy(RoleName="iam-policy-alarm-audit", PolicyName=names[0])["PolicyDocument"]
-        if isinstance(doc, str):
-            # moto keeps a CloudFormation-made inline policy as Python's repr of it.
-            try:
-                doc = json.loads(doc)
-            except ValueError:
-                doc = ast.literal_eval(doc)
+        doc = inline_policy(iam, "iam-policy-alarm-audit")
         reads = actions_of(doc["Statement"])
         c.check("member role grants only reads (Describe, Get, List)", bool(reads) and all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in reads), sorted(reads))
         own = cfn.list_stack_resources(StackName="iam-policy-alarm-member")["StackResourceSummaries"]
@@ -413,16 +423,7 @@ def main(argv):
     # calls to the auditor's default bus, with a role that may put events there only.
     auditor_role = "arn:aws:iam::111111111111:role/auditor"
     try:
-        cfn.create_stack(
-            StackName="iam-policy-alarm-member-forwarding",
-            TemplateBody=body,
-            Parameters=[
-                {"ParameterKey": "AuditorRoleArn", "ParameterValue": auditor_role},
-                {"ParameterKey": "OrganizationId", "ParameterValue": "o-exampleorgid"},
-                {"ParameterKey": "MemberRoleName", "ParameterValue": "iam-policy-alarm-audit-forwarding"},
-            ],
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-        )
+        create_member_stack(cfn, body, "iam-policy-alarm-member-forwarding", auditor_role, {"MemberRoleName": "iam-policy-alarm-audit-forwarding"})
         res = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in cfn.list_stack_resources(StackName="iam-policy-alarm-member-forwarding")["StackResourceSummaries"]}
         forward = events.describe_rule(Name=res["TamperForwardingRule"].split("|")[-1])
         member_pattern = json.loads(forward["EventPattern"])
@@ -439,6 +440,35 @@ def main(argv):
         )
     except Exception as e:  # noqa: BLE001
         c.check("member-role.yaml forwards tamper events from another account than the auditor's", False, e)
+    # A member with the remediation role: its alarms' own topic, and the role may point
+    # the alarm at that topic only. moto's CloudFormation creates no topic policy or
+    # subscription (NOT_CREATED_BY_MOTO): those two are checked on the template.
+    try:
+        create_member_stack(cfn, body, "iam-policy-alarm-member-remediation", auditor_role, {
+            "MemberRoleName": "iam-policy-alarm-audit-remediation",
+            "TamperDetection": "false",
+            "CreateRemediationRole": "true",
+            "MemberAlarmTopicName": "member-alarms",
+            "NotificationEmail": "security@example.com",
+        })
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in cfn.describe_stacks(StackName="iam-policy-alarm-member-remediation")["Stacks"][0].get("Outputs", [])}
+        topic = outputs.get("MemberAlarmTopicArn", "")
+        c.check("the member stack creates its alarms' topic, named MemberAlarmTopicName", topic.endswith(":member-alarms") and bool(sns.get_topic_attributes(TopicArn=topic)), outputs)
+        write = [st for st in inline_policy(iam, "iam-policy-alarm-remediate")["Statement"] if st.get("Sid") == "WriteTheAlarm"]
+        allowed = write[0]["Condition"]["ForAllValues:StringLike"]["cloudwatch:AlarmActions"] if write else None
+        c.check("the member remediation role's alarm may notify only that topic", isinstance(allowed, str) and allowed.endswith(":member-alarms"), allowed)
+    except Exception as e:  # noqa: BLE001
+        c.check("member-role.yaml with its remediation role deploys, with its alarms' topic", False, e)
+    member_resources = decode(member_template)[0]["Resources"]
+    publish = [st for st in member_resources["MemberAlarmTopicPolicy"]["Properties"]["PolicyDocument"]["Statement"] if st.get("Sid") == "ThisAccountsAlarms"]
+    c.check(
+        "the member topic takes alarms of its own account only",
+        len(publish) == 1 and publish[0]["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        and "aws:SourceAccount" in publish[0]["Condition"]["StringEquals"],
+        publish,
+    )
+    mail = member_resources["MemberAlarmEmailSubscription"]["Properties"]
+    c.check("the member topic mails NotificationEmail", (mail["Protocol"], mail["Endpoint"]) == ("email", {"Ref": "NotificationEmail"}), mail)
     for logical, rtype in not_created:
         print(f"  note  {logical} ({rtype}) not created: {NOT_CREATED_BY_MOTO[rtype]}")
     print(f"deploy-local: {c.passed} passed, {len(c.failed)} failed")

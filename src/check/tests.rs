@@ -587,7 +587,12 @@ fn remediation_plans_nothing_on_a_log_group_that_takes_no_filters() {
     group.class = Some("INFREQUENT_ACCESS".into());
     let findings = check(&state, &Names::default());
     assert_eq!(findings.status, Status::Fail);
-    let plan = crate::plan::plan(&findings, &state, &crate::settings::Settings::default());
+    let plan = crate::plan::plan(
+        &findings,
+        &state,
+        &crate::settings::Settings::default(),
+        crate::plan::Writer::Own,
+    );
     assert!(plan.actions.is_empty(), "{plan:?}");
     assert!(
         plan.refused.iter().any(|r| r.contains("supports no metric filters")),
@@ -597,6 +602,11 @@ fn remediation_plans_nothing_on_a_log_group_that_takes_no_filters() {
     // The same group of the Standard class gets the filter.
     state.log_groups.values_mut().next().unwrap().class = Some("STANDARD".into());
     let findings = check(&state, &Names::default());
-    let plan = crate::plan::plan(&findings, &state, &crate::settings::Settings::default());
+    let plan = crate::plan::plan(
+        &findings,
+        &state,
+        &crate::settings::Settings::default(),
+        crate::plan::Writer::Own,
+    );
     assert!(!plan.actions.is_empty(), "{plan:?}");
 }

@@ -272,16 +272,20 @@ async fn remediation_fixes_the_organization_chain_once_in_its_owner_account() {
 }
 
 /// Without MEMBER_REMEDIATION_ROLE_NAME a member's own broken chain is not touched:
-/// the report says where the chain lives and what to set.
+/// the report says where the chain lives and what to set. With it, the member's new
+/// alarm notifies the member's own MEMBER_ALARM_TOPIC_NAME, the only topic its role may
+/// name (the auditor's ALARM_TOPIC_ARN accepts only the auditor's alarms); without
+/// that setting no alarm is written there, and the report says so.
 #[tokio::test]
 async fn a_members_chain_is_remediated_only_through_the_member_remediation_role() {
+    use aws_sdk_cloudwatch::Client;
     let org = organization(1).await;
     let (member_id, _) = &org.members[0];
     let member = Account::with_id(member_id.clone()).await;
     let seeded = member.seed(&Chain::remediable()).await;
     // The management account's own chain is complete (no organization trail).
-    org.management.seed(&Chain::default()).await;
-    let env = [("ALARM_TOPIC_ARN", seeded.topic_arn.as_str())];
+    let own = org.management.seed(&Chain::default()).await;
+    let env = [("ALARM_TOPIC_ARN", own.topic_arn.as_str())];
     let (code, report) = org
         .management
         .run(&["remediate", "--organization", "--format", "json"], &env);
@@ -293,20 +297,34 @@ async fn a_members_chain_is_remediated_only_through_the_member_remediation_role(
         )),
         "{refused}"
     );
-    assert_eq!(
-        member.alarms_named("us-east-1", "IAMAuthorizationActivityAlarm").await,
-        0
-    );
+    let alarms = || member.alarms_named("us-east-1", "IAMAuthorizationActivityAlarm");
+    assert_eq!(alarms().await, 0);
 
     let with_role = [env[0], ("MEMBER_REMEDIATION_ROLE_NAME", "iam-policy-alarm-remediate")];
     let (code, report) = org
         .management
         .run(&["remediate", "--organization", "--format", "json"], &with_role);
+    assert_eq!(code, 1, "{report:#}");
+    let refused = report["remediation"][0]["remediation"]["refused"].to_string();
+    assert!(refused.contains("MEMBER_ALARM_TOPIC_NAME is not set"), "{report:#}");
+    assert_eq!(alarms().await, 0);
+
+    let member_topic = seeded.topic_arn.rsplit(':').next().unwrap();
+    let with_topic = [with_role[0], with_role[1], ("MEMBER_ALARM_TOPIC_NAME", member_topic)];
+    let (code, report) = org
+        .management
+        .run(&["remediate", "--organization", "--format", "json"], &with_topic);
     assert_eq!((code, report["status"].as_str()), (0, Some("PASS")), "{report:#}");
     assert_eq!(report["remediation"][0]["account"], member_id.as_str());
+    let written = Client::new(&member.region("us-east-1"))
+        .describe_alarms()
+        .alarm_names("IAMAuthorizationActivityAlarm")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        member.alarms_named("us-east-1", "IAMAuthorizationActivityAlarm").await,
-        1
+        written.metric_alarms()[0].alarm_actions(),
+        std::slice::from_ref(&seeded.topic_arn)
     );
 }
 
