@@ -526,7 +526,7 @@ ANY_RESOURCE = {
     "ReadAndWriteMetricFiltersUnderTheLease": "the member's trail names its log group",
 }
 # The services that may use the stack's key on the role's behalf, exactly.
-KEY_VIA_SERVICES = {"sns.${AWS::Region}.amazonaws.com", "sqs.${AWS::Region}.amazonaws.com"}
+KEY_VIA_SERVICES = {"sns.${AWS::Region}.amazonaws.com"}
 # The only tag remediation writes, exactly.
 OWNER_TAG_CONDITION = {
     "ForAllValues:StringEquals": {"aws:TagKeys": ["managed-by"]},
@@ -733,6 +733,30 @@ def forged_record_problems(template):
     return []
 
 
+def key_loss_problems(template):
+    """What must outlive the loss of the stack's key (DisableKey, ScheduleKeyDeletion,
+    PutKeyPolicy) is not behind it: the queues that carry the tamper event of that very
+    call and the failed runs, and the topic the stack's own alarms notify; an event
+    EventBridge cannot deliver to the tamper queue goes to a dead-letter queue."""
+    resources = template["Resources"]
+    problems = []
+    for name, res in resources.items():
+        props = res.get("Properties", {})
+        if res["Type"] == "AWS::SQS::Queue" and "KmsMasterKeyId" in props:
+            problems.append(f"{name}: a queue behind the stack's key (SQS-managed encryption outlives the key)")
+        if res["Type"] == "AWS::CloudWatch::Alarm":
+            for action in as_list(props.get("AlarmActions", [])):
+                topic = resources.get(role_logical_id(action) or "", {})
+                if "KmsMasterKeyId" in topic.get("Properties", {}):
+                    problems.append(f"{name}: a self-alarm notifies {role_logical_id(action)}, a topic behind the stack's key")
+    rule = resources.get("TamperRule")
+    if rule is not None:
+        for target in rule["Properties"]["Targets"]:
+            if "DeadLetterConfig" not in target:
+                problems.append(f"TamperRule target {target['Id']}: no dead-letter queue (an undelivered tamper event is lost)")
+    return problems
+
+
 AUDIT_ORGANIZATION = {"Mode": "audit", "Scope": "organization", "OrganizationId": "o-abc1234567",
                       "MemberRemediationRoleName": "iam-policy-alarm-remediate", "SecurityHub": "true",
                       "TamperDetection": "true", "Tracing": "false"}
@@ -754,7 +778,7 @@ def policy_problems(template, member, calls):
     problems += alarm_write_problems(stmts, {"AlarmTopicArn", "Topic"}) + alarm_write_problems(member_stmts, set(), "${MemberAlarmTopicName}")
     problems += assume_problems(stmts) + key_use_problems(stmts)
     problems += resource_policy_problems(template) + resource_policy_problems(member)
-    problems += forged_record_problems(template)
+    problems += forged_record_problems(template) + key_loss_problems(template)
     problems += wildcard_problems(_Statements(member_stmts)) + scoping_problems(_Statements(member_stmts))
     return problems
 
@@ -843,6 +867,15 @@ MUTATIONS = [
     ("the member remediation role writing any tag",
      lambda t, m: _member_statement(m, "RemediationRole", "TagTheAlarm")["Condition"].pop("ForAllValues:StringEquals"),
      "RemediationRole/iam-policy-alarm-remediate TagTheAlarm: tags other than the owner tag"),
+    ("the tamper queue behind the stack's key",
+     lambda t, m: t["Resources"]["TamperQueue"]["Properties"].update({"KmsMasterKeyId": {"Ref": "EncryptionKey"}}),
+     "TamperQueue: a queue behind the stack's key"),
+    ("a self-alarm notifying the encrypted alarm topic",
+     lambda t, m: t["Resources"]["FunctionErrorsAlarm"]["Properties"].update({"AlarmActions": [{"Ref": "Topic"}]}),
+     "FunctionErrorsAlarm: a self-alarm notifies Topic"),
+    ("the tamper rule's target without a dead-letter queue",
+     lambda t, m: t["Resources"]["TamperRule"]["Properties"]["Targets"][0].pop("DeadLetterConfig"),
+     "TamperRule target tamper-queue: no dead-letter queue"),
 ]
 
 
@@ -981,7 +1014,7 @@ class IamPermissions(unittest.TestCase):
         self.assertIn("aws:SourceAccount", topic["Condition"]["StringEquals"])
         self.assertIn("aws:SourceArn", topic["Condition"]["ArnLike"])
         use = statement(self.grants, "UseEncryptionKey")
-        self.assertEqual(len(use["Condition"]["StringEquals"]["kms:ViaService"]), 2)
+        self.assertEqual(sub_text(use["Condition"]["StringEquals"]["kms:ViaService"]), "sns.${AWS::Region}.amazonaws.com")
         # One grant of the key to the role: the key policy names no role.
         self.assertFalse([st for st in self.grants.statements if st[2]], "the key policy grants the role too")
 

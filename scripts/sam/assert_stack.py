@@ -144,6 +144,7 @@ def main(argv):
     stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     c.check(f"stack {stack_name} is CREATE_COMPLETE or UPDATE_COMPLETE", stack["StackStatus"] in ("CREATE_COMPLETE", "UPDATE_COMPLETE"), stack["StackStatus"])
     params = {p["ParameterKey"]: p["ParameterValue"] for p in stack.get("Parameters", [])}
+    region = stack["StackId"].split(":")[3]
 
     summaries = cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
     physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in summaries}
@@ -212,6 +213,10 @@ def main(argv):
     if not params.get("FindingsTopicArn") and findings_topic_arn:
         findings_topic = sns.get_topic_attributes(TopicArn=findings_topic_arn)["Attributes"]
         c.check("findings topic is encrypted with the stack's key", findings_topic.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), findings_topic.get("KmsMasterKeyId"))
+    # What must outlive the key's loss is not behind it: the stack's own alarms' topic.
+    self_alarm_topic_arn = physical.get("SelfAlarmTopic")
+    self_alarm_topic = sns.get_topic_attributes(TopicArn=self_alarm_topic_arn)["Attributes"] if self_alarm_topic_arn else {}
+    c.check("the self-alarm topic exists and no customer key stands behind it", bool(self_alarm_topic) and not self_alarm_topic.get("KmsMasterKeyId"), self_alarm_topic.get("KmsMasterKeyId"))
 
     role_name = physical[role_id]
     role = iam.get_role(RoleName=role_name)["Role"]
@@ -230,7 +235,7 @@ def main(argv):
         c.check("with Mode=audit the role has no remediation policy", "iam-policy-alarm-remediation" not in attached, attached)
         c.check("with Mode=audit the role holds none of remediation's writes", not (granted & REMEDIATION_WRITES), sorted(granted & REMEDIATION_WRITES))
     use = [st for st in doc["Statement"] if st.get("Sid") == "UseEncryptionKey"]
-    c.check("the role uses the key only through SNS and SQS (kms:ViaService)", bool(use) and "kms:ViaService" in json.dumps(use[0].get("Condition", {})), use)
+    c.check("the role uses the key only through SNS (kms:ViaService)", bool(use) and use[0].get("Condition", {}).get("StringEquals", {}).get("kms:ViaService") == f"sns.{region}.amazonaws.com", use)
 
     fn = lam.get_function(FunctionName=physical[fn_id])
     conf = fn["Configuration"]
@@ -276,7 +281,12 @@ def main(argv):
         permission,
     )
 
-    c.check("failure queue is encrypted with the stack's key", queue.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), queue.get("KmsMasterKeyId"))
+    def sqs_managed(logical, attributes):
+        # moto defaults SqsManagedSseEnabled to true: the template must say it too.
+        declared = template["Resources"][logical]["Properties"].get("SqsManagedSseEnabled") is True
+        return declared and attributes.get("SqsManagedSseEnabled") == "true" and not attributes.get("KmsMasterKeyId")
+
+    c.check("failure queue uses SQS-managed encryption, not the stack's key", sqs_managed("FailureQueue", queue), queue.get("KmsMasterKeyId"))
     c.check(f"failure queue keeps messages {params.get('FailureQueueRetentionSeconds')} s", queue.get("MessageRetentionPeriod") == params.get("FailureQueueRetentionSeconds"), queue.get("MessageRetentionPeriod"))
 
     # Tamper detection: the rule (the template's pattern, this role left out) to the
@@ -291,7 +301,8 @@ def main(argv):
         tamper_queue = sqs.get_queue_attributes(QueueUrl=tamper_url, AttributeNames=["All"])["Attributes"]
         tamper_targets = events.list_targets_by_rule(Rule=tamper_rule["Name"])["Targets"]
         c.check("tamper rule targets the tamper queue", [t["Arn"] for t in tamper_targets] == [tamper_queue["QueueArn"]], tamper_targets)
-        c.check("tamper queue delays delivery and is encrypted with the stack's key", tamper_queue.get("DelaySeconds") == "10" and tamper_queue.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), tamper_queue)
+        c.check("tamper rule dead-letters to the failure queue", [t.get("DeadLetterConfig", {}).get("Arn") for t in tamper_targets] == [queue["QueueArn"]], tamper_targets)
+        c.check("tamper queue delays delivery, with SQS-managed encryption (a DisableKey still reaches the function)", tamper_queue.get("DelaySeconds") == "10" and sqs_managed("TamperQueue", tamper_queue), tamper_queue)
         c.check("tamper queue hides a batch for longer than the function can run", int(tamper_queue["VisibilityTimeout"]) > int(params.get("Timeout")) + 30, tamper_queue["VisibilityTimeout"])
         redrive = json.loads(tamper_queue.get("RedrivePolicy", "{}"))
         c.check("tamper queue sends what is received five times to the failure queue", (redrive.get("deadLetterTargetArn"), int(redrive.get("maxReceiveCount", 0))) == (queue["QueueArn"], 5), redrive)
@@ -325,6 +336,7 @@ def main(argv):
         try:
             # Every alarm, and the findings that pass EmailFilterPolicy.
             sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=params["NotificationEmail"])
+            sns.subscribe(TopicArn=self_alarm_topic_arn, Protocol="email", Endpoint=params["NotificationEmail"])
             sub = sns.subscribe(TopicArn=findings_topic_arn, Protocol="email", Endpoint=params["NotificationEmail"], Attributes=attributes, ReturnSubscriptionArn=True)
             got = sns.get_subscription_attributes(SubscriptionArn=sub["SubscriptionArn"])["Attributes"]
             c.check("SNS accepts the email subscriptions, EmailFilterPolicy on the findings one (applied by API)", json.loads(got.get("FilterPolicy", "{}")) == json.loads(params.get("EmailFilterPolicy") or "{}"), got)
@@ -344,10 +356,11 @@ def main(argv):
             c.check("Lambda accepts the on-failure destination (applied by API)", False, e)
     if "AWS::CloudWatch::Alarm" in skipped:
         # The monitor monitors itself: each alarm, as the template writes it, put through
-        # CloudWatch's own API (the metric math one too), and notifying the stack's topic.
+        # CloudWatch's own API, and notifying the self-alarm topic.
         values = {
             "AWS::StackName": stack_name,
-            "Topic": topic_arn,
+            "SelfAlarmTopic": self_alarm_topic_arn,
+            "TamperRule": physical.get("TamperRule", "").split("|")[-1],
             "AuditFunction": conf["FunctionName"],
             "FailureQueue.QueueName": queue["QueueArn"].split(":")[-1],
             "ScheduleIntervalSeconds": int(params.get("ScheduleIntervalSeconds", "86400")),
@@ -367,8 +380,9 @@ def main(argv):
             return v
 
         cloudwatch = boto3.client("cloudwatch")
-        alarms = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"]
-        c.check("the template has the four alarms on the function and its queue", len(alarms) == 4, alarms)
+        alarms = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm" and conditions.get(r.get("Condition"), True)]
+        wanted_alarms = 5 if conditions["IsTamperDetection"] else 4
+        c.check(f"the template has the {wanted_alarms} alarms on the function, its queue and (with TamperDetection) the tamper rule's delivery", len(alarms) == wanted_alarms, alarms)
         for logical in alarms:
             props = resolve(template["Resources"][logical]["Properties"])
             for key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
@@ -381,9 +395,9 @@ def main(argv):
             try:
                 cloudwatch.put_metric_alarm(**props)
                 found = cloudwatch.describe_alarms(AlarmNames=[props["AlarmName"]])["MetricAlarms"]
-                c.check(f"CloudWatch accepts {logical} (applied by API), notifying the stack's topic", len(found) == 1 and found[0].get("AlarmActions") == [topic_arn], found[:1])
+                c.check(f"CloudWatch accepts {logical} (applied by API), notifying the self-alarm topic", len(found) == 1 and found[0].get("AlarmActions") == [self_alarm_topic_arn], found[:1])
             except Exception as e:  # noqa: BLE001
-                c.check(f"CloudWatch accepts {logical} (applied by API), notifying the stack's topic", False, e)
+                c.check(f"CloudWatch accepts {logical} (applied by API), notifying the self-alarm topic", False, e)
             if logical == "NoSuccessfulRunAlarm":
                 # Runs, not invocations: the schedule's completed runs, as the function
                 # emits them (src/outputs/metrics.rs), with missing data breaching.
