@@ -12,6 +12,24 @@ pub struct ArnError {
     pub reason: &'static str,
 }
 
+/// The partition of the ARNs of `region`, by the region-name prefixes of the AWS SDKs'
+/// partitions.json (aws-cn: cn-*, aws-us-gov: us-gov-*, the isolated partitions), so an
+/// ARN this crate builds is valid in China and GovCloud too.
+pub fn partition_of(region: &str) -> &'static str {
+    const PREFIXES: [(&str, &str); 6] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
 /// `arn:partition:service:region:account:resource`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Arn {
@@ -218,6 +236,21 @@ impl From<LogGroupArn> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_partition_follows_the_region() {
+        for (region, partition) in [
+            ("us-east-1", "aws"),
+            ("eu-west-1", "aws"),
+            ("cn-north-1", "aws-cn"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+        ] {
+            assert_eq!(partition_of(region), partition, "{region}");
+        }
+    }
 
     #[test]
     fn log_group_arn_from_cloudtrail_form() {

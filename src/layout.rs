@@ -61,7 +61,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "state",
         ],
     ),
-    ("scope", &["app", "aws", "collect", "invocation", "settings", "state"]),
+    (
+        "scope",
+        &["app", "arn", "aws", "collect", "invocation", "settings", "state"],
+    ),
     (
         "pipeline",
         &["alarm", "apply", "aws", "check", "collect", "plan", "settings"],
@@ -70,7 +73,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("invocation", &["settings", "tamper"]),
     // the core
     ("apply", &["aws", "collect", "plan"]),
-    ("report", &["check", "plan", "rule", "settings", "state", "tamper"]),
+    (
+        "report",
+        &["arn", "check", "plan", "rule", "settings", "state", "tamper"],
+    ),
     ("plan", &["alarm", "arn", "check", "rule", "settings", "state"]),
     (
         "check",

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::ops::Deref;
 
 use crate::app::App;
+use crate::arn::partition_of;
 use crate::aws::{AwsError, Clients};
 use crate::collect;
 use crate::invocation::RunRequest;
@@ -65,9 +66,10 @@ pub enum Unreachable {
     Refused { why: String, error: AwsError },
 }
 
-/// The role in `account` with `name`: the only place a role ARN is built.
-fn role_arn(account: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:role/{name}")
+/// The role in `account` with `name`, in the partition of the function's region: the
+/// only place a role ARN is built.
+fn role_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:{}:iam::{account}:role/{name}", partition_of(region))
 }
 
 /// The scope of a run: for an organization, the organization and the function's own
@@ -141,7 +143,7 @@ impl OrganizationTargets {
                 }
             },
         };
-        let role = role_arn(account, name);
+        let role = role_arn(app.clients.home_region(), account, name);
         match app.clients.assume(&role, settings.member_external_id.as_deref()).await {
             Ok(clients) => Ok(Credentials::Assumed(Box::new(clients))),
             Err(error) => Err(Unreachable::Refused {
@@ -149,5 +151,26 @@ impl OrganizationTargets {
                 error,
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_role_is_in_the_functions_partition() {
+        assert_eq!(
+            role_arn("us-east-1", "222222222222", "iam-policy-alarm-audit"),
+            "arn:aws:iam::222222222222:role/iam-policy-alarm-audit"
+        );
+        assert_eq!(
+            role_arn("cn-northwest-1", "222222222222", "iam-policy-alarm-audit"),
+            "arn:aws-cn:iam::222222222222:role/iam-policy-alarm-audit"
+        );
+        assert_eq!(
+            role_arn("us-gov-west-1", "222222222222", "r"),
+            "arn:aws-us-gov:iam::222222222222:role/r"
+        );
     }
 }

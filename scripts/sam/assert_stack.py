@@ -157,6 +157,7 @@ def main(argv):
         "IsSecurityHub": params.get("SecurityHub") == "true",
         "RemediatesMembers": params.get("Scope") == "organization" and params.get("Mode") == "remediate" and bool(params.get("MemberRemediationRoleName")),
         "HasEmail": bool(params.get("NotificationEmail")),
+        "HasNoEmail": not params.get("NotificationEmail"),
         "IsTamperDetection": params.get("TamperDetection", "true") == "true",
         "ReceivesMemberTamperEvents": params.get("Scope") == "organization" and params.get("TamperDetection", "true") == "true",
     }
@@ -213,6 +214,14 @@ def main(argv):
     if not params.get("FindingsTopicArn") and findings_topic_arn:
         findings_topic = sns.get_topic_attributes(TopicArn=findings_topic_arn)["Attributes"]
         c.check("findings topic is encrypted with the stack's key", findings_topic.get("KmsMasterKeyId") in (key["KeyId"], key["Arn"]), findings_topic.get("KmsMasterKeyId"))
+    # sam deploy prints the outputs: without NotificationEmail the stack says nobody is told.
+    outputs = {o["OutputKey"] for o in stack.get("Outputs", [])}
+    warning = template.get("Outputs", {}).get("NotificationWarning", {})
+    c.check(
+        "NotificationWarning is an output exactly when NotificationEmail is empty",
+        warning.get("Condition") == "HasNoEmail" and ("NotificationWarning" in outputs) == conditions["HasNoEmail"],
+        sorted(outputs),
+    )
     # What must outlive the key's loss is not behind it: the stack's own alarms' topic.
     self_alarm_topic_arn = physical.get("SelfAlarmTopic")
     self_alarm_topic = sns.get_topic_attributes(TopicArn=self_alarm_topic_arn)["Attributes"] if self_alarm_topic_arn else {}

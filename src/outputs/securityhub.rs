@@ -13,6 +13,7 @@ use aws_sdk_securityhub::types::{
 use futures_util::stream::{self, StreamExt};
 
 use crate::app::App;
+use crate::arn::partition_of;
 use crate::aws::{aws_error, AwsError, Clients};
 use crate::check::{Status, TrailFinding};
 use crate::report::asff::{batches, finding, finding_id, AsffFinding};
@@ -153,7 +154,7 @@ fn to_sdk(f: &AsffFinding) -> aws_sdk_securityhub::types::AwsSecurityFinding {
             Resource::builder()
                 .r#type(*kind)
                 .id(id)
-                .partition(aws_sdk_securityhub::types::Partition::Aws)
+                .partition(aws_sdk_securityhub::types::Partition::from(partition_of(&f.region)))
                 .region(&f.region)
                 .build()
         })

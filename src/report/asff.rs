@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::arn::partition_of;
 use crate::check::{LinkStatus, Status, TrailFinding};
 use crate::rule::CONTROLS;
 
@@ -43,7 +44,8 @@ const RECOMMENDATION_URL: &str =
 
 /// The deterministic Id: one finding per account and region of the audit, for this control.
 pub fn finding_id(region: &str, account: &str) -> String {
-    format!("arn:aws:securityhub:{region}:{account}:iam-policy-alarm/cis-4.4-iam-policy-changes-alarm")
+    let partition = partition_of(region);
+    format!("arn:{partition}:securityhub:{region}:{account}:iam-policy-alarm/cis-4.4-iam-policy-changes-alarm")
 }
 
 /// The finding of `account`, audited from `region` at `time`: `status` and `summary`
@@ -102,7 +104,10 @@ pub fn finding(
     AsffFinding {
         schema_version: "2018-10-08",
         id: finding_id(region, account),
-        product_arn: format!("arn:aws:securityhub:{region}:{account}:product/{account}/default"),
+        product_arn: format!(
+            "arn:{}:securityhub:{region}:{account}:product/{account}/default",
+            partition_of(region)
+        ),
         generator_id: GENERATOR_ID,
         aws_account_id: account.to_string(),
         types: vec!["Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"],
@@ -176,6 +181,25 @@ mod tests {
                 notification: link(LinkStatus::NotReached, None),
             },
         }
+    }
+
+    #[test]
+    fn the_finding_and_product_arns_are_in_the_regions_partition() {
+        let f = finding(
+            "111111111111",
+            "cn-north-1",
+            Status::Pass,
+            "ok",
+            &[],
+            "2026-12-01T00:00:00Z",
+            None,
+        );
+        assert_eq!(
+            f.product_arn,
+            "arn:aws-cn:securityhub:cn-north-1:111111111111:product/111111111111/default"
+        );
+        assert!(f.id.starts_with("arn:aws-cn:securityhub:cn-north-1:"), "{}", f.id);
+        assert!(finding_id("us-gov-west-1", "1").starts_with("arn:aws-us-gov:"));
     }
 
     #[test]

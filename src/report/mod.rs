@@ -178,7 +178,7 @@ impl Report {
             self.time,
             self.mode,
             if self.dry_run { ", dry run" } else { "" },
-            self.summary
+            Shown(&self.summary)
         );
         if let Some(trigger) = &self.trigger {
             out.push_str(&trigger.text(&self.tamper_windows));
@@ -190,20 +190,24 @@ impl Report {
             ));
         }
         for e in &self.errors {
-            out.push_str(&format!("  [ERROR] {e}\n"));
+            out.push_str(&format!("  [ERROR] {}\n", Shown(&e.to_string())));
         }
         for trail in &self.trails {
             out.push_str(&format!(
                 "\nTrail {} ({}), home region {}: {}\n",
-                trail.name,
-                trail.arn,
-                trail.home_region,
+                Shown(&trail.name),
+                Shown(&trail.arn),
+                Shown(&trail.home_region),
                 link_word(trail.status)
             ));
             for (name, link) in trail.links.all() {
-                out.push_str(&format!("  [{}] {name}: {}\n", link_word(link.status), link.detail));
+                out.push_str(&format!(
+                    "  [{}] {name}: {}\n",
+                    link_word(link.status),
+                    Shown(&link.detail)
+                ));
                 if let Some(fix) = &link.fix {
-                    out.push_str(&format!("      fix: {fix}\n"));
+                    out.push_str(&format!("      fix: {}\n", Shown(fix)));
                 }
             }
         }
@@ -338,15 +342,41 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// A name or detail from AWS (or from an event anyone could shape) as the email text
+/// shows it: a control character, a line or paragraph separator or a bidirectional
+/// override is written as its escape (`\u{a}`), so no name can start a line of its own
+/// ("[PASS] ...") or reorder what the reader sees. The JSON bodies escape by themselves.
+pub(crate) struct Shown<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        for c in self.0.chars() {
+            let hidden = c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if hidden {
+                write!(f, "{}", c.escape_unicode())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// SNS accepts 256 KiB per message, attributes included; this leaves a margin.
 pub const MAX_SNS_MESSAGE_BYTES: usize = 240 * 1024;
 
 fn remediation_text(remediation: &Remediation) -> String {
     let before = &remediation.before;
-    let mut out = format!("  before: {} ({})\n", status_word(before.status), before.summary);
+    let mut out = format!(
+        "  before: {} ({})\n",
+        status_word(before.status),
+        Shown(&before.summary)
+    );
     for (label, summaries) in remediation.lists() {
         for summary in summaries {
-            out.push_str(&format!("  {label}: {summary}\n"));
+            out.push_str(&format!("  {label}: {}\n", Shown(&summary.to_string())));
         }
     }
     out
@@ -494,6 +524,27 @@ impl RunReport {
 mod tests {
     use super::*;
     use crate::plan::{MetricFilterRequest, Request};
+
+    /// A name from AWS cannot start a line of the email text of its own, nor reorder it.
+    #[test]
+    fn control_characters_in_names_are_shown_escaped_in_the_email_text() {
+        assert_eq!(
+            Shown("alarm\n[PASS] forged\u{202e}x\ty").to_string(),
+            "alarm\\u{a}[PASS] forged\\u{202e}x\\u{9}y"
+        );
+        assert_eq!(Shown("IAM-changes é ü").to_string(), "IAM-changes é ü");
+        let findings = Findings {
+            account: Some("111111111111".into()),
+            region: "us-east-1".into(),
+            status: Status::Fail,
+            summary: "no alarm on filter \"f\r\n[PASS] all good\"".into(),
+            trails: Vec::new(),
+            errors: Vec::new(),
+        };
+        let text = Report::new(findings, Mode::Audit, false, "t".into()).text();
+        assert!(!text.lines().any(|l| l.starts_with("[PASS]")), "{text}");
+        assert!(text.contains(r#"f\u{d}\u{a}[PASS] all good"#), "{text}");
+    }
 
     /// A remediation section too big for SNS: the message keeps each list's summaries
     /// only (at most 20 each, no request), and the verdict.

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::asff::{finding, AsffFinding};
 use super::RunReport;
+use crate::arn::partition_of;
 use crate::check::TrailFinding;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -172,7 +173,7 @@ fn event(f: &AsffFinding, time_ms: i64) -> ComplianceFinding {
                 uid: uid.clone(),
                 kind,
                 region: f.region.clone(),
-                cloud_partition: "aws",
+                cloud_partition: partition_of(&f.region),
             })
             .collect(),
         remediation: Remediation {

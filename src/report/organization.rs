@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{status_word, Context, RemediationSection, SnsBodies, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
+use super::{status_word, Context, RemediationSection, Shown, SnsBodies, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
 use crate::check::organization::AccountVerdict;
 use crate::check::Status;
 use crate::settings::Mode;
@@ -152,21 +152,21 @@ impl OrganizationReport {
             self.time,
             self.mode,
             if self.dry_run { ", dry run" } else { "" },
-            self.summary
+            Shown(&self.summary)
         );
         if let Some(trigger) = &self.trigger {
             out.push_str(&trigger.text(&self.tamper_windows));
         }
         for e in &self.errors {
-            out.push_str(&format!("  [ERROR] {e}\n"));
+            out.push_str(&format!("  [ERROR] {}\n", Shown(&e.to_string())));
         }
         for a in &self.accounts {
             out.push_str(&format!(
                 "  [{}] {} ({}): {}\n",
                 status_word(a.status),
                 a.account,
-                a.name,
-                a.summary
+                Shown(&a.name),
+                Shown(&a.summary)
             ));
         }
         for r in &self.remediation {
@@ -176,7 +176,7 @@ impl OrganizationReport {
                 status_word(r.status)
             ));
             if let Some(why) = &r.refused {
-                out.push_str(&format!("  not done: {why}\n"));
+                out.push_str(&format!("  not done: {}\n", Shown(why)));
             }
             if let Some(RemediationSection::Full(section)) = &r.remediation {
                 out.push_str(&super::remediation_text(section));

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::Shown;
 use crate::tamper::{headline, Change, Window};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -50,13 +51,14 @@ impl TriggerSection {
         for w in windows {
             out.push_str(&format!(
                 "\nThe chain was broken by {} at {}",
-                w.broken_by,
-                w.broken_at.as_deref().unwrap_or("an unknown time")
+                Shown(&w.broken_by),
+                Shown(w.broken_at.as_deref().unwrap_or("an unknown time"))
             ));
             match &w.restored_by {
                 Some(by) => out.push_str(&format!(
-                    ", and restored by {by} at {}: IAM policy changes in between told nobody.",
-                    w.restored_at.as_deref().unwrap_or("an unknown time")
+                    ", and restored by {} at {}: IAM policy changes in between told nobody.",
+                    Shown(by),
+                    Shown(w.restored_at.as_deref().unwrap_or("an unknown time"))
                 )),
                 None => out.push_str(": IAM policy changes since then told nobody until it was repaired."),
             }
@@ -65,17 +67,17 @@ impl TriggerSection {
         for c in self.changes() {
             out.push_str(&format!(
                 "  {} ({}) in account {} ({}) at {}, from {}, type {}",
-                c.headline(),
-                c.event_source,
-                c.account,
-                c.region,
-                c.event_time.as_deref().unwrap_or("an unknown time"),
-                c.source_ip.as_deref().unwrap_or("an unknown address"),
-                c.actor.kind.as_deref().unwrap_or("unknown"),
+                Shown(&c.headline()),
+                Shown(&c.event_source),
+                Shown(&c.account),
+                Shown(&c.region),
+                Shown(c.event_time.as_deref().unwrap_or("an unknown time")),
+                Shown(c.source_ip.as_deref().unwrap_or("an unknown address")),
+                Shown(c.actor.kind.as_deref().unwrap_or("unknown")),
             ));
             if !c.request.is_empty() {
                 let names: Vec<String> = c.request.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                out.push_str(&format!(": {}", names.join(", ")));
+                out.push_str(&format!(": {}", Shown(&names.join(", "))));
             }
             out.push('\n');
         }
