@@ -376,7 +376,7 @@ fn remediation_text(remediation: &Remediation) -> String {
     );
     for (label, summaries) in remediation.lists() {
         for summary in summaries {
-            out.push_str(&format!("  {label}: {}\n", Shown(&summary.to_string())));
+            out.push_str(&format!("  {label}: {}\n", Shown(summary)));
         }
     }
     out
