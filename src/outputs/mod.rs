@@ -10,13 +10,15 @@ use crate::app::App;
 use crate::aws::AwsError;
 use crate::check::Status;
 use crate::invocation::{RunRequest, Trigger};
+use crate::report::overridden::{self, FindingOverride};
 use crate::report::RunReport;
 use crate::scope::Targets;
 use crate::settings::TamperNotify;
 
 pub struct Delivered {
     /// The SNS message id, None when no findings topic is set or nothing was to be
-    /// published, Err when publishing failed.
+    /// published, Err when publishing the report (or the findings the import found set
+    /// aside) failed.
     pub published: Result<Option<String>, AwsError>,
     /// The Security Hub import, when SECURITY_HUB is on: Err when a finding was not taken.
     pub imported: Result<(), AwsError>,
@@ -31,7 +33,7 @@ pub async fn deliver(app: &App, targets: Option<&Targets>, request: &RunRequest,
         && !report.broke_the_chain()
         && report.status() == Status::Pass
         && app.settings.tamper_notify == TamperNotify::OnFail;
-    let published = match &app.settings.findings_topic {
+    let mut published = match &app.settings.findings_topic {
         None => Ok(None),
         Some(_) if intact_after_change => {
             tracing::info!("findings not published: the chain is intact after the change (TAMPER_NOTIFY=on-fail)");
@@ -51,13 +53,40 @@ pub async fn deliver(app: &App, targets: Option<&Targets>, request: &RunRequest,
     // After the report is logged and published: a failed import loses nothing.
     let imported = if app.settings.security_hub {
         let imported = Box::pin(securityhub::import_report(app, targets, report)).await;
-        match &imported {
+        match &imported.result {
             Ok(()) => tracing::info!("findings imported into Security Hub"),
             Err(e) => tracing::error!(error = %e, "findings not imported into Security Hub"),
         }
-        imported
+        if let Err(e) = tell_overrides(app, &imported.overrides).await {
+            published = published.and(Err(e));
+        }
+        imported.result
     } else {
         Ok(())
     };
     Delivered { published, imported }
+}
+
+/// A finding someone else set aside is a tamper of its own: logged, and published on the
+/// findings topic whatever TAMPER_NOTIFY says.
+async fn tell_overrides(app: &App, overrides: &[FindingOverride]) -> Result<(), AwsError> {
+    if overrides.is_empty() {
+        return Ok(());
+    }
+    for o in overrides {
+        tracing::warn!(account = %o.account, finding = %o.finding_id, workflow = ?o.workflow_status, record_state = ?o.record_state, updated_by = ?o.note_updated_by, "Security Hub finding set aside by someone else");
+    }
+    let Some(topic) = &app.settings.findings_topic else {
+        return Ok(());
+    };
+    match sns::publish(&app.clients, topic, &overridden::message(overrides)).await {
+        Ok(id) => {
+            tracing::info!(topic = %topic, message_id = %id, "Security Hub overrides published");
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(topic = %topic, error = %e, "Security Hub overrides not published");
+            Err(e)
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! its own account (the default product accepts findings only for the calling
 //! account): the function's own with its clients, every other through the member role,
 //! at most ACCOUNT_CONCURRENCY at once. CreatedAt and FirstObservedAt are kept from the
-//! first import (GetFindings by Id), so a re-import updates the same finding.
+//! first import (GetFindings by Id), so a re-import updates the same finding; that read
+//! also finds a finding someone else set aside (report::overridden).
 
 use aws_sdk_securityhub::types::{
     AwsSecurityFindingFilters, Compliance, ComplianceStatus, Recommendation, Remediation, Resource, Severity,
@@ -17,28 +18,57 @@ use crate::arn::partition_of;
 use crate::aws::{aws_error, AwsError, Clients};
 use crate::check::{Status, TrailFinding};
 use crate::report::asff::{batches, finding, finding_id, AsffFinding};
+use crate::report::overridden::{self, FindingOverride, Stored};
 use crate::report::{described, RunReport};
 use crate::scope::{Role, Targets, Unreachable};
 
-pub async fn import_report(app: &App, targets: Option<&Targets>, report: &RunReport) -> Result<(), AwsError> {
+/// The import's outcome: the findings someone else set aside (read before each import,
+/// kept whatever else failed), and the first error.
+pub struct Imported {
+    pub overrides: Vec<FindingOverride>,
+    pub result: Result<(), AwsError>,
+}
+
+pub async fn import_report(app: &App, targets: Option<&Targets>, report: &RunReport) -> Imported {
+    let results = import_accounts(app, targets, report).await;
+    let mut overrides = Vec::new();
+    let mut result = Ok(());
+    for r in results {
+        match r {
+            Ok(Some(o)) => overrides.push(o),
+            Ok(None) => {}
+            Err(e) if result.is_ok() => result = Err(e),
+            Err(_) => {}
+        }
+    }
+    Imported { overrides, result }
+}
+
+async fn import_accounts(
+    app: &App,
+    targets: Option<&Targets>,
+    report: &RunReport,
+) -> Vec<Result<Option<FindingOverride>, AwsError>> {
     let region = app.clients.home_region().to_string();
     match report {
         RunReport::Account(r) => {
-            let account = r.account.as_deref().ok_or_else(|| AwsError {
-                operation: "securityhub:BatchImportFindings".into(),
-                resource: "finding".into(),
-                message: "not imported: the audit is incomplete and the account is unknown (its identity could not be read), so no finding can name it".into(),
-                retryable: true,
-            })?;
+            let Some(account) = r.account.as_deref() else {
+                return vec![Err(AwsError {
+                    operation: "securityhub:BatchImportFindings".into(),
+                    resource: "finding".into(),
+                    message: "not imported: the audit is incomplete and the account is unknown (its identity could not be read), so no finding can name it".into(),
+                    retryable: true,
+                })];
+            };
             let summary = described(&r.summary, r.trigger.as_ref(), account);
-            import_one(&app.clients, &region, account, r.status, &summary, &r.trails, &r.time).await
+            vec![import_one(&app.clients, &region, account, r.status, &summary, &r.trails, &r.time).await]
         }
         RunReport::Organization(r) => {
             // No organization read: no account was audited, so none has a finding.
             let Some(Targets::Organization(targets)) = targets else {
-                return Ok(());
+                return Vec::new();
             };
-            let results: Vec<Result<(), AwsError>> = stream::iter(&r.accounts)
+            stream::iter(&r.accounts)
                 .map(|a| {
                     let region = region.clone();
                     async move {
@@ -60,8 +90,7 @@ pub async fn import_report(app: &App, targets: Option<&Targets>, report: &RunRep
                 })
                 .buffer_unordered(app.settings.organization.account_concurrency)
                 .collect()
-                .await;
-            results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
+                .await
         }
     }
 }
@@ -74,14 +103,18 @@ async fn import_one(
     summary: &str,
     trails: &[TrailFinding],
     time: &str,
-) -> Result<(), AwsError> {
-    let first = created_at(clients, region, &finding_id(region, account)).await?;
+) -> Result<Option<FindingOverride>, AwsError> {
+    let id = finding_id(region, account);
+    let (first, stored) = stored(clients, region, &id).await?;
+    let overridden = stored.and_then(|s| overridden::detect(account, &id, &s, status));
     let f = finding(account, region, status, summary, trails, time, first.as_deref());
-    import(&clients.securityhub(region), &[f]).await
+    import(&clients.securityhub(region), &[f]).await?;
+    Ok(overridden)
 }
 
-/// The CreatedAt of the finding with `id`, if Security Hub has it.
-async fn created_at(clients: &Clients, region: &str, id: &str) -> Result<Option<String>, AwsError> {
+/// The CreatedAt of the finding with `id`, and what Security Hub holds of its state,
+/// if Security Hub has it.
+async fn stored(clients: &Clients, region: &str, id: &str) -> Result<(Option<String>, Option<Stored>), AwsError> {
     let securityhub = clients.securityhub(region);
     let filters = AwsSecurityFindingFilters::builder()
         .id(StringFilter::builder()
@@ -96,11 +129,17 @@ async fn created_at(clients: &Clients, region: &str, id: &str) -> Result<Option<
         .await
         .map_err(|e| aws_error("securityhub:GetFindings", id, e))?;
     // Matched here too: a filter the service ignored would name other findings.
-    Ok(out
-        .findings()
-        .iter()
-        .find(|f| f.id() == Some(id))
-        .and_then(|f| f.created_at().map(String::from)))
+    let Some(f) = out.findings().iter().find(|f| f.id() == Some(id)) else {
+        return Ok((None, None));
+    };
+    let stored = Stored {
+        compliance_status: f.compliance().and_then(|c| c.status()).map(|s| s.as_str().to_string()),
+        workflow_status: f.workflow().and_then(|w| w.status()).map(|s| s.as_str().to_string()),
+        record_state: f.record_state().map(|s| s.as_str().to_string()),
+        note_updated_by: f.note().and_then(|n| n.updated_by()).map(String::from),
+        note: f.note().and_then(|n| n.text()).map(String::from),
+    };
+    Ok((f.created_at().map(String::from), Some(stored)))
 }
 
 /// Imports `findings`; any finding Security Hub did not take fails the import.

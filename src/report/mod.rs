@@ -8,6 +8,7 @@ use serde_json::json;
 pub mod asff;
 pub mod ocsf;
 mod organization;
+pub mod overridden;
 mod trigger;
 
 pub use organization::{AccountRemediation, Organization, OrganizationReport};
@@ -416,6 +417,11 @@ fn sns_subject(
         Some(trigger) => trigger::subject(status, trigger, windows),
         None => format!("{status}: IAM policy change alarm, {about}"),
     };
+    sns_subject_text(&subject)
+}
+
+/// What SNS takes as a subject: printable ASCII, one line, under 100 characters.
+fn sns_subject_text(subject: &str) -> String {
     let ascii: String = subject.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').collect();
     ascii.chars().take(99).collect()
 }

@@ -130,6 +130,82 @@ async fn an_incomplete_audit_is_the_runs_error_even_when_the_import_fails_too() 
 
 /// Security Hub refuses the import: exit 2 saying so, after the report was printed and
 /// published.
+/// A finding someone else suppressed while its chain FAILs is a tamper of its own: the
+/// next run publishes it on the findings topic, naming the note's author. moto has no
+/// BatchUpdateFindings: the test writes the workflow status and note as another
+/// principal's import, which moto stores as given (the state GetFindings then reads).
+#[tokio::test]
+async fn a_failed_finding_someone_suppressed_is_published_as_a_tamper() {
+    let account = Account::new().await;
+    account.seed(&Chain::remediable()).await;
+    let topic = account.topic("us-east-1", "findings").await;
+    let inbox = account.sqs_subscriber(&topic, "findings-inbox").await;
+    let env = [("SECURITY_HUB", "true"), ("FINDINGS_TOPIC_ARN", topic.as_str())];
+    let (code, report) = account.audit(&env);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(account.received("us-east-1", &inbox).await.len(), 1, "the report only");
+
+    let id = findings(&account).await[0].id().unwrap().to_string();
+    let mallory = format!("arn:aws:iam::{}:user/mallory", account.id);
+    // Boxed: the finding's SDK types would overflow the test thread's stack in a debug build.
+    Box::pin(suppress(&account, &id, &mallory)).await;
+
+    let (code, report) = account.audit(&env);
+    assert_eq!(code, 1, "{report:#}");
+    let messages = account.received("us-east-1", &inbox).await;
+    let tamper: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["Subject"].as_str().unwrap_or("").starts_with("TAMPER"))
+        .collect();
+    assert_eq!(tamper.len(), 1, "{messages:#?}");
+    assert_eq!(
+        tamper[0]["Subject"],
+        format!("TAMPER: Security Hub finding of account {} SUPPRESSED", account.id)
+    );
+    let body: Value = serde_json::from_str(tamper[0]["Message"].as_str().unwrap()).unwrap();
+    let o = &body["security_hub_overrides"][0];
+    assert_eq!(
+        (
+            o["finding_id"].as_str(),
+            o["workflow_status"].as_str(),
+            o["note_updated_by"].as_str()
+        ),
+        (Some(id.as_str()), Some("SUPPRESSED"), Some(mallory.as_str())),
+        "{body:#}"
+    );
+    assert_eq!(o["compliance_status"], "FAILED");
+    assert_eq!(messages.len(), 2, "the report, and the tamper: {messages:#?}");
+}
+
+/// Another principal sets the finding `id` aside: SUPPRESSED, with a note by `by`.
+async fn suppress(account: &Account, id: &str, by: &str) {
+    use aws_sdk_securityhub::types::{AwsSecurityFinding, Note, Resource, Workflow, WorkflowStatus};
+    aws_sdk_securityhub::Client::new(&account.region("us-east-1"))
+        .batch_import_findings()
+        .findings(
+            AwsSecurityFinding::builder()
+                .id(id)
+                .resources(
+                    Resource::builder()
+                        .r#type("AwsAccount")
+                        .id(format!("AWS::::Account:{}", account.id))
+                        .build(),
+                )
+                .workflow(Workflow::builder().status(WorkflowStatus::Suppressed).build())
+                .note(
+                    Note::builder()
+                        .text("known, ignore")
+                        .updated_by(by)
+                        .updated_at("2026-12-03T00:00:00Z")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("the override is stored");
+}
+
 #[tokio::test]
 async fn a_refused_import_fails_the_run_after_the_report_is_printed_and_published() {
     let account = Account::new().await;
