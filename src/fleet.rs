@@ -20,24 +20,88 @@ use crate::pipeline::{self, Remediated, Writer};
 use crate::scope::{OrganizationTargets, Role, Targets, Unreachable};
 use crate::settings::Mode;
 use crate::state::Member;
+use crate::tamper::{Change, Confirmation};
 
-/// What must be left after the last account: the report's delivery, whose Security Hub
-/// import in a member follows its AssumeRole.
-fn delivery_reserve() -> u32 {
-    DELIVERY_CHAIN_CALLS + 1
+/// What must be left after the last account: a tamper run's confirmation of its events
+/// (CONFIRMATION_BUDGET), then the report's delivery, whose Security Hub import in a
+/// member follows its AssumeRole.
+fn after_the_accounts() -> Duration {
+    CONFIRMATION_BUDGET + RETRY_BUDGET.operation_timeout * (DELIVERY_CHAIN_CALLS + 1)
 }
 
 /// The time an account's audit needs left when it starts, when every call hangs: its
-/// AssumeRole and its longest chain of dependent reads, and the delivery after, each
-/// call cut at the operation timeout.
+/// AssumeRole and its longest chain of dependent reads, each call cut at the operation
+/// timeout, and what follows the last account.
 pub fn per_account_worst_case() -> Duration {
-    RETRY_BUDGET.operation_timeout * (1 + AUDIT_CHAIN_CALLS + delivery_reserve())
+    RETRY_BUDGET.operation_timeout * (1 + AUDIT_CHAIN_CALLS) + after_the_accounts()
 }
 
 /// The same for one account's remediation (its AssumeRole, an audit, the writes for
 /// one target log group, the audit after), which must end before the deadline too.
 pub fn per_remediation_worst_case() -> Duration {
-    RETRY_BUDGET.operation_timeout * (1 + REMEDIATION_CHAIN_CALLS + delivery_reserve())
+    RETRY_BUDGET.operation_timeout * (1 + REMEDIATION_CHAIN_CALLS) + after_the_accounts()
+}
+
+/// The most a run spends confirming its tamper events in CloudTrail's event history,
+/// whatever the calls do: what is not confirmed by then is reported unconfirmed.
+pub const CONFIRMATION_BUDGET: Duration = Duration::from_secs(10);
+
+/// At most this many of a run's changes are looked up (LookupEvents allows two requests
+/// a second per account and region); the others are reported unconfirmed.
+pub const CONFIRMED_AT_MOST: usize = 10;
+
+/// `changes` as the report shows them: each confirmed, contradicted or unconfirmed by
+/// the event history of the account and region it names (through the member role for
+/// another account of the organization), within CONFIRMATION_BUDGET.
+pub async fn confirm(app: &App, scope: &Targets, changes: &[Change]) -> Vec<Change> {
+    let mut results: Vec<Confirmation> = Vec::new();
+    let looked_up = async {
+        // A history that could not be read is not asked again in this run.
+        let mut unreadable: Vec<(&str, &str, Confirmation)> = Vec::new();
+        for change in changes.iter().take(CONFIRMED_AT_MOST) {
+            let (account, region) = (change.account.as_str(), change.region.as_str());
+            if let Some((_, _, known)) = unreadable.iter().find(|(a, r, _)| (*a, *r) == (account, region)) {
+                results.push(known.clone());
+                continue;
+            }
+            let confirmed = match scope {
+                Targets::Account => pipeline::confirm(&app.clients, change).await,
+                Targets::Organization(org) => match org.credentials(app, account, Role::Audit).await {
+                    Ok(clients) => pipeline::confirm(&clients, change).await,
+                    Err(Unreachable::NotConfigured(why) | Unreachable::Refused { why, .. }) => {
+                        Err(Confirmation::Unconfirmed {
+                            why: format!("account {account}'s event history cannot be read: {why}"),
+                        })
+                    }
+                },
+            };
+            match confirmed {
+                Ok(c) => results.push(c),
+                Err(c) => {
+                    unreadable.push((account, region, c.clone()));
+                    results.push(c);
+                }
+            }
+        }
+    };
+    let in_time = tokio::time::timeout(CONFIRMATION_BUDGET, looked_up).await.is_ok();
+    let mut shown = changes.to_vec();
+    for (i, change) in shown.iter_mut().enumerate() {
+        let confirmation = match results.get(i) {
+            Some(c) => c.clone(),
+            None if i < CONFIRMED_AT_MOST && !in_time => Confirmation::Unconfirmed {
+                why: format!(
+                    "CloudTrail's event history did not answer within {} s",
+                    CONFIRMATION_BUDGET.as_secs()
+                ),
+            },
+            None => Confirmation::Unconfirmed {
+                why: format!("not looked up: at most {CONFIRMED_AT_MOST} changes of a run are"),
+            },
+        };
+        change.confirm(confirmation);
+    }
+    shown
 }
 
 /// What a run did, before it is a report.

@@ -59,6 +59,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "scope",
             "settings",
             "state",
+            "tamper",
         ],
     ),
     (
@@ -67,7 +68,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "pipeline",
-        &["alarm", "apply", "aws", "check", "collect", "plan", "settings"],
+        &[
+            "alarm", "apply", "aws", "check", "collect", "plan", "settings", "tamper",
+        ],
     ),
     ("app", &["aws", "settings"]),
     ("invocation", &["settings", "tamper"]),

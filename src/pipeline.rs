@@ -1,7 +1,8 @@
 //! pipeline: one account's audit or remediation, with that account's clients. The only
 //! caller of collect, check, plan and apply:
 //! audit: collect -> check; remediation: collect -> check -> plan -> apply -> collect ->
-//! check (the last two only when something was written).
+//! check (the last two only when something was written); and a tamper event's
+//! confirmation: its record in that account's CloudTrail event history.
 
 use crate::alarm;
 use crate::apply::apply;
@@ -11,12 +12,26 @@ use crate::collect::{collect, Reads};
 pub use crate::plan::Writer;
 use crate::plan::{plan, AppliedAction, Plan};
 use crate::settings::Settings;
+use crate::tamper::{self, Change, Confirmation};
 
 /// The audit's reads; remediation adds the alarm with the configured name.
 fn reads(alarm_named: Option<&str>) -> Reads<'_> {
     Reads {
         fires: |a, emission| alarm::evaluate(a, emission).fires(),
         alarm_named,
+    }
+}
+
+/// What the event history of the change's account (`clients`) and region says of it;
+/// Err (unconfirmed, saying why) when that history could not be read.
+pub async fn confirm(clients: &Clients, change: &Change) -> Result<Confirmation, Confirmation> {
+    let recorded = match &change.event_id {
+        Some(id) => crate::collect::cloudtrail_event(clients, &change.region, id).await,
+        None => Ok(None),
+    };
+    match recorded {
+        Ok(record) => Ok(tamper::confirmation(change, Ok(record.as_ref()))),
+        Err(e) => Err(tamper::confirmation(change, Err(e.to_string()))),
     }
 }
 

@@ -2,6 +2,7 @@
 //! the CLI): resolve the scope, run the fleet over it, aggregate what it did into the
 //! report, deliver the report. Only the faces (main, cli, lambda) import this.
 
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 use aws_smithy_types::date_time::{DateTime, Format};
@@ -9,7 +10,7 @@ use aws_smithy_types::date_time::{DateTime, Format};
 pub use crate::app::App;
 use crate::aws::AwsError;
 use crate::check::Status;
-use crate::invocation::RunRequest;
+use crate::invocation::{RunRequest, Trigger};
 use crate::report::{Context, RunReport};
 use crate::{aggregate, fleet, outputs, scope};
 
@@ -101,20 +102,34 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
         mode: request.mode,
         dry_run: request.dry_run,
     };
-    let (report, targets, remediation_failure) = match scope::resolve(app, request).await {
+    let (report, targets, remediation_failure, request) = match scope::resolve(app, request).await {
         Ok(targets) => {
             // Boxed: its future nests every account's, too deep to lay out inline.
             let ran = Box::pin(fleet::run(app, &targets, request)).await;
             let failure = ran.failure();
+            // A tamper event names its caller only once CloudTrail's history confirms it.
+            let request = match &request.trigger {
+                Trigger::Change(changes) => Cow::Owned(RunRequest {
+                    trigger: Trigger::Change(fleet::confirm(app, &targets, changes).await),
+                    ..request.clone()
+                }),
+                _ => Cow::Borrowed(request),
+            };
             (
-                aggregate::report(&targets, ran, request, &context),
+                aggregate::report(&targets, ran, &request, &context),
                 Some(targets),
                 failure,
+                request,
             )
         }
-        Err(e) => (aggregate::unread_organization(e, request, &context), None, None),
+        Err(e) => (
+            aggregate::unread_organization(e, request, &context),
+            None,
+            None,
+            Cow::Borrowed(request),
+        ),
     };
-    let delivered = outputs::deliver(app, targets.as_ref(), request, &report).await;
+    let delivered = outputs::deliver(app, targets.as_ref(), &request, &report).await;
     Outcome {
         report,
         published: delivered.published,

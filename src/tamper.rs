@@ -102,9 +102,19 @@ const MAX_TEXT_CHARS: usize = 2048;
 /// A call that can break the chain, as the report's `trigger` shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Change {
+    /// CloudTrail's eventID: how the event is looked up in the event history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
     pub event_name: String,
     pub event_source: String,
-    pub actor: Actor,
+    /// Who made the call: only once CloudTrail's event history confirmed the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
+    /// Who the event says made the call, while the event is not confirmed: anyone who
+    /// can invoke the function can make one up, so it is never the report's attribution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claimed_actor: Option<Actor>,
+    pub confirmation: Confirmation,
     pub event_time: Option<String>,
     pub source_ip: Option<String>,
     pub account: String,
@@ -137,17 +147,94 @@ pub struct Actor {
     pub kind: Option<String>,
 }
 
+/// Whether CloudTrail's own record of the event (LookupEvents by its eventID, in the
+/// account and region it names) says what the event says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Confirmation {
+    /// The event history holds the event, with the same call, caller, account and region.
+    Confirmed,
+    /// Not looked up, not found (yet: the event history can lag behind EventBridge), or
+    /// the history could not be read.
+    Unconfirmed { why: String },
+    /// The event history holds an event of that id that says otherwise: made up.
+    Contradicted { why: String },
+}
+
 impl Change {
-    /// "DeleteAlarms by arn:aws:iam::123456789012:user/mallory", for subjects and logs.
+    /// "DeleteAlarms by arn:aws:iam::123456789012:user/mallory" once confirmed; else
+    /// the call alone, and why nobody is named. For subjects and logs.
     pub fn headline(&self) -> String {
-        let who = self
-            .actor
-            .arn
-            .as_deref()
-            .or(self.actor.kind.as_deref())
-            .unwrap_or("unknown");
-        format!("{} by {who}", self.event_name)
+        match (&self.confirmation, &self.actor) {
+            (Confirmation::Confirmed, Some(actor)) => {
+                let who = actor.arn.as_deref().or(actor.kind.as_deref()).unwrap_or("unknown");
+                format!("{} by {who}", self.event_name)
+            }
+            (Confirmation::Contradicted { .. }, _) => {
+                format!("{} (a made-up event: CloudTrail records otherwise)", self.event_name)
+            }
+            _ => format!("{} (caller unconfirmed)", self.event_name),
+        }
     }
+
+    /// Records what the event history said: a confirmed event names its caller.
+    pub fn confirm(&mut self, confirmation: Confirmation) {
+        if confirmation == Confirmation::Confirmed {
+            self.actor = self.claimed_actor.take();
+        }
+        self.confirmation = confirmation;
+    }
+}
+
+/// What CloudTrail's event history says of `change`, from its record of the event's id
+/// (`recorded`: Ok(None) when the history has no event of that id; Err when it could
+/// not be read).
+pub fn confirmation(change: &Change, recorded: Result<Option<&Value>, String>) -> Confirmation {
+    let Some(id) = &change.event_id else {
+        return Confirmation::Unconfirmed {
+            why: "the event carries no eventID to look up".into(),
+        };
+    };
+    let record = match recorded {
+        Err(e) => {
+            return Confirmation::Unconfirmed {
+                why: format!("CloudTrail's event history could not be read: {e}"),
+            }
+        }
+        Ok(None) => {
+            return Confirmation::Unconfirmed {
+                why: format!(
+                    "event {id} is not in CloudTrail's event history of account {} in {} (not yet, or never made)",
+                    change.account, change.region
+                ),
+            }
+        }
+        Ok(Some(record)) => record,
+    };
+    let claimed_arn = change.claimed_actor.as_ref().and_then(|a| a.arn.as_deref());
+    let fields = [
+        ("eventName", Some(change.event_name.as_str())),
+        ("eventSource", Some(change.event_source.as_str())),
+        ("userIdentity.arn", claimed_arn),
+        ("recipientAccountId", Some(change.account.as_str())),
+        ("awsRegion", Some(change.region.as_str())),
+    ];
+    for (field, claimed) in fields {
+        let value = match field {
+            "userIdentity.arn" => record["userIdentity"]["arn"].as_str(),
+            _ => record[field].as_str(),
+        };
+        if value != claimed {
+            return Confirmation::Contradicted {
+                why: format!(
+                    "CloudTrail's record of event {id} has {field} {}, the event said {}",
+                    value.unwrap_or("(none)"),
+                    claimed.unwrap_or("(none)")
+                ),
+            };
+        }
+    }
+    Confirmation::Confirmed
 }
 
 /// The first change's headline, and how many more there were.
@@ -385,11 +472,16 @@ pub fn classify(event: &Value, own: &OwnIdentity) -> Result<Classified, String> 
         })
         .unwrap_or_default();
     Ok(Classified::Change(Box::new(Change {
+        event_id: detail["eventID"].as_str().map(bounded),
         event_name,
         event_source,
-        actor: Actor {
+        actor: None,
+        claimed_actor: Some(Actor {
             arn: identity["arn"].as_str().map(bounded),
             kind: identity["type"].as_str().map(bounded),
+        }),
+        confirmation: Confirmation::Unconfirmed {
+            why: "not looked up in CloudTrail's event history".into(),
         },
         event_time: detail["eventTime"].as_str().or(event["time"].as_str()).map(bounded),
         source_ip: detail["sourceIPAddress"].as_str().map(bounded),
@@ -439,15 +531,19 @@ mod tests {
     }
 
     #[test]
-    fn the_samples_are_changes_with_who_did_them() {
-        let Classified::Change(change) = classify(&sample("tamper-delete-alarms.json"), &own()).unwrap() else {
+    fn the_samples_are_changes_whose_caller_is_named_once_confirmed() {
+        let Classified::Change(mut change) = classify(&sample("tamper-delete-alarms.json"), &own()).unwrap() else {
             panic!("not a change")
         };
+        assert_eq!(change.headline(), "DeleteAlarms (caller unconfirmed)");
+        assert_eq!(change.actor, None, "a claim is never the attribution");
+        assert_eq!(change.event_id.as_deref(), Some("0f8e2c4a-7b6d-4e3f-8a9b-1c2d3e4f5a6b"));
+        change.confirm(Confirmation::Confirmed);
         assert_eq!(
             change.headline(),
             "DeleteAlarms by arn:aws:iam::123456789012:user/mallory"
         );
-        assert_eq!(change.actor.kind.as_deref(), Some("IAMUser"));
+        assert_eq!(change.actor.as_ref().and_then(|a| a.kind.as_deref()), Some("IAMUser"));
         assert_eq!(change.event_source, "monitoring.amazonaws.com");
         assert_eq!(
             change.request["alarmNames"],
@@ -460,6 +556,62 @@ mod tests {
         };
         assert_eq!(change.event_name, "StopLogging");
         assert!(change.request.contains_key("name"));
+    }
+
+    /// The event's own record in CloudTrail's event history decides: the same call,
+    /// caller, account and region confirm it; any difference is a made-up event; no
+    /// record, or no history to read, leaves it unconfirmed.
+    #[test]
+    fn an_event_is_confirmed_only_by_cloudtrails_own_record_of_it() {
+        let event = sample("tamper-delete-alarms.json");
+        let Classified::Change(change) = classify(&event, &own()).unwrap() else {
+            panic!("not a change")
+        };
+        let record = event["detail"].clone();
+        assert_eq!(confirmation(&change, Ok(Some(&record))), Confirmation::Confirmed);
+        for (field, value) in [
+            ("eventName", json!("PutMetricAlarm")),
+            ("eventSource", json!("logs.amazonaws.com")),
+            ("recipientAccountId", json!("222222222222")),
+            ("awsRegion", json!("eu-west-1")),
+        ] {
+            let mut other = record.clone();
+            other[field] = value;
+            let Confirmation::Contradicted { why } = confirmation(&change, Ok(Some(&other))) else {
+                panic!("{field}: not contradicted")
+            };
+            assert!(why.contains(field), "{why}");
+        }
+        let mut someone_else = record.clone();
+        someone_else["userIdentity"]["arn"] = json!("arn:aws:iam::123456789012:user/alice");
+        let Confirmation::Contradicted { why } = confirmation(&change, Ok(Some(&someone_else))) else {
+            panic!("another caller: not contradicted")
+        };
+        assert_eq!(why, "CloudTrail's record of event 0f8e2c4a-7b6d-4e3f-8a9b-1c2d3e4f5a6b has userIdentity.arn arn:aws:iam::123456789012:user/alice, the event said arn:aws:iam::123456789012:user/mallory");
+        let Confirmation::Unconfirmed { why } = confirmation(&change, Ok(None)) else {
+            panic!("no record: not unconfirmed")
+        };
+        assert!(
+            why.contains("is not in CloudTrail's event history of account 123456789012 in us-east-1"),
+            "{why}"
+        );
+        assert!(
+            matches!(confirmation(&change, Err("throttled".into())), Confirmation::Unconfirmed { why } if why.ends_with("throttled"))
+        );
+        let mut no_id = change.clone();
+        no_id.event_id = None;
+        assert!(matches!(
+            confirmation(&no_id, Ok(Some(&record))),
+            Confirmation::Unconfirmed { .. }
+        ));
+        // A made-up event is never attributed.
+        let mut made_up = (*change).clone();
+        made_up.confirm(confirmation(&change, Ok(Some(&someone_else))));
+        assert_eq!(made_up.actor, None);
+        assert_eq!(
+            made_up.headline(),
+            "DeleteAlarms (a made-up event: CloudTrail records otherwise)"
+        );
     }
 
     #[test]

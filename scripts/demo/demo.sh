@@ -36,4 +36,4 @@ echo "== mallory deletes the alarm (cloudwatch delete-alarms)..."
 actor="$("$venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["detail"]["userIdentity"]["arn"])' events/tamper-delete-alarms.json)"
 step "6. ... and CloudTrail's event of it arrives (tamper detection)" events/tamper-delete-alarms.json "tamper-fail:$actor"
 echo
-echo "demo done: every step told its story (FAIL, the plan, remediated to PASS, PASS, every account PASS, FAIL naming $actor); emulator and function stopped."
+echo "demo done: every step told its story (FAIL, the plan, remediated to PASS, PASS, every account PASS, FAIL after a change claimed by $actor, unconfirmed: the emulator has no CloudTrail event history); emulator and function stopped."

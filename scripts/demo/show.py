@@ -51,11 +51,16 @@ def check_story(story, report):
         actor = story.split(":", 1)[1]
         trigger = report.get("trigger")
         changes = trigger if isinstance(trigger, list) else [trigger] if trigger else []
-        actors = [c["actor"]["arn"] for c in changes]
+        # Named as the caller only once CloudTrail's event history confirms the event;
+        # until then (the emulator has no event history) it is the event's claim.
+        actors = [(c.get("actor") or c.get("claimed_actor") or {}).get("arn") for c in changes]
         if status != "FAIL":
             wrong.append(f"status {status}, expected FAIL")
         if actor not in actors:
             wrong.append(f"the change by {actor} expected in the report's trigger, got {actors}")
+        named = [c["actor"]["arn"] for c in changes if c.get("actor") and c["confirmation"]["status"] != "confirmed"]
+        if named:
+            wrong.append(f"an unconfirmed change names its caller: {named}")
     else:
         wrong.append(f"unknown story {story!r}")
     return wrong
@@ -69,8 +74,13 @@ def show_report(report):
     print(f"  {report['summary']}")
     trigger = report.get("trigger")
     for change in trigger if isinstance(trigger, list) else [trigger] if trigger else []:
-        print(f"  after: {change['event_name']} ({change['event_source']}) by {change['actor']['arn']} "
-              f"({change['actor']['type']}) from {change['source_ip']} at {change['event_time']}")
+        confirmation = change["confirmation"]
+        if confirmation["status"] == "confirmed":
+            print(f"  after: {change['event_name']} ({change['event_source']}) by {change['actor']['arn']} "
+                  f"({change['actor']['type']}) from {change['source_ip']} at {change['event_time']}")
+        else:
+            print(f"  after: {change['event_name']} ({change['event_source']}) at {change['event_time']}, "
+                  f"claimed by {change['claimed_actor']['arn']}, {confirmation['status']}: {confirmation['why'][:160]}")
     for trail in report.get("trails", []):
         print(f"  trail {trail['name']} ({trail['home_region']}): {trail['status']}")
         for name in ("trail", "metric_filter", "alarm", "notification"):

@@ -437,7 +437,7 @@ def main(argv):
         )
         doc = inline_policy(iam, "iam-policy-alarm-audit")
         reads = actions_of(doc["Statement"])
-        c.check("member role grants only reads (Describe, Get, List)", bool(reads) and all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in reads), sorted(reads))
+        c.check("member role grants only reads (Describe, Get, List, Lookup)", bool(reads) and all(a.split(":")[1].startswith(("Describe", "Get", "List", "Lookup")) for a in reads), sorted(reads))
         own = cfn.list_stack_resources(StackName="iam-policy-alarm-member")["StackResourceSummaries"]
         c.check("in the auditor's own account the member stack forwards no tamper events", "TamperForwardingRule" not in {r["LogicalResourceId"] for r in own}, own)
     except Exception as e:  # noqa: BLE001

@@ -83,9 +83,10 @@ pub const AUDIT_CHAIN_CALLS: u32 = 10;
 pub const READS_THE_EMULATOR_CANNOT_SHOW: [&str; 2] = ["logs:GetTransformer", "cloudwatch:GetAlarmMuteRule"];
 
 /// After the audit, the report's delivery, one call after another: the publish, then
-/// Security Hub's read of the finding's first import and the import (measured there
-/// too). In an organization, each member's import follows its AssumeRole: one more.
-pub const DELIVERY_CHAIN_CALLS: u32 = 3;
+/// Security Hub's read of the finding's first import and the import, then, when that
+/// read found a finding set aside, its own message (measured there too). In an
+/// organization, each member's import follows its AssumeRole: one more.
+pub const DELIVERY_CHAIN_CALLS: u32 = 4;
 
 /// Remediation's own steps with one target log group, between its audit and the audit
 /// after (measured there too): the log group, the alarm of the configured name and its

@@ -96,3 +96,84 @@ pub async fn status_and_selectors(cloudtrail: &Client, arn: &str) -> (Read<Trail
     };
     tokio::join!(status, selectors)
 }
+
+/// CloudTrail's own record of the event `event_id` (LookupEvents by EventId, in the
+/// client's region): the record's JSON, None when the event history has no such event.
+pub async fn lookup_event(cloudtrail: &Client, event_id: &str) -> Read<Option<serde_json::Value>> {
+    use aws_sdk_cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+    let attribute = LookupAttribute::builder()
+        .attribute_key(LookupAttributeKey::EventId)
+        .attribute_value(event_id)
+        .build()
+        .map_err(|e| crate::state::AwsError {
+            operation: "cloudtrail:LookupEvents".into(),
+            resource: event_id.into(),
+            message: e.to_string(),
+            retryable: false,
+        })?;
+    let out = cloudtrail
+        .lookup_events()
+        .lookup_attributes(attribute)
+        .send()
+        .await
+        .map_err(|e| aws_error("cloudtrail:LookupEvents", event_id, e))?;
+    // Matched here too: a filter the service ignored would return other events.
+    let record = out
+        .events()
+        .iter()
+        .find(|e| e.event_id() == Some(event_id))
+        .and_then(|e| e.cloud_trail_event())
+        .map(serde_json::from_str::<serde_json::Value>)
+        .transpose()
+        .map_err(|e| crate::state::AwsError {
+            operation: "cloudtrail:LookupEvents".into(),
+            resource: event_id.into(),
+            message: format!("the event's record is not JSON: {e}"),
+            retryable: false,
+        })?;
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput;
+    use aws_sdk_cloudtrail::types::Event;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    use super::*;
+
+    /// aws-smithy-mocks: the emulator has no LookupEvents (moto answers "not
+    /// implemented"), so the event history's answers are shown with the SDK's own types.
+    #[tokio::test]
+    async fn an_event_is_looked_up_by_its_id_and_read_from_its_record() {
+        let found = mock!(Client::lookup_events)
+            .match_requests(|r| {
+                r.lookup_attributes()
+                    .first()
+                    .is_some_and(|a| a.attribute_key() == &aws_sdk_cloudtrail::types::LookupAttributeKey::EventId && a.attribute_value() == "e-1")
+            })
+            .then_output(|| {
+                LookupEventsOutput::builder()
+                    .events(
+                        Event::builder()
+                            .event_id("e-1")
+                            .event_name("DeleteAlarms")
+                            .cloud_trail_event(r#"{"eventID":"e-1","eventName":"DeleteAlarms","userIdentity":{"arn":"arn:aws:iam::123456789012:user/mallory"}}"#)
+                            .build(),
+                    )
+                    .build()
+            });
+        let missing = mock!(Client::lookup_events)
+            .match_requests(|r| {
+                r.lookup_attributes()
+                    .first()
+                    .is_some_and(|a| a.attribute_value() == "e-2")
+            })
+            .then_output(|| LookupEventsOutput::builder().build());
+        let cloudtrail = mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, [&found, &missing]);
+        let record = lookup_event(&cloudtrail, "e-1").await.unwrap().expect("found");
+        assert_eq!(record["userIdentity"]["arn"], "arn:aws:iam::123456789012:user/mallory");
+        assert_eq!(lookup_event(&cloudtrail, "e-2").await.unwrap(), None);
+        assert_eq!((found.num_calls(), missing.num_calls()), (1, 1));
+    }
+}

@@ -322,6 +322,12 @@ pub async fn organization(clients: &Clients) -> Read<crate::state::OrganizationS
 }
 
 /// The account the clients act in.
+/// CloudTrail's record of the event `event_id` in `region` (None: not in the event
+/// history), to confirm a tamper event.
+pub async fn cloudtrail_event(clients: &Clients, region: &str, event_id: &str) -> Read<Option<serde_json::Value>> {
+    cloudtrail::lookup_event(&clients.regional(region).cloudtrail, event_id).await
+}
+
 pub async fn caller_account(clients: &Clients) -> Read<String> {
     sts_account_id(clients).await
 }

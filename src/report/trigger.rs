@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Shown;
-use crate::tamper::{headline, Change, Window};
+use crate::tamper::{headline, Change, Confirmation, Window};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -66,15 +66,26 @@ impl TriggerSection {
         out.push_str("\nAudited after:\n");
         for c in self.changes() {
             out.push_str(&format!(
-                "  {} ({}) in account {} ({}) at {}, from {}, type {}",
+                "  {} ({}) in account {} ({}) at {}",
                 Shown(&c.headline()),
                 Shown(&c.event_source),
                 Shown(&c.account),
                 Shown(&c.region),
                 Shown(c.event_time.as_deref().unwrap_or("an unknown time")),
-                Shown(c.source_ip.as_deref().unwrap_or("an unknown address")),
-                Shown(c.actor.kind.as_deref().unwrap_or("unknown")),
             ));
+            // Where from and what kind of caller only for a confirmed event: the rest
+            // is what the event claims, and says why it is not confirmed.
+            match (&c.confirmation, &c.actor) {
+                (Confirmation::Confirmed, Some(actor)) => out.push_str(&format!(
+                    ", from {}, type {}",
+                    Shown(c.source_ip.as_deref().unwrap_or("an unknown address")),
+                    Shown(actor.kind.as_deref().unwrap_or("unknown")),
+                )),
+                (Confirmation::Unconfirmed { why } | Confirmation::Contradicted { why }, _) => {
+                    out.push_str(&format!(" [{}]", Shown(why)))
+                }
+                (Confirmation::Confirmed, None) => {}
+            }
             if !c.request.is_empty() {
                 let names: Vec<String> = c.request.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 out.push_str(&format!(": {}", Shown(&names.join(", "))));
@@ -123,7 +134,15 @@ mod tests {
     use crate::settings::Mode;
     use crate::tamper::{classify, Classified, OwnIdentity};
 
+    /// A change CloudTrail's event history confirmed, made by `actor`.
     fn change(actor: &str) -> Change {
+        let mut c = claimed(actor);
+        c.confirm(Confirmation::Confirmed);
+        c
+    }
+
+    /// The same change, as the event claims it, not confirmed.
+    fn claimed(actor: &str) -> Change {
         let mut event: serde_json::Value =
             serde_json::from_str(include_str!("../../events/tamper-delete-alarms.json")).unwrap();
         event["detail"]["userIdentity"]["arn"] = actor.into();
@@ -131,6 +150,31 @@ mod tests {
             Classified::Change(c) => *c,
             other => panic!("{other:?}"),
         }
+    }
+
+    /// An event that is not confirmed names nobody, anywhere the report goes: the
+    /// subject, the text, the JSON's `actor` (the claim is `claimed_actor`), Security
+    /// Hub's description.
+    #[test]
+    fn an_unconfirmed_change_is_never_attributed() {
+        let mut mallory = claimed("arn:aws:iam::123456789012:user/mallory");
+        mallory.confirm(Confirmation::Unconfirmed {
+            why: "event e-1 is not in CloudTrail's event history".into(),
+        });
+        let r = report(std::slice::from_ref(&mallory));
+        assert_eq!(r.subject(), "FAIL after DeleteAlarms (caller unconfirmed)");
+        let text = r.text();
+        assert!(!text.contains("user/mallory"), "{text}");
+        assert!(text.contains("DeleteAlarms (caller unconfirmed) (monitoring.amazonaws.com) in account 123456789012 (us-east-1) at 2026-11-30T10:15:02Z [event e-1 is not in CloudTrail's event history]"), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&r.to_json_string()).unwrap();
+        assert!(json["trigger"].get("actor").is_none(), "{json:#}");
+        assert_eq!(
+            json["trigger"]["claimed_actor"]["arn"],
+            "arn:aws:iam::123456789012:user/mallory"
+        );
+        assert_eq!(json["trigger"]["confirmation"]["status"], "unconfirmed");
+        let trigger = r.trigger.as_ref();
+        assert!(!described("s", trigger, "123456789012").contains("mallory"));
     }
 
     fn report(changes: &[Change]) -> Report {

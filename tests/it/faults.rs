@@ -236,7 +236,7 @@ const COMPLIANT_CHAIN: [&[&str]; 7] = [
 ];
 
 /// The longest chain of an audit the emulator can show, and the delivery after it.
-const LONGEST_AUDIT_CHAIN: [&[&str]; 11] = [
+const LONGEST_AUDIT_CHAIN: [&[&str]; 12] = [
     COMPLIANT_CHAIN[0],
     COMPLIANT_CHAIN[1],
     &["cloudwatch:DescribeAlarmsForMetric"],
@@ -251,12 +251,42 @@ const LONGEST_AUDIT_CHAIN: [&[&str]; 11] = [
     // Security Hub (REST JSON, named by path): the first import's CreatedAt, the import.
     &["securityhub:POST /findings"],
     &["securityhub:POST /findings/import"],
+    // The read found the finding set aside (suppressed while FAILED): its own message.
+    &["sns:Publish"],
 ];
+
+/// Security Hub holds the account's finding as FAILED, suppressed by someone (moto has
+/// no BatchUpdateFindings: written as an import, which it stores as given).
+async fn suppressed_failed_finding(account: &Account) {
+    use aws_sdk_securityhub::types::{
+        AwsSecurityFinding, Compliance, ComplianceStatus, Resource, Workflow, WorkflowStatus,
+    };
+    aws_sdk_securityhub::Client::new(&account.region("us-east-1"))
+        .batch_import_findings()
+        .findings(
+            AwsSecurityFinding::builder()
+                .id(iam_policy_alarm::report::asff::finding_id("us-east-1", &account.id))
+                .aws_account_id(&account.id)
+                .resources(
+                    Resource::builder()
+                        .r#type("AwsAccount")
+                        .id(format!("AWS::::Account:{}", account.id))
+                        .build(),
+                )
+                .compliance(Compliance::builder().status(ComplianceStatus::Failed).build())
+                .workflow(Workflow::builder().status(WorkflowStatus::Suppressed).build())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("the suppressed finding is stored");
+}
 
 /// The audit's longest path on the emulator: the standard alarm on the filter's metric
 /// does not fire (threshold 5), so the region's metric math alarms are read; one of
 /// them fires but notifies no topic, so the composite alarms over it are read; another
-/// fires and notifies the topic, encrypted with a key named by alias.
+/// fires and notifies the topic, encrypted with a key named by alias; and Security Hub
+/// holds the account's finding, FAILED and suppressed by someone.
 async fn longest_audit() -> Scenario {
     use aws_sdk_cloudwatch::types::{ComparisonOperator, Metric, MetricDataQuery, MetricStat, Statistic};
     let account = Account::new().await;
@@ -321,6 +351,7 @@ async fn longest_audit() -> Scenario {
             .await
             .unwrap();
     }
+    Box::pin(suppressed_failed_finding(&account)).await;
     let findings = account.topic("us-east-1", "findings").await;
     Scenario {
         account,
@@ -454,17 +485,20 @@ async fn the_function_timeout_covers_the_measured_chains_of_dependent_calls() {
     let (default, minimum) = template_timeout();
     let audit_calls = AUDIT_CHAIN_CALLS + DELIVERY_CHAIN_CALLS;
     let remediation_calls = REMEDIATION_CHAIN_CALLS + DELIVERY_CHAIN_CALLS;
-    let audit_worst = op.as_secs() * u64::from(audit_calls);
-    let remediation_worst = op.as_secs() * u64::from(remediation_calls);
+    // A tamper run confirms its events too, cut at CONFIRMATION_BUDGET.
+    let confirmation = iam_policy_alarm::fleet::CONFIRMATION_BUDGET;
+    let audit_worst = op.as_secs() * u64::from(audit_calls) + confirmation.as_secs();
+    let remediation_worst = op.as_secs() * u64::from(remediation_calls) + confirmation.as_secs();
     // The organization's guard: an account is started only with its AssumeRole, its
-    // chain and the delivery after (a member's import follows its AssumeRole) left.
+    // chain, a tamper run's confirmation and the delivery after (a member's import
+    // follows its AssumeRole) left.
     assert_eq!(
         iam_policy_alarm::fleet::per_account_worst_case(),
-        op * (1 + AUDIT_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1)
+        op * (1 + AUDIT_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1) + confirmation
     );
     assert_eq!(
         iam_policy_alarm::fleet::per_remediation_worst_case(),
-        op * (1 + REMEDIATION_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1)
+        op * (1 + REMEDIATION_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1) + confirmation
     );
     assert!(
         iam_policy_alarm::fleet::per_remediation_worst_case().as_secs() < default,
