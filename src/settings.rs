@@ -85,6 +85,28 @@ impl FromStr for TamperNotify {
     }
 }
 
+/// Which runs the schedule or a tamper event started publish their findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Notify {
+    /// Only when an account's status changed since the last run (STATE_LOG_GROUP keeps
+    /// it), a change broke the chain, or a change names a resource of a chain that is
+    /// not PASS: a permanently failing account is mailed once, not on every run.
+    #[default]
+    OnChange,
+    EveryRun,
+}
+
+impl FromStr for Notify {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "on-change" => Ok(Notify::OnChange),
+            "every-run" => Ok(Notify::EveryRun),
+            _ => Err("expected on-change or every-run".into()),
+        }
+    }
+}
+
 /// How the other accounts of the organization are read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrganizationSettings {
@@ -153,6 +175,10 @@ pub struct Settings {
     /// Import one finding per audited account into Security Hub after every run.
     pub security_hub: bool,
     pub tamper_notify: TamperNotify,
+    pub notify: Notify,
+    /// The log group where each account's status as last reported is kept (a stream of
+    /// its own); None: no memory, so every run is a change.
+    pub state_log_group: Option<String>,
     /// The function's own role: its writes are no tamper event (set by the template).
     pub function_role_arn: Option<String>,
 }
@@ -169,6 +195,8 @@ impl Default for Settings {
             organization: OrganizationSettings::default(),
             security_hub: false,
             tamper_notify: TamperNotify::OnFail,
+            notify: Notify::OnChange,
+            state_log_group: None,
             function_role_arn: None,
         }
     }
@@ -200,6 +228,10 @@ impl Settings {
             tamper_notify: parse_with("TAMPER_NOTIFY", get("TAMPER_NOTIFY"), TamperNotify::OnFail, |v| {
                 v.parse()
             })?,
+            notify: parse_with("NOTIFY", get("NOTIFY"), Notify::OnChange, |v| v.parse())?,
+            state_log_group: get("STATE_LOG_GROUP")
+                .map(|v| parse_with("STATE_LOG_GROUP", Some(v), String::new(), log_group_name))
+                .transpose()?,
             function_role_arn: get("FUNCTION_ROLE_ARN")
                 .map(|v| parse_with("FUNCTION_ROLE_ARN", Some(v), String::new(), role_arn))
                 .transpose()?,
@@ -257,6 +289,13 @@ fn role_name(s: &str) -> Result<String, String> {
 
 /// A standard SNS topic's name: 1-256 letters, digits, - and _ (CloudWatch alarms
 /// cannot notify a FIFO topic, so no .fifo).
+/// A CloudWatch Logs log group name: 1-512 letters, digits and `_-./#`.
+fn log_group_name(s: &str) -> Result<String, String> {
+    let ok = (1..=512).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "_-./#".contains(c));
+    ok.then(|| s.to_string())
+        .ok_or_else(|| "expected a log group name (1-512 letters, digits, _ - . / #)".into())
+}
+
 fn topic_name(s: &str) -> Result<String, String> {
     let ok = (1..=256).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
     ok.then(|| s.to_string())
@@ -428,6 +467,28 @@ mod tests {
             (
                 vec![("MEMBER_ALARM_TOPIC_NAME", "alarms.fifo")],
                 "invalid setting MEMBER_ALARM_TOPIC_NAME=\"alarms.fifo\": expected a standard SNS topic name (1-256 letters, digits, - and _)",
+            ),
+        ] {
+            assert_eq!(settings(&vars).unwrap_err().to_string(), message);
+        }
+    }
+
+    #[test]
+    fn notification_settings_are_read_and_checked() {
+        let s = settings(&[
+            ("NOTIFY", "every-run"),
+            ("STATE_LOG_GROUP", "/aws/lambda/iam-policy-alarm"),
+        ])
+        .unwrap();
+        assert_eq!(s.notify, Notify::EveryRun);
+        assert_eq!(s.state_log_group.as_deref(), Some("/aws/lambda/iam-policy-alarm"));
+        let defaults = settings(&[]).unwrap();
+        assert_eq!((defaults.notify, defaults.state_log_group), (Notify::OnChange, None));
+        for (vars, message) in [
+            (vec![("NOTIFY", "daily")], "invalid setting NOTIFY=\"daily\": expected on-change or every-run"),
+            (
+                vec![("STATE_LOG_GROUP", "group:*")],
+                "invalid setting STATE_LOG_GROUP=\"group:*\": expected a log group name (1-512 letters, digits, _ - . / #)",
             ),
         ] {
             assert_eq!(settings(&vars).unwrap_err().to_string(), message);

@@ -141,6 +141,8 @@ CONTRACT_ENV = {
     "MEMBER_ALARM_TOPIC_NAME",
     "SECURITY_HUB",
     "TAMPER_NOTIFY",
+    "NOTIFY",
+    "STATE_LOG_GROUP",
     "FUNCTION_ROLE_ARN",
 }
 
@@ -909,6 +911,7 @@ class IamPermissions(unittest.TestCase):
                 "cloudtrail:GetTrailStatus",
                 "cloudtrail:GetEventSelectors",
                 "cloudtrail:LookupEvents",
+                "logs:GetLogEvents",
                 "logs:DescribeLogGroups",
                 "logs:DescribeMetricFilters",
                 "logs:GetTransformer",

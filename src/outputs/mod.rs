@@ -2,6 +2,7 @@
 //! delivery loses nothing), the findings topic (SNS), Security Hub; and, in Lambda, the
 //! run's own metric (`metrics`). The only writer to SNS or Security Hub.
 
+mod memory;
 pub mod metrics;
 mod securityhub;
 mod sns;
@@ -13,7 +14,7 @@ use crate::invocation::{RunRequest, Trigger};
 use crate::report::overridden::{self, FindingOverride};
 use crate::report::RunReport;
 use crate::scope::Targets;
-use crate::settings::TamperNotify;
+use crate::settings::{Notify, TamperNotify};
 
 pub struct Delivered {
     /// The SNS message id, None when no findings topic is set or nothing was to be
@@ -33,10 +34,15 @@ pub async fn deliver(app: &App, targets: Option<&Targets>, request: &RunRequest,
         && !report.broke_the_chain()
         && report.status() == Status::Pass
         && app.settings.tamper_notify == TamperNotify::OnFail;
+    let remembered = Box::pin(remembered(app, request, report)).await;
     let mut published = match &app.settings.findings_topic {
         None => Ok(None),
         Some(_) if intact_after_change => {
             tracing::info!("findings not published: the chain is intact after the change (TAMPER_NOTIFY=on-fail)");
+            Ok(None)
+        }
+        Some(_) if remembered.as_ref().is_some_and(|m| !m.is_news) => {
+            tracing::info!("findings not published: no account's status changed since the last run, and no change broke or names a chain (NOTIFY=on-change)");
             Ok(None)
         }
         Some(topic) => match sns::publish(&app.clients, topic, &report.sns_message()).await {
@@ -50,6 +56,13 @@ pub async fn deliver(app: &App, targets: Option<&Targets>, request: &RunRequest,
             }
         },
     };
+    // Remembered once told (or nothing was to be told): a failed publish is news again.
+    if let (Some(m), Ok(_)) = (&remembered, &published) {
+        let logs = app.clients.regional(app.clients.home_region()).logs;
+        if let Err(e) = memory::remember(&logs, &m.group, &m.now, report.time_ms()).await {
+            tracing::warn!(error = %e, "statuses not remembered: the next run counts them as news");
+        }
+    }
     // After the report is logged and published: a failed import loses nothing.
     let imported = if app.settings.security_hub {
         let imported = Box::pin(securityhub::import_report(app, targets, report)).await;
@@ -89,4 +102,42 @@ async fn tell_overrides(app: &App, overrides: &[FindingOverride]) -> Result<(), 
             Err(e)
         }
     }
+}
+
+/// What the memory says of this run, when NOTIFY=on-change and STATE_LOG_GROUP keep one
+/// and the schedule or a tamper event started it (a run someone asked for, by hand or
+/// on the command line, is always published).
+struct Remembered {
+    group: String,
+    now: memory::Statuses,
+    is_news: bool,
+}
+
+async fn remembered(app: &App, request: &RunRequest, report: &RunReport) -> Option<Remembered> {
+    let routine = matches!(request.trigger, Trigger::Schedule { .. } | Trigger::Change(_));
+    let group = app.settings.state_log_group.as_ref()?;
+    if app.settings.notify != Notify::OnChange || !routine {
+        return None;
+    }
+    let logs = app.clients.regional(app.clients.home_region()).logs;
+    let previous = match memory::recall(&logs, group).await {
+        Ok(previous) => previous,
+        Err(e) => {
+            tracing::warn!(error = %e, "statuses not recalled: every status counts as news");
+            None
+        }
+    };
+    let now = memory::Statuses {
+        accounts: report.statuses(),
+    };
+    let news = memory::news(previous.as_ref(), &now);
+    let named = report.status() != Status::Pass && report.names_a_changed_resource();
+    if !news.is_empty() {
+        tracing::info!(news = ?news, "statuses changed since the last run");
+    }
+    Some(Remembered {
+        group: group.clone(),
+        is_news: !news.is_empty() || report.broke_the_chain() || named,
+        now,
+    })
 }

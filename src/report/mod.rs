@@ -517,6 +517,37 @@ impl RunReport {
             .unwrap_or(0)
     }
 
+    /// Each account's status word: the audited account, or every reported account of the
+    /// organization.
+    pub fn statuses(&self) -> std::collections::BTreeMap<String, String> {
+        match self {
+            RunReport::Account(r) => [(
+                r.account.clone().unwrap_or_else(|| "unknown".into()),
+                r.status_word().to_string(),
+            )]
+            .into(),
+            RunReport::Organization(r) => r
+                .accounts
+                .iter()
+                .map(|a| (a.account.clone(), status_word(a.status).to_string()))
+                .collect(),
+        }
+    }
+
+    /// A change that started the run names a resource this report names (a chain's
+    /// trail, log group, filter, alarm, topic, subscription or key).
+    pub fn names_a_changed_resource(&self) -> bool {
+        let changes = match self {
+            RunReport::Account(r) => r.trigger.as_ref(),
+            RunReport::Organization(r) => r.trigger.as_ref(),
+        };
+        let Some(changes) = changes else {
+            return false;
+        };
+        let chain = self.to_json_string();
+        changes.changes().iter().any(|c| c.touches(&chain))
+    }
+
     /// Whom the report is about, for the log: the account or the organization.
     pub fn about(&self) -> String {
         match self {

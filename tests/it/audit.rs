@@ -553,3 +553,72 @@ async fn a_filter_matching_routine_events_fails_the_alarm_link() {
         );
     }
 }
+
+/// NOTIFY=on-change (the default) with STATE_LOG_GROUP: the schedule's runs publish a
+/// failing account once, not on every run; a run invoked by hand is always published;
+/// the account's change of state is published again; NOTIFY=every-run publishes each.
+#[tokio::test]
+async fn a_failing_account_is_published_once_until_its_status_changes() {
+    use crate::support::lambda::LambdaFace;
+    let account = Account::new().await;
+    let seeded = account.seed(&Chain::remediable()).await;
+    let topic = account.topic("us-east-1", "findings").await;
+    let inbox = account.sqs_subscriber(&topic, "findings-inbox").await;
+    let group = "/aws/lambda/iam-policy-alarm-notify-test";
+    aws_sdk_cloudwatchlogs::Client::new(&account.region("us-east-1"))
+        .create_log_group()
+        .log_group_name(group)
+        .send()
+        .await
+        .unwrap();
+    let schedule = include_str!("../../events/schedule.json");
+    let subjects = |messages: Vec<Value>| -> Vec<String> {
+        messages
+            .iter()
+            .map(|m| m["Subject"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let env = [("FINDINGS_TOPIC_ARN", topic.as_str()), ("STATE_LOG_GROUP", group)];
+    let face = LambdaFace::start(&account, &env);
+
+    assert!(face.invoke(schedule).ok);
+    let first = subjects(account.received("us-east-1", &inbox).await);
+    assert_eq!(first.len(), 1, "the first FAIL is news: {first:?}");
+    assert!(face.invoke(schedule).ok);
+    assert!(
+        account.received("us-east-1", &inbox).await.is_empty(),
+        "FAIL -> FAIL again is not published"
+    );
+    assert!(
+        face.log()
+            .contains("findings not published: no account's status changed since the last run"),
+        "and the log says why"
+    );
+    assert!(face.invoke(include_str!("../../events/audit.json")).ok);
+    assert_eq!(
+        account.received("us-east-1", &inbox).await.len(),
+        1,
+        "a run invoked by hand is always published"
+    );
+
+    let (code, report) = account.run(
+        &["remediate", "--format", "json"],
+        &[("ALARM_TOPIC_ARN", seeded.topic_arn.as_str())],
+    );
+    assert_eq!(code, 0, "{report:#}");
+    assert!(face.invoke(schedule).ok);
+    let fixed = subjects(account.received("us-east-1", &inbox).await);
+    assert!(
+        fixed.len() == 1 && fixed[0].starts_with("PASS"),
+        "FAIL -> PASS is news: {fixed:?}"
+    );
+    drop(face);
+
+    let every = LambdaFace::start(&account, &[env[0], env[1], ("NOTIFY", "every-run")]);
+    assert!(every.invoke(schedule).ok && every.invoke(schedule).ok);
+    assert_eq!(
+        account.received("us-east-1", &inbox).await.len(),
+        2,
+        "NOTIFY=every-run publishes each run"
+    );
+}
