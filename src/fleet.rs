@@ -12,7 +12,9 @@ use std::time::{Duration, SystemTime};
 use futures_util::stream::{self, StreamExt};
 
 use crate::app::App;
-use crate::aws::{AwsError, AUDIT_CHAIN_CALLS, DELIVERY_CHAIN_CALLS, REMEDIATION_CHAIN_CALLS, RETRY_BUDGET};
+use crate::aws::{
+    AwsError, AUDIT_CHAIN_CALLS, DELIVERY_CHAIN_CALLS, RECALL_BUDGET, REMEDIATION_CHAIN_CALLS, RETRY_BUDGET,
+};
 use crate::check::organization::{judge, AccountAudit, AccountError};
 use crate::check::{Findings, LinkStatus, Status};
 use crate::invocation::RunRequest;
@@ -23,10 +25,10 @@ use crate::state::Member;
 use crate::tamper::{Change, Confirmation};
 
 /// What must be left after the last account: a tamper run's confirmation of its events
-/// (CONFIRMATION_BUDGET), then the report's delivery, whose Security Hub import in a
-/// member follows its AssumeRole.
+/// (CONFIRMATION_BUDGET), the notification memory's read (RECALL_BUDGET), then the
+/// report's delivery, whose Security Hub import in a member follows its AssumeRole.
 fn after_the_accounts() -> Duration {
-    CONFIRMATION_BUDGET + RETRY_BUDGET.operation_timeout * (DELIVERY_CHAIN_CALLS + 1)
+    CONFIRMATION_BUDGET + RECALL_BUDGET + RETRY_BUDGET.operation_timeout * (DELIVERY_CHAIN_CALLS + 1)
 }
 
 /// The time an account's audit needs left when it starts, when every call hangs: its

@@ -88,6 +88,12 @@ pub const READS_THE_EMULATOR_CANNOT_SHOW: [&str; 2] = ["logs:GetTransformer", "c
 /// organization, each member's import follows its AssumeRole: one more.
 pub const DELIVERY_CHAIN_CALLS: u32 = 4;
 
+/// Before the delivery of a run the schedule or a tamper event started (NOTIFY=on-change):
+/// the notification memory's read, cut at this whatever the call does (a memory not
+/// read in time counts every status as news). Its write runs beside the Security Hub
+/// import, so it adds no step.
+pub const RECALL_BUDGET: Duration = Duration::from_secs(5);
+
 /// Remediation's own steps with one target log group, between its audit and the audit
 /// after (measured there too): the log group, the alarm of the configured name and its
 /// tags, the lease (look, claim, look again), the filters again, the filter, the

@@ -8,7 +8,7 @@ mod securityhub;
 mod sns;
 
 use crate::app::App;
-use crate::aws::AwsError;
+use crate::aws::{AwsError, RECALL_BUDGET};
 use crate::check::Status;
 use crate::invocation::{RunRequest, Trigger};
 use crate::report::overridden::{self, FindingOverride};
@@ -57,26 +57,32 @@ pub async fn deliver(app: &App, targets: Option<&Targets>, request: &RunRequest,
         },
     };
     // Remembered once told (or nothing was to be told): a failed publish is news again.
-    if let (Some(m), Ok(_)) = (&remembered, &published) {
-        let logs = app.clients.regional(app.clients.home_region()).logs;
-        if let Err(e) = memory::remember(&logs, &m.group, &m.now, report.time_ms()).await {
-            tracing::warn!(error = %e, "statuses not remembered: the next run counts them as news");
+    // Beside the import, so the delivery gets no longer.
+    let remember = async {
+        if let (Some(m), Ok(_)) = (&remembered, &published) {
+            let logs = app.clients.regional(app.clients.home_region()).logs;
+            if let Err(e) = memory::remember(&logs, &m.group, &m.now, report.time_ms()).await {
+                tracing::warn!(error = %e, "statuses not remembered: the next run counts them as news");
+            }
         }
-    }
+    };
     // After the report is logged and published: a failed import loses nothing.
-    let imported = if app.settings.security_hub {
+    let import = async {
+        if !app.settings.security_hub {
+            return (Ok(()), Ok(()));
+        }
         let imported = Box::pin(securityhub::import_report(app, targets, report)).await;
         match &imported.result {
             Ok(()) => tracing::info!("findings imported into Security Hub"),
             Err(e) => tracing::error!(error = %e, "findings not imported into Security Hub"),
         }
-        if let Err(e) = tell_overrides(app, &imported.overrides).await {
-            published = published.and(Err(e));
-        }
-        imported.result
-    } else {
-        Ok(())
+        let told = tell_overrides(app, &imported.overrides).await;
+        (imported.result, told)
     };
+    let ((imported, told), ()) = tokio::join!(import, remember);
+    if let Err(e) = told {
+        published = published.and(Err(e));
+    }
     Delivered { published, imported }
 }
 
@@ -120,10 +126,17 @@ async fn remembered(app: &App, request: &RunRequest, report: &RunReport) -> Opti
         return None;
     }
     let logs = app.clients.regional(app.clients.home_region()).logs;
-    let previous = match memory::recall(&logs, group).await {
-        Ok(previous) => previous,
-        Err(e) => {
+    let previous = match tokio::time::timeout(RECALL_BUDGET, memory::recall(&logs, group)).await {
+        Ok(Ok(previous)) => previous,
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "statuses not recalled: every status counts as news");
+            None
+        }
+        Err(_) => {
+            tracing::warn!(
+                budget_s = RECALL_BUDGET.as_secs(),
+                "statuses not recalled in time: every status counts as news"
+            );
             None
         }
     };

@@ -485,20 +485,24 @@ async fn the_function_timeout_covers_the_measured_chains_of_dependent_calls() {
     let (default, minimum) = template_timeout();
     let audit_calls = AUDIT_CHAIN_CALLS + DELIVERY_CHAIN_CALLS;
     let remediation_calls = REMEDIATION_CHAIN_CALLS + DELIVERY_CHAIN_CALLS;
-    // A tamper run confirms its events too, cut at CONFIRMATION_BUDGET.
+    // A tamper run confirms its events too, cut at CONFIRMATION_BUDGET, and a run the
+    // schedule or a tamper event started reads the notification memory, cut at
+    // RECALL_BUDGET (its write runs beside the import).
     let confirmation = iam_policy_alarm::fleet::CONFIRMATION_BUDGET;
-    let audit_worst = op.as_secs() * u64::from(audit_calls) + confirmation.as_secs();
-    let remediation_worst = op.as_secs() * u64::from(remediation_calls) + confirmation.as_secs();
+    let budgets_s = (confirmation + iam_policy_alarm::aws::RECALL_BUDGET).as_secs();
+    let audit_worst = op.as_secs() * u64::from(audit_calls) + budgets_s;
+    let remediation_worst = op.as_secs() * u64::from(remediation_calls) + budgets_s;
     // The organization's guard: an account is started only with its AssumeRole, its
-    // chain, a tamper run's confirmation and the delivery after (a member's import
-    // follows its AssumeRole) left.
+    // chain, a tamper run's confirmation, the notification memory's read and the
+    // delivery after (a member's import follows its AssumeRole) left.
+    let budgets = confirmation + iam_policy_alarm::aws::RECALL_BUDGET;
     assert_eq!(
         iam_policy_alarm::fleet::per_account_worst_case(),
-        op * (1 + AUDIT_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1) + confirmation
+        op * (1 + AUDIT_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1) + budgets
     );
     assert_eq!(
         iam_policy_alarm::fleet::per_remediation_worst_case(),
-        op * (1 + REMEDIATION_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1) + confirmation
+        op * (1 + REMEDIATION_CHAIN_CALLS + DELIVERY_CHAIN_CALLS + 1) + budgets
     );
     assert!(
         iam_policy_alarm::fleet::per_remediation_worst_case().as_secs() < default,
