@@ -80,6 +80,7 @@ pub struct RefusedRecord {
 pub fn parse_invocation(payload: &Value, settings: &Settings) -> Result<Invocation, InvocationError> {
     let own = OwnIdentity {
         role_arn: settings.function_role_arn.clone(),
+        function_session: settings.function_name.clone(),
         member_remediation_role_name: settings.organization.member_remediation_role_name.clone(),
     };
     if payload.get("Records").is_some() {

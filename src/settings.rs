@@ -179,6 +179,9 @@ pub struct Settings {
     /// The log group where each account's status as last reported is kept (a stream of
     /// its own); None: no memory, so every run is a change.
     pub state_log_group: Option<String>,
+    /// The function's name (Lambda's AWS_LAMBDA_FUNCTION_NAME): Lambda names the
+    /// function's sessions of its role after it, so only those are the function's own.
+    pub function_name: Option<String>,
     /// The function's own role: its writes are no tamper event (set by the template).
     pub function_role_arn: Option<String>,
 }
@@ -197,6 +200,7 @@ impl Default for Settings {
             tamper_notify: TamperNotify::OnFail,
             notify: Notify::OnChange,
             state_log_group: None,
+            function_name: None,
             function_role_arn: None,
         }
     }
@@ -232,6 +236,7 @@ impl Settings {
             state_log_group: get("STATE_LOG_GROUP")
                 .map(|v| parse_with("STATE_LOG_GROUP", Some(v), String::new(), log_group_name))
                 .transpose()?,
+            function_name: get("AWS_LAMBDA_FUNCTION_NAME"),
             function_role_arn: get("FUNCTION_ROLE_ARN")
                 .map(|v| parse_with("FUNCTION_ROLE_ARN", Some(v), String::new(), role_arn))
                 .transpose()?,

@@ -370,6 +370,10 @@ pub fn windows(changes: &[Change], chain: &str) -> Vec<Window> {
 pub struct OwnIdentity {
     /// The function's role (FUNCTION_ROLE_ARN).
     pub role_arn: Option<String>,
+    /// The function's name, which Lambda gives the sessions of the function's role: a
+    /// session of that role under another name (another function given the role) is
+    /// not this function. None (outside Lambda): the role alone.
+    pub function_session: Option<String>,
     /// The role remediation assumes in the organization's other accounts.
     pub member_remediation_role_name: Option<String>,
 }
@@ -378,16 +382,19 @@ pub struct OwnIdentity {
 pub const OWN_CALLS: [&str; 2] = ["PutMetricFilter", "PutMetricAlarm"];
 
 impl OwnIdentity {
-    /// A call remediation makes, made with the function's role, or with the remediation
-    /// role the member stack creates in the very account the call changed
+    /// A call remediation makes, made in this function's session of its role (the
+    /// session Lambda names after the function), or with the remediation role the
+    /// member stack creates in the very account the call changed
     /// (`arn:<partition>:iam::<that account>:role/<name>`, no path): a role that only
-    /// shares the name, in another account or under a path, is not this tool.
-    fn made(&self, issuer_arn: &str, account: &str, event_name: &str) -> bool {
+    /// shares the name, in another account or under a path, or the function's role in
+    /// another function's session, is not this tool.
+    fn made(&self, issuer_arn: &str, session_arn: Option<&str>, account: &str, event_name: &str) -> bool {
         if !OWN_CALLS.contains(&event_name) {
             return false;
         }
         if self.role_arn.as_deref() == Some(issuer_arn) {
-            return true;
+            let session = session_arn.and_then(|a| a.rsplit('/').next());
+            return self.function_session.is_none() || session == self.function_session.as_deref();
         }
         let Some(name) = &self.member_remediation_role_name else {
             return false;
@@ -456,7 +463,7 @@ pub fn classify(event: &Value, own: &OwnIdentity) -> Result<Classified, String> 
             code.as_str().unwrap_or("an error")
         )));
     }
-    if let Some(issuer) = issuer.filter(|i| own.made(i, &account, &event_name)) {
+    if let Some(issuer) = issuer.filter(|i| own.made(i, identity["arn"].as_str(), &account, &event_name)) {
         return Ok(Classified::Ignored(format!(
             "{event_name} was made by this function's own role {issuer}"
         )));
@@ -526,6 +533,7 @@ mod tests {
     fn own() -> OwnIdentity {
         OwnIdentity {
             role_arn: Some("arn:aws:iam::123456789012:role/iam-policy-alarm-FunctionRole-ABC".into()),
+            function_session: Some("iam-policy-alarm".into()),
             member_remediation_role_name: Some("iam-policy-alarm-remediate".into()),
         }
     }
@@ -656,8 +664,14 @@ mod tests {
         // or under a path are changes.
         let mut ours_deleting = ours.clone();
         ours_deleting["detail"]["eventName"] = json!("DeleteAlarms");
+        // The function's role given to another function (iam:PassRole): Lambda names
+        // that session after the other function.
+        let mut another_function = ours.clone();
+        another_function["detail"]["userIdentity"]["arn"] =
+            json!("arn:aws:sts::123456789012:assumed-role/iam-policy-alarm-FunctionRole-ABC/someone-elses-function");
         for (event, what) in [
             (ours_deleting, "the function's role, a call remediation never makes"),
+            (another_function, "the function's role in another function's session"),
             (
                 with_issuer(&ours, "arn:aws:iam::222222222222:role/iam-policy-alarm-remediate"),
                 "another account's role of that name",

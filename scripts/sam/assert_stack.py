@@ -110,10 +110,13 @@ def resolved_statements(document, params):
     return out
 
 
-def tamper_pattern(template, role_arn):
-    """The template's TamperRule pattern, with the function's role resolved."""
+def tamper_pattern(template, role_arn, function_name):
+    """The template's TamperRule pattern, with the function's role and its session resolved."""
     pattern = json.dumps(template["Resources"]["TamperRule"]["Properties"]["EventPattern"])
-    return json.loads(pattern.replace(json.dumps({"Fn::GetAtt": ["FunctionRole", "Arn"]}), json.dumps(role_arn)))
+    pattern = pattern.replace(json.dumps({"Fn::GetAtt": ["FunctionRole", "Arn"]}), json.dumps(role_arn))
+    account, role_name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+    session = {"Fn::Sub": "arn:${AWS::Partition}:sts::${AWS::AccountId}:assumed-role/${FunctionRole}/${AuditFunction}"}
+    return json.loads(pattern.replace(json.dumps(session), json.dumps(f"arn:aws:sts::{account}:assumed-role/{role_name}/{function_name}")))
 
 
 def actions_of(statements):
@@ -305,7 +308,7 @@ def main(argv):
     if conditions["IsTamperDetection"]:
         tamper_rule = events.describe_rule(Name=physical["TamperRule"].split("|")[-1])
         pattern = json.loads(tamper_rule["EventPattern"])
-        wanted_pattern = tamper_pattern(template, role["Arn"])
+        wanted_pattern = tamper_pattern(template, role["Arn"], conf["FunctionName"])
         c.check("tamper rule matches the template's pattern, leaving out the function's role", pattern == wanted_pattern, pattern)
         c.check("tamper rule is on the default bus and ENABLED", (tamper_rule.get("EventBusName"), tamper_rule.get("State")) == ("default", "ENABLED"), tamper_rule)
         tamper_url = sqs.get_queue_url(QueueName=physical["TamperQueue"].rsplit("/", 1)[-1])["QueueUrl"]
@@ -452,9 +455,11 @@ def main(argv):
         res = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in cfn.list_stack_resources(StackName="iam-policy-alarm-member-forwarding")["StackResourceSummaries"]}
         forward = events.describe_rule(Name=res["TamperForwardingRule"].split("|")[-1])
         member_pattern = json.loads(forward["EventPattern"])
-        auditor_pattern = tamper_pattern(template, role["Arn"])
+        auditor_pattern = tamper_pattern(template, role["Arn"], conf["FunctionName"])
         issuer = member_pattern["detail"]["$or"][1]["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"][0]["anything-but"]
-        member_pattern["detail"]["$or"][1] = auditor_pattern["detail"]["$or"][1] = None
+        # The calls must agree; who is left out differs (the member's remediation role;
+        # the auditor's function session).
+        member_pattern["detail"]["$or"] = auditor_pattern["detail"]["$or"] = None
         c.check("the member's forwarding rule matches the auditor's calls", member_pattern == auditor_pattern, member_pattern)
         c.check("the member's forwarding rule leaves out its remediation role's writes", issuer.endswith(":role/iam-policy-alarm-remediate"), issuer)
         targets = events.list_targets_by_rule(Rule=forward["Name"])["Targets"]

@@ -14,6 +14,8 @@ use crate::support::seed::Chain;
 use crate::support::{template, Account, REGION};
 
 const REMEDIATION_ROLE_NAME: &str = "iam-policy-alarm-remediate";
+/// The function's name: Lambda names the sessions of the function's role after it.
+const FUNCTION_NAME: &str = "iam-policy-alarm-AuditFunction-T3ST";
 
 fn function_role(account: &Account) -> String {
     format!("arn:aws:iam::{}:role/iam-policy-alarm-FunctionRole-T3ST", account.id)
@@ -30,6 +32,8 @@ fn pattern(file: &str, resource: &str, account: &str, function_role: &str) -> Va
             ("!Sub", s) => Some(json!(s
                 .replace("${AWS::Partition}", "aws")
                 .replace("${AWS::AccountId}", account)
+                .replace("${FunctionRole}", function_role.rsplit('/').next().unwrap())
+                .replace("${AuditFunction}", FUNCTION_NAME)
                 .replace("${RemediationRoleName}", REMEDIATION_ROLE_NAME))),
             _ => None,
         },
@@ -194,7 +198,7 @@ fn role_session(role_arn: &str) -> Value {
         role_arn.split(':').nth(4).unwrap(),
         role_arn.rsplit('/').next().unwrap(),
     );
-    json!({"type": "AssumedRole", "arn": format!("arn:aws:sts::{account}:assumed-role/{name}/session"), "accountId": account,
+    json!({"type": "AssumedRole", "arn": format!("arn:aws:sts::{account}:assumed-role/{name}/{FUNCTION_NAME}"), "accountId": account,
            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": role_arn, "accountId": account, "userName": name}}})
 }
 
@@ -233,16 +237,23 @@ async fn the_rule_takes_other_identities_changes_and_nothing_else() {
     let admin = role_session(&format!("arn:aws:iam::{}:role/Admin", account.id));
     let mut failed = watched("DeleteAlarms", mallory.clone(), "failed");
     failed["detail"]["errorCode"] = json!("AccessDenied");
+    // The function's role given to another function: Lambda names that session after it.
+    let mut borrowed = role_session(&ours);
+    borrowed["arn"] = json!(format!(
+        "arn:aws:sts::{}:assumed-role/iam-policy-alarm-FunctionRole-T3ST/someone-elses-function",
+        account.id
+    ));
     let wanted = [
         watched("DeleteAlarms", mallory.clone(), "delete-alarms"),
         watched("StopLogging", admin.clone(), "stop-logging"),
         watched("DeleteMetricFilter", admin.clone(), "delete-filter"),
         watched("Unsubscribe", mallory.clone(), "unsubscribe"),
         watched("ScheduleKeyDeletion", mallory.clone(), "key-deletion"),
+        watched("PutMetricAlarm", borrowed, "borrowed-role"),
     ];
     let unwanted = [
         failed,
-        // Remediation's writes, made with the function's role.
+        // Remediation's writes, made in the function's session of its role.
         watched("PutMetricAlarm", role_session(&ours), "ours-alarm"),
         watched("PutMetricFilter", role_session(&ours), "ours-filter"),
         // Calls that cannot break the chain.
@@ -335,10 +346,15 @@ fn both_rules_and_the_handler_watch_the_same_calls() {
         excluded(&member),
         json!(format!("arn:aws:iam::111111111111:role/{REMEDIATION_ROLE_NAME}"))
     );
+    // The auditor also leaves out only the function's own session of its role.
+    assert_eq!(
+        auditor["detail"]["$or"][2]["userIdentity"]["arn"][0]["anything-but"],
+        json!(format!("arn:aws:sts::111111111111:assumed-role/f/{FUNCTION_NAME}"))
+    );
     let mut a = auditor.clone();
     let mut m = member.clone();
-    a["detail"]["$or"][1] = Value::Null;
-    m["detail"]["$or"][1] = Value::Null;
+    a["detail"]["$or"] = Value::Null;
+    m["detail"]["$or"] = Value::Null;
     assert_eq!(a, m);
 }
 
@@ -377,6 +393,7 @@ async fn a_burst_of_changes_is_one_audit_and_a_bad_record_is_refused_alone() {
         &[
             ("FINDINGS_TOPIC_ARN", &findings),
             ("FUNCTION_ROLE_ARN", &ours),
+            ("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME),
             ("SECURITY_HUB", "true"),
         ],
     );
@@ -460,6 +477,7 @@ async fn an_intact_chain_after_a_change_is_published_only_when_asked() {
     let env = [
         ("FINDINGS_TOPIC_ARN", findings.as_str()),
         ("FUNCTION_ROLE_ARN", ours.as_str()),
+        ("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME),
     ];
 
     let face = LambdaFace::start(&account, &env);
@@ -515,6 +533,7 @@ async fn remediations_own_writes_start_no_run_and_a_converged_chain_plans_nothin
             ("MODE", "remediate"),
             ("ALARM_TOPIC_ARN", &seeded.topic_arn),
             ("FUNCTION_ROLE_ARN", &ours),
+            ("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME),
         ],
     );
     bus.put(&[watched("DeleteMetricFilter", user(&account, "mallory"), "tamper")])
@@ -611,7 +630,11 @@ async fn a_break_undone_before_the_audit_is_still_published() {
     assert_eq!(delivered.len(), 2, "the rule takes both");
     let face = LambdaFace::start(
         &account,
-        &[("FINDINGS_TOPIC_ARN", &findings), ("FUNCTION_ROLE_ARN", &ours)],
+        &[
+            ("FINDINGS_TOPIC_ARN", &findings),
+            ("FUNCTION_ROLE_ARN", &ours),
+            ("AWS_LAMBDA_FUNCTION_NAME", FUNCTION_NAME),
+        ],
     );
     let response = face.invoke(&sqs_event(&delivered, &bus.queue_arn).to_string());
     assert!(response.ok, "{}\n{}", response.raw, face.log());
