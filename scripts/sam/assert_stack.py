@@ -395,8 +395,8 @@ def main(argv):
 
         cloudwatch = boto3.client("cloudwatch")
         alarms = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm" and conditions.get(r.get("Condition"), True)]
-        wanted_alarms = 5 if conditions["IsTamperDetection"] else 4
-        c.check(f"the template has the {wanted_alarms} alarms on the function, its queue and (with TamperDetection) the tamper rule's delivery", len(alarms) == wanted_alarms, alarms)
+        wanted_alarms = 6 if conditions["IsTamperDetection"] else 5
+        c.check(f"the template has the {wanted_alarms} alarms on the function, its failure queue (held, and each arrival) and (with TamperDetection) the tamper rule's delivery", len(alarms) == wanted_alarms, alarms)
         for logical in alarms:
             props = resolve(template["Resources"][logical]["Properties"])
             for key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):

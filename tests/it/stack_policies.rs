@@ -95,6 +95,8 @@ fn the_stacks_own_alarms_fire_on_one_failure() {
         "FunctionErrorsAlarm",
         "FunctionThrottlesAlarm",
         "FailedInvocationsAlarm",
+        "FailureQueueArrivalsAlarm",
+        "TamperDeliveryAlarm",
     ] {
         // Names (the function's, the queue's, the stack's) do not change the verdict.
         let props = template::resolve(&t["Resources"][logical]["Properties"], &|tag, value| match tag {
@@ -126,7 +128,8 @@ fn the_stacks_own_alarms_fire_on_one_failure() {
             ..Alarm::default()
         };
         // One failure: one datapoint of 1 in the period (Lambda's Errors and Throttles
-        // count it, SQS's visible messages show it).
+        // count it, SQS's visible and sent messages show it, EventBridge's
+        // FailedInvocations counts it).
         let one = Emission {
             namespace: alarm.namespace.clone(),
             name: alarm.metric_name.clone(),
