@@ -3,7 +3,8 @@
 Every AWS API request that passes through is recorded with its service, region,
 operation, and the monotonic times at which the request arrived and its response was
 fully written. An optional fixed latency is added to each request (before it is
-forwarded), which makes dependent round trips visible in wall time. It can also
+forwarded), which makes dependent round trips visible in wall time; or a latency model,
+a latency per operation (AWS's STS AssumeRole is slower than a read). It can also
 listen with TLS, so that a binary's first HTTPS handshake (aws-lc-rs or ring) is part
 of what is timed.
 
@@ -55,6 +56,8 @@ class Proxy:
     def __init__(self, upstream_port: int, tls: tuple[str, str] | None = None):
         self.upstream_port = upstream_port
         self.latency_s = 0.0
+        # A latency model: seconds held per "service:Operation" (others: latency_s).
+        self.latency_by_op: dict[str, float] = {}
         self.records: list[dict] = []
         self.lock = threading.Lock()
         proxy = self
@@ -70,8 +73,9 @@ class Proxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 service, region, op = operation_of(self.command, self.path, self.headers, body)
-                if proxy.latency_s:
-                    time.sleep(proxy.latency_s)
+                delay = proxy.latency_by_op.get(f"{service}:{op}", proxy.latency_s)
+                if delay:
+                    time.sleep(delay)
                 conn = getattr(self.server.local, "conn", None)
                 if conn is None:
                     conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)

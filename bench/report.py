@@ -295,6 +295,10 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
     if org:
         L.extend(organization_section(org, cmds.get("organization", "")))
 
+    latency = r.get("org_latency")
+    if latency:
+        L.extend(org_latency_section(latency, cmds.get("org_latency", "")))
+
     tamper = r.get("tamper")
     if tamper:
         L.extend(tamper_section(tamper, cmds.get("tamper", "")))
@@ -405,6 +409,37 @@ def organization_section(org: dict, command: str) -> list[str]:
     out += [
         "",
         f"Calls by operation: {', '.join(f'{k} {v}' for k, v in org['by_op'].items())}.",
+        "",
+    ]
+    return out
+
+
+def org_latency_section(lat: dict, command: str) -> list[str]:
+    """## 6b. The organization at AWS's latency: where one invocation ends."""
+    n = lat["accounts"]
+    out = [
+        "## 6b. The organization at AWS's latency",
+        "",
+        f"The emulator answers in milliseconds; AWS does not. The same organization of {n:,} accounts, through a",
+        f"latency model (`sts:AssumeRole` held {lat['latency_assume_ms']} ms, every other call {lat['latency_call_ms']} ms). "
+        "Command: " + command + ".",
+        "",
+        "| ACCOUNT_CONCURRENCY | wall time | per account | peak RSS | calls | accounts one invocation audits |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for p in lat["points"]:
+        out.append(
+            f"| {p['concurrency']} | {p['wall_ms'] / 1000:.1f} s | {p['per_account_ms']:.0f} ms | {p['rss_kb'] / 1024:.1f} MB | "
+            f"{p['calls']:,} | {p['accounts_per_invocation']:,} |"
+        )
+    out += [
+        "",
+        f"Accounts one invocation audits: those started before the deadline guard's reserve ({lat['guard_audit_s']} s of the "
+        f"{lat['timeout_s']} s Timeout) is all that is left, at the measured time per account. Member remediation runs one "
+        f"account after another: one took {lat['member_remediation_ms'] / 1000:.1f} s through the model (its remediation and "
+        f"its AssumeRole), and a remediation is started only while more than {lat['guard_remediation_s']} s are left, after "
+        f"the audit of every account: one invocation remediates about {lat['member_remediations_per_invocation']} member "
+        "accounts; the next scheduled run continues.",
         "",
     ]
     return out

@@ -35,7 +35,7 @@ import proxy as proxylib  # noqa: E402
 import seed as seedlib  # noqa: E402
 from emulator import Emulator, clean_env  # noqa: E402
 
-STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale", "organization", "tamper"]
+STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale", "organization", "org_latency", "tamper"]
 LATENCY_MS = 50
 # The release build `make build` ships: aws-lc-rs, jitter entropy off (.cargo/config.toml).
 SHIPPED = "aws-lc-rs, AWS_LC_SYS_NO_JITTER_ENTROPY=1 (shipped)"
@@ -509,16 +509,7 @@ class Bench:
         one run: wall time, peak RSS, API calls per member; the emulator's own floor for
         those calls; and Prowler's way, one process per account (a few measured)."""
         n = self.args.org_accounts
-        self.seed.reset()
-        self.seed.chain()
-        orgs = self.seed.client("organizations")
-        orgs.create_organization(FeatureSet="ALL")
-        for i in range(n - 1):
-            orgs.create_account(AccountName=f"member-{i:04d}", Email=f"member-{i:04d}@example.com")
-        cloudtrail = self.seed.client("cloudtrail")
-        for trail in cloudtrail.describe_trails()["trailList"]:
-            cloudtrail.update_trail(Name=trail["TrailARN"], IsOrganizationTrail=True)
-        members = [a["Id"] for p in orgs.get_paginator("list_accounts").paginate() for a in p["Accounts"] if a["Id"] != seedlib.ACCOUNT]
+        members = self.seed_organization(n)
         args = ["audit", "--organization", "--format", "json"]
         self.proxy.take()
         counted = self.ours(args, endpoint=f"http://127.0.0.1:{self.proxy.port}")
@@ -563,6 +554,90 @@ class Bench:
             f"iam-policy-alarm audit --organization --format json, {n} accounts (moto Organizations; the management "
             "account's organization trail complete), under /usr/bin/time -v; Prowler: prowler aws -R <member role> "
             f"--checks {PROWLER_CHECK} per account, {self.args.org_prowler_accounts} measured, times {n}"
+        )
+
+    def seed_organization(self, n: int) -> list[str]:
+        """An organization of n accounts whose management account's organization trail is
+        complete (every member covered by it); the members' ids."""
+        self.seed.reset()
+        self.seed.chain()
+        orgs = self.seed.client("organizations")
+        orgs.create_organization(FeatureSet="ALL")
+        for i in range(n - 1):
+            orgs.create_account(AccountName=f"member-{i:04d}", Email=f"member-{i:04d}@example.com")
+        cloudtrail = self.seed.client("cloudtrail")
+        for trail in cloudtrail.describe_trails()["trailList"]:
+            cloudtrail.update_trail(Name=trail["TrailARN"], IsOrganizationTrail=True)
+        return [a["Id"] for p in orgs.get_paginator("list_accounts").paginate() for a in p["Accounts"] if a["Id"] != seedlib.ACCOUNT]
+
+    # ---- 6c. an organization at AWS's latency -----------------------------------------
+    def stage_org_latency(self):
+        """The emulator answers in milliseconds; AWS does not. The organization of stage 6
+        audited through a latency model on the proxy (sts:AssumeRole held
+        --latency-assume-ms, every other call --latency-call-ms) at ACCOUNT_CONCURRENCY
+        16 and 64, wall time and peak RSS; one account's remediation through the same
+        model, plus one AssumeRole, as a member remediation's time (they run one after
+        another). From them: how many accounts one invocation of --timeout-s audits, and
+        how many member remediations it starts, given the deadline guard's reserves
+        (--guard-audit-s, --guard-remediation-s: fleet::per_account_worst_case and
+        per_remediation_worst_case, docs/failure-behaviour.md)."""
+        a = self.args
+        n = a.org_accounts
+        self.seed_organization(n)
+        endpoint = f"http://127.0.0.1:{self.proxy.port}"
+        self.proxy.latency_by_op = {"sts:AssumeRole": a.latency_assume_ms / 1000}
+        self.proxy.latency_s = a.latency_call_ms / 1000
+        points = []
+        try:
+            for concurrency in (16, 64):
+                self.proxy.take()
+                run = self.ours(["audit", "--organization", "--format", "json"], {"ACCOUNT_CONCURRENCY": str(concurrency)}, endpoint=endpoint)
+                calls = len(self.proxy.take())
+                report = json.loads(run["stdout"])
+                if report.get("status") != "PASS" or report["counts"]["PASS"] != n:
+                    raise RuntimeError(f"the organization audit at concurrency {concurrency} did not pass every account: {report.get('summary')}\n{run['stderr'][-2000:]}")
+                per_account_ms = run["wall_ms"] / n
+                points.append({
+                    "concurrency": concurrency,
+                    "wall_ms": run["wall_ms"],
+                    "rss_kb": run["rss_kb"],
+                    "calls": calls,
+                    "per_account_ms": per_account_ms,
+                    # Accounts are started until the guard's reserve is all that is left.
+                    "accounts_per_invocation": int((a.timeout_s - a.guard_audit_s) * 1000 / per_account_ms),
+                })
+                log(f"org latency: {n} accounts at concurrency {concurrency}: {run['wall_ms'] / 1000:.1f} s, {run['rss_kb'] / 1024:.0f} MB")
+            self.seed.reset()
+            info = self.seed.remediable()
+            self.proxy.take()
+            rem = self.ours(["remediate", "--format", "json"], {"ALARM_TOPIC_ARN": info["alarm_topic"]}, endpoint=endpoint)
+            self.proxy.take()
+            self.check_verdict(rem, "PASS", "remediation through the latency model")
+        finally:
+            self.proxy.latency_by_op = {}
+            self.proxy.latency_s = 0
+        member_remediation_ms = rem["wall_ms"] + a.latency_assume_ms
+        window_s = a.timeout_s - a.guard_remediation_s
+        self.results["org_latency"] = {
+            "accounts": n,
+            "latency_assume_ms": a.latency_assume_ms,
+            "latency_call_ms": a.latency_call_ms,
+            "points": points,
+            "member_remediation_ms": member_remediation_ms,
+            "timeout_s": a.timeout_s,
+            "guard_audit_s": a.guard_audit_s,
+            "guard_remediation_s": a.guard_remediation_s,
+            # An organization remediation audits every account first (at the default
+            # concurrency, 16), then remediates members one after another, each started
+            # only while more than its reserve is left: within the first window_s seconds.
+            "member_remediations_per_invocation": (
+                int((window_s * 1000 - points[0]["wall_ms"]) / member_remediation_ms) + 1 if window_s * 1000 > points[0]["wall_ms"] else 0
+            ),
+        }
+        self.results["commands"]["org_latency"] = (
+            f"bench/run.py --stages org_latency: iam-policy-alarm audit --organization --format json, {n} accounts, "
+            f"ACCOUNT_CONCURRENCY=16 and 64, through bench/proxy.py holding sts:AssumeRole {a.latency_assume_ms} ms and "
+            f"every other call {a.latency_call_ms} ms; remediate --format json of one account through the same model"
         )
 
     # ---- 7. verdicts ------------------------------------------------------------------
@@ -778,6 +853,11 @@ def main():
     ap.add_argument("--org-accounts", type=int, default=1000)
     ap.add_argument("--org-runs", type=int, default=3)
     ap.add_argument("--org-prowler-accounts", type=int, default=3)
+    ap.add_argument("--latency-assume-ms", type=int, default=200, help="org_latency: sts:AssumeRole's latency")
+    ap.add_argument("--latency-call-ms", type=int, default=40, help="org_latency: every other call's latency")
+    ap.add_argument("--timeout-s", type=int, default=900, help="org_latency: the function's Timeout")
+    ap.add_argument("--guard-audit-s", type=int, default=335, help="fleet::per_account_worst_case, in seconds")
+    ap.add_argument("--guard-remediation-s", type=int, default=735, help="fleet::per_remediation_worst_case, in seconds")
     ap.add_argument("--tamper-runs", type=int, default=10)
     ap.add_argument("--verdicts", default="cis,quoted,wildcards,iam_scoped,and_joined,wrong_source,threshold_5,no_subscriber",
                     help="variants of bench/seed.py variants() audited by both tools")
