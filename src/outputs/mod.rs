@@ -1,6 +1,7 @@
 //! outputs: where a final report goes, in this order: the log in full (so a failed
-//! delivery loses nothing), the findings topic (SNS), Security Hub; and, in Lambda, the
-//! run's own metric (`metrics`). The only writer to SNS or Security Hub.
+//! delivery loses nothing), the findings topic (SNS) when it is news (`memory`, the
+//! statuses last reported), Security Hub (and a finding found set aside there); and, in
+//! Lambda, the run's own metric (`metrics`). The only writer to SNS or Security Hub.
 
 mod memory;
 pub mod metrics;
