@@ -432,14 +432,28 @@ def org_latency_section(lat: dict, command: str) -> list[str]:
             f"| {p['concurrency']} | {p['wall_ms'] / 1000:.1f} s | {p['per_account_ms']:.0f} ms | {p['rss_kb'] / 1024:.1f} MB | "
             f"{p['calls']:,} | {p['accounts_per_invocation']:,} |"
         )
+    # The model's own floor: a covered member is its AssumeRole, then two reads.
+    member_ms = lat["latency_assume_ms"] + 2 * lat["latency_call_ms"]
+    bound = [p for p in lat["points"] if p["wall_ms"] > 1.3 * n * member_ms / p["concurrency"]]
+    out += [""]
+    if bound:
+        rate = bound[-1]["calls"] / (bound[-1]["wall_ms"] / 1000)
+        out.append(
+            "Where the wall time is well above the model's floor (each covered member: its AssumeRole, then two reads, "
+            f"{member_ms} ms, {n:,} of them at the given concurrency), the emulator is the limit, not the latency: "
+            f"{', '.join(str(p['concurrency']) for p in bound)} answered about {rate:.0f} calls a second (moto, one Python "
+            "process, on this machine). The accounts per invocation are then a lower bound."
+        )
+        out.append("")
     out += [
-        "",
         f"Accounts one invocation audits: those started before the deadline guard's reserve ({lat['guard_audit_s']} s of the "
         f"{lat['timeout_s']} s Timeout) is all that is left, at the measured time per account. Member remediation runs one "
         f"account after another: one took {lat['member_remediation_ms'] / 1000:.1f} s through the model (its remediation and "
         f"its AssumeRole), and a remediation is started only while more than {lat['guard_remediation_s']} s are left, after "
         f"the audit of every account: one invocation remediates about {lat['member_remediations_per_invocation']} member "
-        "accounts; the next scheduled run continues.",
+        "accounts; the next scheduled run continues. Every member here is covered by the organization trail (3 calls);",
+        "a member with a chain of its own adds that chain's dependent reads, and AWS's request quotas (STS, Organizations)",
+        "are not modelled.",
         "",
     ]
     return out
@@ -594,8 +608,9 @@ another event source that no IAM event satisfies does not cover, and an equivale
 with wildcards does; and it checks that the alarm fires on one event and reaches a confirmed
 subscriber."""
 
-PROFILE_NOTES = """`[profile.release]` in Cargo.toml: `opt-level = 3`, `lto = "thin"`, `codegen-units = 1`, `strip = true`,
-and the default `panic = "unwind"`.
+PROFILE_NOTES = """`[profile.release]` in Cargo.toml: `opt-level = 3` for this crate, `"s"` for every dependency and `"z"`
+for the SDK's service crates (`[profile.release.package...]`), `lto = "fat"`, `codegen-units = 1`,
+`strip = true`, and the default `panic = "unwind"`.
 
 - **panic**: kept at `unwind`. lambda_runtime wraps the handler in a panic-catching layer
   (`CatchPanicService`) that reports a panic as that invocation's error and keeps the process
@@ -604,18 +619,16 @@ and the default `panic = "unwind"`.
   that price is too high for a scheduled audit; the size is better won as below.
 - **codegen-units = 1, LTO, strip**: the smallest and fastest code the SDK crates give for one
   build; `strip` removes symbols (the zip is what Lambda downloads on a cold start).
-- **size**: two build settings, neither a profile change, bring the x86_64 zip under 6 MB (it
-  was 6,000,299 bytes, 299 over, in the run of 2026-11-27 14:44 UTC; now see §2): `tracing`'s
-  `release_max_level_debug` feature compiles trace-level records out of release builds (the SDK's
-  wire and body logging: code nobody may run in production anyway, since those records would hold
-  subscriber addresses), and aws-lc-sys without its jitter entropy source (§1, for speed). Still
-  untried, in the order to try them if the size grows again: `lto = "fat"` (usually a few %
-  smaller, no behaviour change), then `opt-level = "s"` for dependencies only
-  (`[profile.release.package."*"]`), keeping `panic = "unwind"`.
+- **size**: `lto = "fat"` and the per-package opt-levels above brought the x86_64 zip from 8.82 MB
+  back under 6 MB (§2, step by step); besides, `tracing`'s `release_max_level_debug` feature
+  compiles trace-level records out of release builds (the SDK's wire and body logging: code nobody
+  may run in production anyway, since those records would hold subscriber addresses), and
+  aws-lc-sys is built without its jitter entropy source (§1, for speed).
 - **build environment**: `.cargo/config.toml` sets `AWS_LC_SYS_NO_JITTER_ENTROPY=1` in `[env]`, so
   `make build`, SAM's `cargo lambda build` and CI build the same thing.
-- **opt-level**: 3. The audit waits on the network, not the CPU, so `"s"`/`"z"` would trade little
-  time for size; not measured here.
+- **opt-level**: 3 for this crate, whose pattern engine and alarm model are the CPU the audit
+  spends; the rest waits on the network, so `"s"`/`"z"` there trade little time for size (init
+  did not suffer, §2).
 - **cargo-lambda**: no `[package.metadata.lambda]` settings are needed: `make build` and SAM pass
   the target, release mode and zip output on the command line, and the profile above applies to both."""
 
