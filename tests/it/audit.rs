@@ -622,3 +622,34 @@ async fn a_failing_account_is_published_once_until_its_status_changes() {
         "NOTIFY=every-run publishes each run"
     );
 }
+
+/// A memory that cannot be kept (STATE_LOG_GROUP names no log group) counts every
+/// status as news: each scheduled run is published, and the log says why.
+#[tokio::test]
+async fn a_memory_that_cannot_be_kept_notifies_every_run() {
+    use crate::support::lambda::LambdaFace;
+    let account = Account::new().await;
+    account.seed(&Chain::remediable()).await;
+    let topic = account.topic("us-east-1", "findings").await;
+    let inbox = account.sqs_subscriber(&topic, "findings-inbox").await;
+    let face = LambdaFace::start(
+        &account,
+        &[
+            ("FINDINGS_TOPIC_ARN", topic.as_str()),
+            ("STATE_LOG_GROUP", "no-such-group"),
+        ],
+    );
+    let schedule = include_str!("../../events/schedule.json");
+    assert!(face.invoke(schedule).ok && face.invoke(schedule).ok);
+    assert_eq!(
+        account.received("us-east-1", &inbox).await.len(),
+        2,
+        "FAIL twice, both published"
+    );
+    assert!(
+        face.log()
+            .contains("statuses not remembered: the next run counts them as news"),
+        "{}",
+        face.log()
+    );
+}
