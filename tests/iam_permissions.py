@@ -71,8 +71,8 @@ NO_PERMISSION_NEEDED = {
 # Each needs its reason; add nothing here that src/ could call instead.
 GRANTED_WITHOUT_CALL = {
     "kms:GenerateDataKey*": "SNS generates a data key with the caller's permissions when the function "
-    "publishes to the KMS-encrypted topic; Lambda does when it sends a failed invocation to the encrypted queue.",
-    "kms:Decrypt": "Same two paths: SNS and SQS require kms:Decrypt on the key alongside GenerateDataKey.",
+    "publishes to the KMS-encrypted findings topic (the queues use SQS-managed encryption).",
+    "kms:Decrypt": "Same path: SNS requires kms:Decrypt on the key alongside GenerateDataKey.",
     "cloudwatch:TagResource": "PutMetricAlarm with Tags (the owner tag remediation relies on) is "
     "authorized as cloudwatch:TagResource as well.",
     "logs:PutLogEvents": "The Lambda service writes the function's own logs with its role.",
@@ -97,7 +97,7 @@ REMEDIATION_ONLY = {
 }
 
 # The only action patterns with a wildcard a grant may use: each names one family
-# of KMS data-key operations that SNS and SQS ask for together.
+# of KMS data-key operations that SNS asks for together.
 WILDCARD_ACTIONS = {"kms:GenerateDataKey*"}
 
 # Actions that have no resource type in the AWS Service Authorization Reference
