@@ -220,10 +220,7 @@ pub fn confirmation(change: &Change, recorded: Result<Option<&Value>, String>) -
         ("awsRegion", Some(change.region.as_str())),
     ];
     for (field, claimed) in fields {
-        let value = match field {
-            "userIdentity.arn" => record["userIdentity"]["arn"].as_str(),
-            _ => record[field].as_str(),
-        };
+        let value = field.split('.').fold(record, |at, key| &at[key]).as_str();
         if value != claimed {
             return Confirmation::Contradicted {
                 why: format!(

@@ -249,20 +249,7 @@ impl Report {
     }
 
     fn sns_body(&self) -> String {
-        let text = self.text();
-        let json = self.to_json_string();
-        let bodies = SnsBodies {
-            default: &text,
-            email: &text,
-            sms: &self.subject(),
-            sqs: &json,
-            lambda: &json,
-            http: &json,
-            https: &json,
-            firehose: &json,
-            email_json: &json,
-        };
-        serde_json::to_string(&bodies).unwrap_or_default()
+        sns_bodies(&self.text(), &self.subject(), &self.to_json_string())
     }
 
     /// Status, account and summary (cut to 1,000 characters), the first change that
@@ -385,17 +372,34 @@ fn remediation_text(remediation: &Remediation) -> String {
 
 /// `MessageStructure=json`: one body per subscription protocol.
 #[derive(Serialize)]
-pub(crate) struct SnsBodies<'a> {
-    pub(crate) default: &'a str,
-    pub(crate) email: &'a str,
-    pub(crate) sms: &'a str,
-    pub(crate) sqs: &'a str,
-    pub(crate) lambda: &'a str,
-    pub(crate) http: &'a str,
-    pub(crate) https: &'a str,
-    pub(crate) firehose: &'a str,
+struct SnsBodies<'a> {
+    default: &'a str,
+    email: &'a str,
+    sms: &'a str,
+    sqs: &'a str,
+    lambda: &'a str,
+    http: &'a str,
+    https: &'a str,
+    firehose: &'a str,
     #[serde(rename = "email-json")]
-    pub(crate) email_json: &'a str,
+    email_json: &'a str,
+}
+
+/// The message body of every report: `text` for people (default and email), `sms` for
+/// phones, `json` for every machine protocol.
+fn sns_bodies(text: &str, sms: &str, json: &str) -> String {
+    let bodies = SnsBodies {
+        default: text,
+        email: text,
+        sms,
+        sqs: json,
+        lambda: json,
+        http: json,
+        https: json,
+        firehose: json,
+        email_json: json,
+    };
+    serde_json::to_string(&bodies).unwrap_or_default()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

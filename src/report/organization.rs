@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{status_word, Context, RemediationSection, Shown, SnsBodies, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
+use super::{status_word, Context, RemediationSection, Shown, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
 use crate::check::organization::AccountVerdict;
 use crate::check::Status;
 use crate::settings::Mode;
@@ -222,20 +222,7 @@ impl OrganizationReport {
     }
 
     fn sns_body(&self) -> String {
-        let (text, json) = (self.text(), self.to_json_string());
-        let subject = self.subject();
-        serde_json::to_string(&SnsBodies {
-            default: &text,
-            email: &text,
-            sms: &subject,
-            sqs: &json,
-            lambda: &json,
-            http: &json,
-            https: &json,
-            firehose: &json,
-            email_json: &json,
-        })
-        .unwrap_or_default()
+        super::sns_bodies(&self.text(), &self.subject(), &self.to_json_string())
     }
 
     /// Only the accounts that do not pass; without their trails when `keep_trails` is

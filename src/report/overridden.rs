@@ -12,7 +12,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use super::{sns_subject_text, Shown, SnsBodies, SnsMessage};
+use super::{sns_bodies, sns_subject_text, Shown, SnsMessage};
 use crate::check::Status;
 
 /// At most this many overrides are named in one message; the rest are counted.
@@ -129,18 +129,7 @@ pub fn message(overrides: &[FindingOverride]) -> SnsMessage {
         "security_hub_overrides_left_out": overrides.len() - named.len(),
     })
     .to_string();
-    let bodies = SnsBodies {
-        default: &text,
-        email: &text,
-        sms: &subject,
-        sqs: &json,
-        lambda: &json,
-        http: &json,
-        https: &json,
-        firehose: &json,
-        email_json: &json,
-    };
-    let message = serde_json::to_string(&bodies).unwrap_or_default();
+    let message = sns_bodies(&text, &subject, &json);
     SnsMessage {
         subject,
         message,
