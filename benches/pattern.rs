@@ -9,47 +9,58 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use iam_policy_alarm::pattern;
-use iam_policy_alarm::rule::{self, sample_record, CallResult, IdentityType, CANONICAL_PATTERN, IAM_POLICY_EVENTS};
+use iam_policy_alarm::rule::{self, default_rule, CallResult, IdentityType};
 
 fn security_hub_pattern() -> String {
-    let clauses: Vec<String> = IAM_POLICY_EVENTS.iter().map(|e| format!("($.eventName={e})")).collect();
+    let clauses: Vec<String> = default_rule()
+        .events()
+        .iter()
+        .map(|e| format!("($.eventName={e})"))
+        .collect();
     format!("{{($.eventSource=iam.amazonaws.com) && ({})}}", clauses.join(" || "))
 }
 
+/// The mission's rule's canonical pattern (CIS 4.4).
+fn canonical_pattern() -> &'static str {
+    &default_rule().canonical_pattern
+}
+
 fn parse_and_coverage(c: &mut Criterion) {
+    let iam = default_rule();
     // Build the record corpus once, outside the measurements (it is a `OnceLock`).
-    let canonical = pattern::parse(CANONICAL_PATTERN).unwrap();
-    assert!(rule::coverage(&canonical).covers_all);
+    let canonical = pattern::parse(canonical_pattern()).unwrap();
+    assert!(rule::coverage(iam, &canonical).covers_all);
 
     c.bench_function("parse/canonical", |b| {
-        b.iter(|| pattern::parse(black_box(CANONICAL_PATTERN)).unwrap())
+        b.iter(|| pattern::parse(black_box(canonical_pattern())).unwrap())
     });
     c.bench_function("coverage/canonical (parsed)", |b| {
-        b.iter(|| rule::coverage(black_box(&canonical)))
+        b.iter(|| rule::coverage(iam, black_box(&canonical)))
     });
     c.bench_function("parse+coverage/canonical", |b| {
         b.iter(|| {
-            let p = pattern::parse(black_box(CANONICAL_PATTERN)).unwrap();
-            rule::coverage(&p).covers_all
+            let p = pattern::parse(black_box(canonical_pattern())).unwrap();
+            rule::coverage(iam, &p).covers_all
         })
     });
     let hub = security_hub_pattern();
     c.bench_function("parse+coverage/security-hub", |b| {
-        b.iter(|| rule::coverage(&pattern::parse(black_box(&hub)).unwrap()).covers_all)
+        b.iter(|| rule::coverage(iam, &pattern::parse(black_box(&hub)).unwrap()).covers_all)
     });
     c.bench_function("parse+coverage/term \"CreatePolicy\"", |b| {
-        b.iter(|| rule::coverage(&pattern::parse(black_box("\"CreatePolicy\"")).unwrap()).covers_all)
+        b.iter(|| rule::coverage(iam, &pattern::parse(black_box("\"CreatePolicy\"")).unwrap()).covers_all)
     });
 }
 
 fn matching(c: &mut Criterion) {
-    let record = &sample_record("PutRolePolicy", IdentityType::AssumedRole, CallResult::Success)
+    let record = &default_rule()
+        .sample_record("PutRolePolicy", IdentityType::AssumedRole, CallResult::Success)
         .unwrap()
         .json;
     let mut group = c.benchmark_group(format!("match/{}-byte CloudTrail record", record.len()));
     group.throughput(Throughput::Elements(1));
     for (name, text) in [
-        ("canonical", CANONICAL_PATTERN.to_owned()),
+        ("canonical", canonical_pattern().to_owned()),
         ("security-hub", security_hub_pattern()),
         (
             "nested selector",

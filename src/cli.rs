@@ -32,6 +32,9 @@ pub enum Command {
         /// Audit every account of the AWS Organization (SCOPE=organization).
         #[arg(long)]
         organization: bool,
+        /// The rules to judge: comma-separated ids, or all (RULES; see `rule --rules all`).
+        #[arg(long, value_parser = rules)]
+        rules: Option<Rules>,
     },
     /// Create the missing metric filter and alarm (never a trail; never overwriting what
     /// this tool did not create), then audit again.
@@ -44,6 +47,9 @@ pub enum Command {
         /// Across the AWS Organization: each chain fixed in the account it lives in.
         #[arg(long)]
         organization: bool,
+        /// The rules to remediate: comma-separated ids, or all (RULES).
+        #[arg(long, value_parser = rules)]
+        rules: Option<Rules>,
     },
     /// Test a filter pattern against log events, as `aws logs test-metric-filter` does
     /// (same JSON output), without an AWS account.
@@ -53,17 +59,38 @@ pub enum Command {
         #[arg(long, num_args = 1.., required = true)]
         log_event_messages: Vec<String>,
     },
-    /// Does a filter pattern match every one of the 16 IAM policy events, for every
-    /// identity type? Evaluates the pattern against realistic CloudTrail records, and
-    /// records derived from its own conditions. Given several times: the filters as
-    /// one metric's, judged on their union.
+    /// Does a filter pattern match every case of a rule (the 16 IAM policy events by
+    /// default), for every identity type? Evaluates the pattern against realistic
+    /// CloudTrail records, and records derived from its own conditions. Given several
+    /// times: the filters as one metric's, judged on their union.
     Coverage {
         #[arg(long, required = true)]
         filter_pattern: Vec<String>,
+        /// The rule's id.
+        #[arg(long, default_value = rule::DEFAULT_RULE, value_parser = one_rule)]
+        rule: Rules,
     },
-    /// Print the rule as JSON: its controls, the 16 events, the canonical pattern, and
-    /// the filter and alarm remediation writes (what scripts seed a chain from).
-    Rule,
+    /// Print a rule as JSON: its controls, its events, the canonical pattern, and the
+    /// filter and alarm remediation writes (what scripts seed a chain from). With
+    /// several rules, a JSON array of them.
+    Rule {
+        #[arg(long, default_value = rule::DEFAULT_RULE, value_parser = rules)]
+        rules: Rules,
+    },
+}
+
+/// Rules named on the command line.
+pub type Rules = Vec<&'static rule::Rule>;
+
+fn rules(value: &str) -> Result<Rules, String> {
+    crate::settings::rule_list(value)
+}
+
+fn one_rule(value: &str) -> Result<Rules, String> {
+    match rule::by_id(value.trim()) {
+        Some(rule) => Ok(vec![rule]),
+        None => Err(format!("{value:?} is not a rule; the rules are {}", rule::ids())),
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -80,14 +107,27 @@ pub fn needs_aws(cli: &Cli) -> bool {
 }
 
 pub async fn execute(cli: Cli, app: &App) -> ExitCode {
-    let (mode, dry_run, format, organization) = match cli.command {
-        Command::Audit { format, organization } => (Mode::Audit, false, format, organization),
+    let (mode, dry_run, format, organization, rules) = match cli.command {
+        Command::Audit {
+            format,
+            organization,
+            ref rules,
+        } => (Mode::Audit, false, format, organization, rules.clone()),
         Command::Remediate {
             dry_run,
             format,
             organization,
-        } => (Mode::Remediate, dry_run || app.settings.dry_run, format, organization),
-        Command::TestMetricFilter { .. } | Command::Coverage { .. } | Command::Rule => return execute_offline(cli),
+            ref rules,
+        } => (
+            Mode::Remediate,
+            dry_run || app.settings.dry_run,
+            format,
+            organization,
+            rules.clone(),
+        ),
+        Command::TestMetricFilter { .. } | Command::Coverage { .. } | Command::Rule { .. } => {
+            return execute_offline(cli)
+        }
     };
     let scope = if organization {
         Scope::Organization
@@ -101,6 +141,7 @@ pub async fn execute(cli: Cli, app: &App) -> ExitCode {
         scope,
         accounts: None,
         deadline: None,
+        rules: rules.unwrap_or_else(|| app.settings.rules.clone()),
     };
     let outcome = run(app, &request).await;
     print_report(&outcome.report, format);
@@ -144,11 +185,14 @@ pub fn execute_offline(cli: Cli) -> ExitCode {
             filter_pattern,
             log_event_messages,
         } => pattern::test_metric_filter(filter_pattern, log_event_messages).map(|v| serde_json::to_string_pretty(&v)),
-        Command::Coverage { filter_pattern } => match &filter_pattern[..] {
-            [one] => rule::coverage_report(one).map(|r| serde_json::to_string_pretty(&r)),
-            several => rule::union_report(several).map(|r| serde_json::to_string_pretty(&r)),
+        Command::Coverage { filter_pattern, rule } => match &filter_pattern[..] {
+            [one] => rule::coverage_report(rule[0], one).map(|r| serde_json::to_string_pretty(&r)),
+            several => rule::union_report(rule[0], several).map(|r| serde_json::to_string_pretty(&r)),
         },
-        Command::Rule => Ok(serde_json::to_string_pretty(&rule::DESCRIPTION)),
+        Command::Rule { rules } => Ok(match &rules[..] {
+            [one] => serde_json::to_string_pretty(&one.description()),
+            several => serde_json::to_string_pretty(&several.iter().map(|r| r.description()).collect::<Vec<_>>()),
+        }),
         Command::Audit { .. } | Command::Remediate { .. } => return ExitCode::from(2),
     };
     match result {

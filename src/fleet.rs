@@ -144,12 +144,21 @@ pub struct NotRemediated {
 
 pub async fn run(app: &App, scope: &Targets, request: &RunRequest) -> Ran {
     match (scope, request.mode) {
-        (Targets::Account, Mode::Audit) => Ran::AccountAudit(pipeline::audit(&app.clients, &app.settings).await),
+        (Targets::Account, Mode::Audit) => {
+            Ran::AccountAudit(pipeline::audit(&app.clients, &app.settings, &request.rules).await)
+        }
         (Targets::Account, Mode::Remediate) => Ran::AccountRemediation(Box::new(
-            pipeline::remediate(&app.clients, &app.settings, Writer::Own, request.dry_run).await,
+            pipeline::remediate(
+                &app.clients,
+                &app.settings,
+                &request.rules,
+                Writer::Own,
+                request.dry_run,
+            )
+            .await,
         )),
         (Targets::Organization(scope), Mode::Audit) => Ran::Organization {
-            audits: audit(app, scope, request.deadline).await,
+            audits: audit(app, scope, request).await,
             remediations: Vec::new(),
             failure: None,
         },
@@ -158,9 +167,9 @@ pub async fn run(app: &App, scope: &Targets, request: &RunRequest) -> Ran {
 }
 
 /// Every target's audit, and a line for each named account that is not a member.
-async fn audit(app: &App, scope: &OrganizationTargets, deadline: Option<SystemTime>) -> Vec<AccountAudit> {
+async fn audit(app: &App, scope: &OrganizationTargets, request: &RunRequest) -> Vec<AccountAudit> {
     let mut audits: Vec<AccountAudit> = stream::iter(scope.targets())
-        .map(|member| audit_account(app, scope, member, deadline))
+        .map(|member| audit_account(app, scope, member, request))
         .buffer_unordered(app.settings.organization.account_concurrency)
         .collect()
         .await;
@@ -180,12 +189,8 @@ async fn audit(app: &App, scope: &OrganizationTargets, deadline: Option<SystemTi
     audits
 }
 
-async fn audit_account(
-    app: &App,
-    scope: &OrganizationTargets,
-    member: &Member,
-    deadline: Option<SystemTime>,
-) -> AccountAudit {
+async fn audit_account(app: &App, scope: &OrganizationTargets, member: &Member, request: &RunRequest) -> AccountAudit {
+    let deadline = request.deadline;
     let result = |findings| AccountAudit {
         account: member.id.clone(),
         name: member.name.clone(),
@@ -201,7 +206,7 @@ async fn audit_account(
         }));
     }
     match scope.credentials(app, &member.id, Role::Audit).await {
-        Ok(clients) => result(Ok(pipeline::audit(&clients, &app.settings).await)),
+        Ok(clients) => result(Ok(pipeline::audit(&clients, &app.settings, &request.rules).await)),
         Err(Unreachable::Refused { why, error }) => result(Err(AccountError {
             message: why,
             retryable: error.retryable,
@@ -219,7 +224,7 @@ async fn audit_account(
 /// organization trail, the function's own account); then, with that role, each account
 /// still failing. The audits returned are the ones after.
 async fn remediate(app: &App, scope: &OrganizationTargets, request: &RunRequest) -> Ran {
-    let mut audits = audit(app, scope, request.deadline).await;
+    let mut audits = audit(app, scope, request).await;
     let owners: BTreeSet<String> = audits
         .iter()
         .filter_map(|a| Some((a, a.findings.as_ref().ok()?)))
@@ -251,7 +256,7 @@ async fn remediate(app: &App, scope: &OrganizationTargets, request: &RunRequest)
             remediations.push(AccountRemediated { account, result });
         }
         if wrote && !request.dry_run {
-            audits = audit(app, scope, request.deadline).await;
+            audits = audit(app, scope, request).await;
         }
     }
     Ran::Organization {
@@ -296,7 +301,8 @@ async fn remediate_account(
             } else {
                 Writer::Member
             };
-            let remediated = pipeline::remediate(&clients, &app.settings, writer, request.dry_run).await;
+            let remediated =
+                pipeline::remediate(&clients, &app.settings, &request.rules, writer, request.dry_run).await;
             let failure = remediated.failure.clone();
             (Ok(Box::new(remediated)), failure)
         }

@@ -23,6 +23,8 @@ pub struct RunRequest {
     pub accounts: Option<BTreeSet<String>>,
     /// When the invocation must be done by (Lambda's deadline); None on the command line.
     pub deadline: Option<std::time::SystemTime>,
+    /// The rules judged (RULES, or the payload's or command line's `rules`).
+    pub rules: Vec<&'static crate::rule::Rule>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,12 +192,13 @@ impl RunRequest {
             scope: settings.scope,
             accounts: None,
             deadline: None,
+            rules: settings.rules.clone(),
         }
     }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid invocation event: {0}. Expected an EventBridge Scheduled Event (source aws.events), an \"AWS API Call via CloudTrail\" event (alone or in the tamper queue's SQS event) or a manual payload such as {{\"mode\": \"audit\"}}, {{\"mode\": \"remediate\", \"dry_run\": true}}, {{\"mode\": \"audit\", \"scope\": \"organization\"}} or {{\"mode\": \"audit\", \"accounts\": [\"111111111111\"]}}")]
+#[error("invalid invocation event: {0}. Expected an EventBridge Scheduled Event (source aws.events), an \"AWS API Call via CloudTrail\" event (alone or in the tamper queue's SQS event) or a manual payload such as {{\"mode\": \"audit\"}}, {{\"mode\": \"remediate\", \"dry_run\": true}}, {{\"mode\": \"audit\", \"scope\": \"organization\"}}, {{\"mode\": \"audit\", \"accounts\": [\"111111111111\"]}} or {{\"mode\": \"audit\", \"rules\": [\"all\"]}}")]
 pub struct InvocationError(pub String);
 
 #[derive(Deserialize)]
@@ -205,6 +208,8 @@ struct ManualPayload {
     dry_run: Option<bool>,
     scope: Option<Scope>,
     accounts: Option<Vec<String>>,
+    /// Rule ids, or `["all"]`.
+    rules: Option<Vec<String>>,
 }
 
 pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, InvocationError> {
@@ -237,6 +242,17 @@ pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, I
         (_, Some(_)) => Scope::Organization,
         (scope, None) => scope.unwrap_or(settings.scope),
     };
+    let rules = match manual.rules {
+        None => settings.rules.clone(),
+        Some(ids) if ids.is_empty() => {
+            return Err(refused(
+                "manual payload: rules is empty; leave it out to judge the RULES setting's rules".into(),
+            ))
+        }
+        Some(ids) => {
+            crate::settings::rule_list(&ids.join(",")).map_err(|e| refused(format!("manual payload: rules: {e}")))?
+        }
+    };
     Ok(RunRequest {
         mode: manual.mode.unwrap_or(settings.mode),
         dry_run: manual.dry_run.unwrap_or(settings.dry_run),
@@ -244,6 +260,7 @@ pub fn parse_event(payload: &Value, settings: &Settings) -> Result<RunRequest, I
         scope,
         accounts,
         deadline: None,
+        rules,
     })
 }
 

@@ -40,6 +40,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "check",
             "invocation",
             "report",
+            "rule",
             "scope",
             "settings",
         ],
@@ -69,11 +70,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "pipeline",
         &[
-            "alarm", "apply", "aws", "check", "collect", "plan", "settings", "tamper",
+            "alarm", "apply", "aws", "check", "collect", "plan", "rule", "settings", "tamper",
         ],
     ),
     ("app", &["aws", "settings"]),
-    ("invocation", &["settings", "tamper"]),
+    ("invocation", &["rule", "settings", "tamper"]),
     // the core
     ("apply", &["aws", "collect", "plan"]),
     (

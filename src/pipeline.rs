@@ -11,15 +11,22 @@ use crate::check::{check, Findings};
 use crate::collect::{collect, Reads};
 pub use crate::plan::Writer;
 use crate::plan::{plan, AppliedAction, Plan};
-use crate::settings::Settings;
+use crate::rule::Rule;
+use crate::settings::{Names, Settings};
 use crate::tamper::{self, Change, Confirmation};
 
-/// The audit's reads; remediation adds the alarm with the configured name.
-fn reads(alarm_named: Option<&str>) -> Reads<'_> {
+/// The reads of `rules`' chains; remediation adds the alarms with the rules' names.
+fn reads<'a>(rules: &'a [&'static Rule], alarms_named: &'a [String]) -> Reads<'a> {
     Reads {
         fires: |a, emission| alarm::evaluate(a, emission).fires(),
-        alarm_named,
+        rules,
+        alarms_named,
     }
+}
+
+/// Each rule with the names its fixes advise and remediation writes.
+fn judged(settings: &Settings, rules: &[&'static Rule]) -> Vec<(&'static Rule, Names)> {
+    rules.iter().map(|rule| (*rule, settings.names_for(rule))).collect()
 }
 
 /// What the event history of the change's account (`clients`) and region says of it;
@@ -35,9 +42,10 @@ pub async fn confirm(clients: &Clients, change: &Change) -> Result<Confirmation,
     }
 }
 
-pub async fn audit(clients: &Clients, settings: &Settings) -> Findings {
-    let state = collect(clients, reads(None)).await;
-    check(&state, &settings.names)
+/// One account's audit of `rules`: one read of the chains, each rule judged on it.
+pub async fn audit(clients: &Clients, settings: &Settings, rules: &[&'static Rule]) -> Findings {
+    let state = collect(clients, reads(rules, &[])).await;
+    check(&state, &judged(settings, rules))
 }
 
 /// What one account's remediation found, planned and did.
@@ -56,9 +64,17 @@ pub struct Remediated {
 
 /// Audit, plan, and unless this is a dry run, apply and audit again; `writer` says
 /// whose credentials `clients` carry.
-pub async fn remediate(clients: &Clients, settings: &Settings, writer: Writer, dry_run: bool) -> Remediated {
-    let state = collect(clients, reads(Some(&settings.names.alarm_name))).await;
-    let before = check(&state, &settings.names);
+pub async fn remediate(
+    clients: &Clients,
+    settings: &Settings,
+    rules: &[&'static Rule],
+    writer: Writer,
+    dry_run: bool,
+) -> Remediated {
+    let judged = judged(settings, rules);
+    let names: Vec<String> = judged.iter().map(|(_, n)| n.alarm_name.clone()).collect();
+    let state = collect(clients, reads(rules, &names)).await;
+    let before = check(&state, &judged);
     let plan = plan(&before, &state, settings, writer);
     let unread = plan.unread.first().cloned();
     if dry_run || plan.actions.is_empty() {
@@ -71,7 +87,7 @@ pub async fn remediate(clients: &Clients, settings: &Settings, writer: Writer, d
         };
     }
     let applied = apply(clients, &plan).await;
-    let after = check(&collect(clients, reads(None)).await, &settings.names);
+    let after = check(&collect(clients, reads(rules, &[])).await, &judged);
     Remediated {
         before,
         plan,

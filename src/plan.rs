@@ -11,8 +11,8 @@ use serde::Serialize;
 use crate::alarm;
 use crate::arn::LogGroupArn;
 use crate::check::{Findings, LinkStatus, Status};
-use crate::rule::{WANTED_ALARM, WANTED_FILTER};
-use crate::settings::Settings;
+use crate::rule::{Rule, WANTED_ALARM};
+use crate::settings::{Names, Settings};
 use crate::state::{AccountState, Alarm, AwsError, LogGroup, MetricFilter, TaggedAlarm, Transformation};
 
 /// Tag that marks an alarm as created by this tool: the only alarms it may update.
@@ -37,6 +37,9 @@ pub const FILTERS_PER_LOG_GROUP: usize = 100;
 pub struct MetricFilterRequest {
     #[serde(skip)]
     pub group: LogGroupArn,
+    /// The rule whose canonical pattern it writes.
+    #[serde(skip)]
+    pub rule: &'static Rule,
     #[serde(rename = "logGroupName")]
     pub log_group_name: String,
     #[serde(rename = "filterName")]
@@ -108,14 +111,18 @@ impl Action {
     pub fn summary(&self) -> String {
         match self {
             Action::PutMetricFilter(r) => format!(
-                "put metric filter {} on log group {} in {} (metric {}/{}, the CIS pattern for the 16 IAM policy events)",
+                "put metric filter {} on log group {} in {} (metric {}/{}, the benchmark's pattern for {})",
                 r.filter_name,
                 r.log_group_name,
                 r.group.region,
                 r.metric_transformations[0].metric_namespace,
-                r.metric_transformations[0].metric_name
+                r.metric_transformations[0].metric_name,
+                r.rule.title
             ),
-            Action::PutMetricAlarm { request: r, replaces_own } => format!(
+            Action::PutMetricAlarm {
+                request: r,
+                replaces_own,
+            } => format!(
                 "{} alarm {} in {} on {}/{} ({}) notifying {}",
                 if *replaces_own { "update our" } else { "put" },
                 r.alarm_name,
@@ -238,7 +245,37 @@ fn target_log_groups(findings: &Findings, state: &AccountState) -> Vec<LogGroupA
         .collect()
 }
 
+/// One rule remediation works for, with the names it writes.
+struct Target<'a> {
+    rule: &'static Rule,
+    names: Names,
+    settings: &'a Settings,
+}
+
+/// Each judged rule's plan, one after the other: a rule's filter and alarm carry its own
+/// names, so they never meet another rule's. A reason given for several rules is said once.
 pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings, writer: Writer) -> Plan {
+    let mut plan = Plan::default();
+    for found in &findings.rules {
+        let target = Target {
+            rule: found.rule,
+            names: settings.names_for(found.rule),
+            settings,
+        };
+        let one = plan_rule(&findings.of_rule(found), &state.for_rule(found.rule), &target, writer);
+        plan.actions.extend(one.actions);
+        plan.conflicts.extend(one.conflicts);
+        plan.unread.extend(one.unread);
+        for refused in one.refused {
+            if !plan.refused.contains(&refused) {
+                plan.refused.push(refused);
+            }
+        }
+    }
+    plan
+}
+
+fn plan_rule(findings: &Findings, state: &AccountState, target: &Target, writer: Writer) -> Plan {
     let mut plan = Plan::default();
     match findings.status {
         Status::Pass => return plan,
@@ -292,9 +329,9 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings, writ
             continue;
         }
         let organization = trail.is_some_and(|t| t.organization);
-        let metric = match usable_metric(log_group, organization) {
+        let metric = match usable_metric(log_group, organization, target.rule) {
             Some(metric) => metric,
-            None => match plan_filter(&group, filters, settings, &mut plan) {
+            None => match plan_filter(&group, filters, target, &mut plan) {
                 Some(metric) => metric,
                 None => continue,
             },
@@ -306,7 +343,7 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings, writ
             &group,
             metric,
             &state.named_alarms,
-            settings,
+            target,
             writer,
             &mut alarm_regions,
             &mut plan,
@@ -318,15 +355,15 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings, writ
 /// A metric the group's filters publish all of the rule's events to, on which the
 /// alarm remediation writes (no dimensions, the rule's spec) is proven by the alarm
 /// model to fire.
-fn usable_metric(group: &LogGroup, organization: bool) -> Option<(String, String)> {
+fn usable_metric(group: &LogGroup, organization: bool, rule: &'static Rule) -> Option<(String, String)> {
     group
-        .sources(organization)
+        .sources(organization, rule)
         .sources
         .into_iter()
         .find(|source| {
             let t = source.transformation();
             let (emission, silent) = source.emission();
-            let wanted = wanted_alarm("", (t.namespace.clone(), t.name.clone()), String::new(), "");
+            let wanted = wanted_alarm("", (t.namespace.clone(), t.name.clone()), String::new(), "", rule);
             t.dimensions.is_empty() && silent.is_empty() && alarm::evaluate(&wanted.as_alarm(""), &emission).fires()
         })
         .map(|source| {
@@ -337,17 +374,18 @@ fn usable_metric(group: &LogGroup, organization: bool) -> Option<(String, String
         })
 }
 
-fn wanted_filter(group: &LogGroupArn, settings: &Settings) -> MetricFilterRequest {
-    let names = &settings.names;
+fn wanted_filter(group: &LogGroupArn, target: &Target) -> MetricFilterRequest {
+    let (names, spec) = (&target.names, target.rule.wanted_filter());
     MetricFilterRequest {
         group: group.clone(),
+        rule: target.rule,
         log_group_name: group.name.clone(),
         filter_name: names.filter_name.clone(),
-        filter_pattern: WANTED_FILTER.pattern.to_string(),
+        filter_pattern: spec.pattern.to_string(),
         metric_transformations: vec![MetricTransformationRequest {
             metric_name: names.metric_name.clone(),
             metric_namespace: names.metric_namespace.clone(),
-            metric_value: WANTED_FILTER.metric_value.into(),
+            metric_value: spec.metric_value.into(),
         }],
     }
 }
@@ -367,23 +405,29 @@ impl MetricFilterRequest {
                 unit: None,
             })
             .collect();
-        MetricFilter::new(self.filter_name.clone(), self.filter_pattern.clone(), transformations)
+        let mut filter = MetricFilter::new(self.filter_name.clone(), self.filter_pattern.clone(), transformations);
+        filter.view(self.rule);
+        filter
     }
 }
 
 fn plan_filter(
     group: &LogGroupArn,
     filters: &[MetricFilter],
-    settings: &Settings,
+    target: &Target,
     plan: &mut Plan,
 ) -> Option<(String, String)> {
-    let wanted = wanted_filter(group, settings);
+    let wanted = wanted_filter(group, target);
     if let Some(existing) = filters.iter().find(|f| f.name == wanted.filter_name) {
         plan.conflicts.push(Conflict {
             resource: format!("metric filter {} on {}", existing.name, group),
             summary: format!(
-                "a metric filter named {} exists on {} and does not cover all 16 IAM policy events with a countable metric; it is left unchanged. Rename or fix it, or set FILTER_NAME to another name",
-                existing.name, group.name
+                "a metric filter named {} exists on {} and does not cover all {} {} with a countable metric; it is left unchanged. Rename or fix it{}",
+                existing.name,
+                group.name,
+                target.rule.cases.len(),
+                target.rule.events_noun,
+                rename_hint(target.rule, "FILTER_NAME")
             ),
             existing: Resource::MetricFilter(existing.clone()),
             wanted: Resource::MetricFilter(wanted.as_filter()),
@@ -398,10 +442,7 @@ fn plan_filter(
         ));
         return None;
     }
-    let metric = (
-        settings.names.metric_namespace.clone(),
-        settings.names.metric_name.clone(),
-    );
+    let metric = (target.names.metric_namespace.clone(), target.names.metric_name.clone());
     plan.actions.push(Action::PutMetricFilter(wanted));
     Some(metric)
 }
@@ -438,13 +479,22 @@ fn alarm_topic(group: &LogGroupArn, settings: &Settings, writer: Writer) -> Resu
     Ok(topic.to_string())
 }
 
+/// ", or set FILTER_NAME to another name": only the mission's rule's names are settings.
+fn rename_hint(rule: &Rule, setting: &str) -> String {
+    match rule.id == crate::rule::DEFAULT_RULE {
+        true => format!(", or set {setting} to another name"),
+        false => String::new(),
+    }
+}
+
 pub fn wanted_alarm(
     region: &str,
     (namespace, metric_name): (String, String),
     topic: String,
     alarm_name: &str,
+    rule: &'static Rule,
 ) -> AlarmRequest {
-    let spec = WANTED_ALARM;
+    let spec = WANTED_ALARM.with_description(&rule.alarm.description);
     AlarmRequest {
         region: region.to_string(),
         alarm_name: alarm_name.to_string(),
@@ -520,14 +570,14 @@ pub fn equivalent(existing: &Alarm, wanted: &AlarmRequest) -> bool {
 fn plan_alarm(
     group: &LogGroupArn,
     metric: (String, String),
-    existing: &BTreeMap<String, crate::state::Read<Option<TaggedAlarm>>>,
-    settings: &Settings,
+    existing: &BTreeMap<(String, String), crate::state::Read<Option<TaggedAlarm>>>,
+    target: &Target,
     writer: Writer,
     alarm_regions: &mut BTreeSet<String>,
     plan: &mut Plan,
 ) {
-    let name = &settings.names.alarm_name;
-    let topic = match alarm_topic(group, settings, writer) {
+    let name = &target.names.alarm_name;
+    let topic = match alarm_topic(group, target.settings, writer) {
         Ok(topic) => topic,
         Err(why) => {
             plan.refused.push(why);
@@ -541,8 +591,8 @@ fn plan_alarm(
         ));
         return;
     }
-    let wanted = wanted_alarm(&group.region, metric, topic, name);
-    match existing.get(&group.region) {
+    let wanted = wanted_alarm(&group.region, metric, topic, name, target.rule);
+    match existing.get(&(group.region.clone(), name.clone())) {
         Some(Ok(None)) => plan.actions.push(Action::PutMetricAlarm { request: wanted, replaces_own: false }),
         // Never write a name that was not looked up: it may be someone else's alarm.
         None => {
@@ -560,8 +610,11 @@ fn plan_alarm(
         Some(Ok(Some(found))) => plan.conflicts.push(Conflict {
             resource: found.alarm.arn.clone(),
             summary: format!(
-                "an alarm named {name} exists in {} that this tool did not create (no {}={} tag) and it differs from what remediation would write; it is left unchanged. Fix it, or set ALARM_NAME to another name",
-                group.region, OWNER_TAG.0, OWNER_TAG.1
+                "an alarm named {name} exists in {} that this tool did not create (no {}={} tag) and it differs from what remediation would write; it is left unchanged. Fix it{}",
+                group.region,
+                OWNER_TAG.0,
+                OWNER_TAG.1,
+                rename_hint(target.rule, "ALARM_NAME")
             ),
             existing: Resource::Alarm(found.alarm.clone()),
             wanted: Resource::Alarm(wanted.as_alarm(&found.alarm.arn)),
@@ -576,6 +629,15 @@ fn plan_alarm(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rule::default_rule;
+
+    fn target(settings: &Settings) -> Target<'_> {
+        Target {
+            rule: default_rule(),
+            names: settings.names.clone(),
+            settings,
+        }
+    }
 
     // A log group at CloudWatch Logs' limit of filters gets none added, and the plan
     // says why; one below it gets ours.
@@ -586,7 +648,7 @@ mod tests {
             .map(|i| MetricFilter::new(format!("app-{i}"), format!("{{ $.code = {i} }}"), Vec::new()))
             .collect();
         let mut plan = Plan::default();
-        assert!(plan_filter(&group, &filters, &Settings::default(), &mut plan).is_none());
+        assert!(plan_filter(&group, &filters, &target(&Settings::default()), &mut plan).is_none());
         assert!(plan.actions.is_empty());
         assert!(
             plan.refused[0].contains("already has 100 metric filters, the CloudWatch Logs limit per log group"),
@@ -594,7 +656,7 @@ mod tests {
             plan.refused
         );
         let mut plan = Plan::default();
-        assert!(plan_filter(&group, &filters[1..], &Settings::default(), &mut plan).is_some());
+        assert!(plan_filter(&group, &filters[1..], &target(&Settings::default()), &mut plan).is_some());
         assert_eq!(plan.actions.len(), 1);
     }
 
@@ -603,13 +665,20 @@ mod tests {
     #[test]
     fn the_wanted_alarm_on_the_wanted_filter_fires() {
         let group: LogGroupArn = "arn:aws:logs:us-east-1:123456789012:log-group:trail:*".parse().unwrap();
-        let filter = wanted_filter(&group, &Settings::default()).as_filter();
+        let filter = wanted_filter(&group, &target(&Settings::default())).as_filter();
         assert!(filter.covers_all());
         let t = &filter.transformations[0];
-        let (emission, silent) = t.emission();
+        let (emission, silent) = t.emission(default_rule());
         assert!(silent.is_empty());
         let topic = "arn:aws:sns:us-east-1:123456789012:alarms".to_string();
-        let alarm = wanted_alarm("us-east-1", (t.namespace.clone(), t.name.clone()), topic, "a").as_alarm("arn");
+        let alarm = wanted_alarm(
+            "us-east-1",
+            (t.namespace.clone(), t.name.clone()),
+            topic,
+            "a",
+            default_rule(),
+        )
+        .as_alarm("arn");
         match alarm::evaluate(&alarm, &emission) {
             alarm::Verdict::Fires(how) => assert_eq!(
                 how,
@@ -624,7 +693,7 @@ mod tests {
             filters: Ok(vec![filter.clone()]),
             class: None,
         };
-        assert_eq!(usable_metric(&log_group, false), Some(metric));
+        assert_eq!(usable_metric(&log_group, false, default_rule()), Some(metric));
     }
 
     // An alarm written in a member account notifies that account's MEMBER_ALARM_TOPIC_NAME
@@ -638,14 +707,14 @@ mod tests {
             ..Settings::default()
         };
         let metric = || ("ns".to_string(), "m".to_string());
-        let existing = BTreeMap::from([("eu-west-1".to_string(), Ok(None))]);
+        let existing = BTreeMap::from([(("eu-west-1".to_string(), settings.names.alarm_name.clone()), Ok(None))]);
         let planned = |settings: &Settings, writer| {
             let mut plan = Plan::default();
             plan_alarm(
                 &group,
                 metric(),
                 &existing,
-                settings,
+                &target(settings),
                 writer,
                 &mut BTreeSet::new(),
                 &mut plan,

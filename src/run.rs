@@ -101,6 +101,7 @@ pub async fn run(app: &App, request: &RunRequest) -> Outcome {
         time: now(),
         mode: request.mode,
         dry_run: request.dry_run,
+        rules: request.rules.clone(),
     };
     let (report, targets, remediation_failure, request) = match scope::resolve(app, request).await {
         Ok(targets) => {

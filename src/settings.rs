@@ -7,7 +7,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::arn::TopicArn;
-use crate::rule;
+use crate::rule::{self, Rule};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("invalid setting {name}={value:?}: {reason}")]
@@ -140,8 +140,8 @@ impl Default for OrganizationSettings {
     }
 }
 
-/// The names the audit advises and remediation writes. Defaults follow the rule's
-/// documented remediation (Conformity CWL-010, CIS 4.4).
+/// The names the audit advises and remediation writes for one rule. Defaults follow
+/// the rule's documented remediation (for the mission's rule, Conformity CWL-010, CIS 4.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Names {
     pub filter_name: String,
@@ -152,11 +152,18 @@ pub struct Names {
 
 impl Default for Names {
     fn default() -> Self {
+        Names::of(rule::default_rule())
+    }
+}
+
+impl Names {
+    /// The names `rule`'s data gives.
+    pub fn of(rule: &Rule) -> Self {
         Names {
-            filter_name: rule::DEFAULT_FILTER_NAME.into(),
-            alarm_name: rule::DEFAULT_ALARM_NAME.into(),
-            metric_namespace: rule::DEFAULT_METRIC_NAMESPACE.into(),
-            metric_name: rule::DEFAULT_METRIC_NAME.into(),
+            filter_name: rule.filter.name.clone(),
+            alarm_name: rule.alarm.name.clone(),
+            metric_namespace: rule.filter.metric_namespace.clone(),
+            metric_name: rule.filter.metric_name.clone(),
         }
     }
 }
@@ -169,7 +176,11 @@ pub struct Settings {
     pub findings_topic: Option<TopicArn>,
     /// The topic remediation points new alarms at.
     pub alarm_topic: Option<TopicArn>,
+    /// The names of the mission's rule (FILTER_NAME, ALARM_NAME, METRIC_NAMESPACE,
+    /// METRIC_NAME); every other rule's come from its data (`names_for`).
     pub names: Names,
+    /// The rules every run judges (RULES), in the benchmark's order.
+    pub rules: Vec<&'static Rule>,
     pub scope: Scope,
     pub organization: OrganizationSettings,
     /// Import one finding per audited account into Security Hub after every run.
@@ -194,6 +205,7 @@ impl Default for Settings {
             findings_topic: None,
             alarm_topic: None,
             names: Names::default(),
+            rules: vec![rule::default_rule()],
             scope: Scope::Account,
             organization: OrganizationSettings::default(),
             security_hub: false,
@@ -207,6 +219,15 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// The names the audit advises and remediation writes for `rule`: the settings' for
+    /// the mission's rule, the rule's data for any other.
+    pub fn names_for(&self, rule: &Rule) -> Names {
+        match rule.id == rule::DEFAULT_RULE {
+            true => self.names.clone(),
+            false => Names::of(rule),
+        }
+    }
+
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -227,6 +248,7 @@ impl Settings {
                 metric_namespace: namespace_setting(get("METRIC_NAMESPACE"), defaults.metric_namespace)?,
                 metric_name: name_setting("METRIC_NAME", get("METRIC_NAME"), defaults.metric_name, 255, "")?,
             },
+            rules: parse_with("RULES", get("RULES"), vec![rule::default_rule()], rule_list)?,
             scope: parse_with("SCOPE", get("SCOPE"), Scope::Account, |v| v.parse())?,
             security_hub: parse_with("SECURITY_HUB", get("SECURITY_HUB"), false, parse_bool)?,
             tamper_notify: parse_with("TAMPER_NOTIFY", get("TAMPER_NOTIFY"), TamperNotify::OnFail, |v| {
@@ -324,6 +346,23 @@ fn external_id(s: &str) -> Result<String, String> {
     let ok = (2..=1224).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@:/_-".contains(c));
     ok.then(|| s.to_string())
         .ok_or_else(|| "expected an external id (2-1224 letters, digits and +=,.@:/_-)".into())
+}
+
+/// Comma-separated rule ids, or `all`: the rules in the benchmark's order, each once.
+pub fn rule_list(s: &str) -> Result<Vec<&'static Rule>, String> {
+    let ids: Vec<&str> = s.split(',').map(str::trim).filter(|id| !id.is_empty()).collect();
+    if ids == ["all"] {
+        return Ok(rule::all().iter().collect());
+    }
+    if ids.is_empty() {
+        return Err(format!("expected rule ids or all; the rules are {}", rule::ids()));
+    }
+    for id in &ids {
+        if rule::by_id(id).is_none() {
+            return Err(format!("{id:?} is not a rule; the rules are {} (or all)", rule::ids()));
+        }
+    }
+    Ok(rule::all().iter().filter(|r| ids.contains(&r.id.as_str())).collect())
 }
 
 /// Comma-separated 12-digit account ids.

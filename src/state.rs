@@ -7,7 +7,7 @@ use serde::Serialize;
 
 pub use crate::alarm::{Alarm, CompositeAlarm, Emission, MetricQuery, MetricStat};
 use crate::arn::{LogGroupArn, TopicArn};
-use crate::rule::{coverage_of, published_values, union_coverage, FilterCoverage};
+use crate::rule::{coverage_of, published_values, union_coverage, FilterCoverage, Rule};
 
 pub use crate::aws::AwsError;
 
@@ -27,9 +27,10 @@ pub struct AccountState {
     pub topics: BTreeMap<TopicArn, Read<Topic>>,
     /// Keyed by (region, key id as the topic names it).
     pub keys: BTreeMap<(String, String), Read<Key>>,
-    /// For remediation only (empty in an audit): the alarm that has the configured
-    /// alarm name, with its tags, in each region this account's trails deliver to.
-    pub named_alarms: BTreeMap<String, Read<Option<TaggedAlarm>>>,
+    /// For remediation only (empty in an audit): the alarm that has each rule's alarm
+    /// name, with its tags, in each region this account's trails deliver to, by
+    /// (region, name).
+    pub named_alarms: BTreeMap<(String, String), Read<Option<TaggedAlarm>>>,
     /// Metric math alarms of a region, read (DescribeAlarms, every page) only for a
     /// region where no alarm on a covering metric is proven to fire.
     pub math_alarms: BTreeMap<String, Read<Vec<Alarm>>>,
@@ -130,7 +131,30 @@ impl LogGroup {
     }
 }
 
+impl AccountState {
+    /// The state as one rule sees it: each filter's coverage is that rule's (evaluated
+    /// when the filter was read, `MetricFilter::judge`).
+    pub fn for_rule(&self, rule: &'static Rule) -> AccountState {
+        let mut view = self.clone();
+        for group in view.log_groups.values_mut() {
+            *group = group.for_rule(rule);
+        }
+        view
+    }
+}
+
 impl LogGroup {
+    /// The group as one rule sees it (see `AccountState::for_rule`).
+    pub fn for_rule(&self, rule: &'static Rule) -> LogGroup {
+        let mut view = self.clone();
+        if let Ok(filters) = &mut view.filters {
+            for f in filters {
+                f.view(rule);
+            }
+        }
+        view
+    }
+
     /// The metrics the rule's events reach through this group's filters: the filters
     /// grouped by the metric they publish (namespace, name, dimensions), each group
     /// whose filters together match all of the rule's events. Also, for a group that
@@ -144,7 +168,7 @@ impl LogGroup {
     /// values the criteria's `@aws.account` tests cannot be proven to pass). Its
     /// system-field dimensions become the metric's: constant for a trail of this
     /// account, one per member for an organization trail.
-    pub fn sources(&self, organization: bool) -> Sources<'_> {
+    pub fn sources(&self, organization: bool, rule: &'static Rule) -> Sources<'_> {
         let mut found = Sources::default();
         let Ok(filters) = &self.filters else {
             return found;
@@ -154,16 +178,18 @@ impl LogGroup {
         let mut set_aside: Vec<&MetricFilter> = Vec::new();
         let usable: Vec<&MetricFilter> = filters
             .iter()
-            .filter(|f| match system_fields_problem(f, account, region, organization) {
-                None => true,
-                Some(problem) => {
-                    if f.coverage.as_ref().is_ok_and(|c| c.missing.len() < IAM_EVENT_COUNT) {
-                        found.unproven.push(format!("{:?} {problem}", f.name));
+            .filter(
+                |f| match system_fields_problem(f, account, region, organization, rule) {
+                    None => true,
+                    Some(problem) => {
+                        if f.coverage.as_ref().is_ok_and(|c| c.missing.len() < c.total) {
+                            found.unproven.push(format!("{:?} {problem}", f.name));
+                        }
+                        set_aside.push(f);
+                        false
                     }
-                    set_aside.push(f);
-                    false
-                }
-            })
+                },
+            )
             .collect();
         for (f, t) in usable
             .into_iter()
@@ -195,7 +221,7 @@ impl LogGroup {
                 continue;
             }
             let coverages: Vec<_> = group.iter().filter_map(|(f, _)| f.coverage.as_ref().ok()).collect();
-            let union = union_coverage(&coverages);
+            let union = union_coverage(rule, &coverages);
             let names = || {
                 group
                     .iter()
@@ -209,12 +235,14 @@ impl LogGroup {
                     found.short.push((
                         union.missing.len(),
                         format!(
-                            "the {} metric filters {} publishing {}/{} together miss {} of 16 IAM policy events ({})",
+                            "the {} metric filters {} publishing {}/{} together miss {} of {} {} ({})",
                             group.len(),
                             names(),
                             t.namespace,
                             t.name,
                             union.missing.len(),
+                            rule.cases.len(),
+                            rule.events_noun,
                             union.missing.join(", ")
                         ),
                     ));
@@ -251,6 +279,7 @@ impl LogGroup {
                 })
                 .collect();
             found.sources.push(Source {
+                rule,
                 filters: group.iter().map(|(f, _)| *f).collect(),
                 transformations: group.iter().map(|(_, t)| *t).collect(),
                 copies: union.copies,
@@ -261,8 +290,6 @@ impl LogGroup {
     }
 }
 
-const IAM_EVENT_COUNT: usize = crate::rule::IAM_POLICY_EVENTS.len();
-
 fn sorted(names: &[String]) -> Vec<&String> {
     let mut v: Vec<&String> = names.iter().collect();
     v.sort();
@@ -270,16 +297,23 @@ fn sorted(names: &[String]) -> Vec<&String> {
 }
 
 /// Why a filter's system-field settings keep it from counting, if they do.
-fn system_fields_problem(f: &MetricFilter, account: &str, region: &str, organization: bool) -> Option<String> {
+fn system_fields_problem(
+    f: &MetricFilter,
+    account: &str,
+    region: &str,
+    organization: bool,
+    rule: &Rule,
+) -> Option<String> {
+    let what = &rule.title;
     if f.on_transformed_logs {
         match &f.transformer {
             Some(Ok(())) => {}
             Some(Err(why)) => {
                 return Some(format!(
-                    "runs on the log events as the group's transformer rewrites them (applyOnTransformedLogs), and {why}: it cannot be proven to count IAM policy changes"
+                    "runs on the log events as the group's transformer rewrites them (applyOnTransformedLogs), and {why}: it cannot be proven to count {what}"
                 ))
             }
-            None => return Some("runs on the log events as the group's transformer rewrites them (applyOnTransformedLogs), which was not read: it cannot be proven to count IAM policy changes".into()),
+            None => return Some(format!("runs on the log events as the group's transformer rewrites them (applyOnTransformedLogs), which was not read: it cannot be proven to count {what}")),
         }
     }
     if let Some(d) = f
@@ -323,6 +357,8 @@ pub struct Sources<'a> {
 /// all of the events on its own, or several whose union does).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Source<'a> {
+    /// The rule whose events it counts.
+    pub rule: &'static Rule,
     pub filters: Vec<&'a MetricFilter>,
     /// Each filter's transformation onto the metric (same namespace, name, dimensions,
     /// unit and default value).
@@ -371,9 +407,9 @@ impl Source<'_> {
     /// (routine events any of them matches included), and the events for which one of
     /// them takes its value from a field the event does not carry as a number.
     pub fn emission(&self) -> (Emission, Vec<&'static str>) {
-        let (mut emission, mut silent) = self.filters[0].emission(self.transformations[0]);
+        let (mut emission, mut silent) = self.filters[0].emission(self.rule, self.transformations[0]);
         for (f, t) in self.filters.iter().zip(&self.transformations).skip(1) {
-            let (other, other_silent) = f.emission(t);
+            let (other, other_silent) = f.emission(self.rule, t);
             for v in other.values {
                 if !emission.values.contains(&v) {
                     emission.values.push(v);
@@ -408,15 +444,26 @@ impl Source<'_> {
     }
 }
 
+/// One rule's verdict on a filter: (rule id, its coverage, on transformed logs whether
+/// it could be evaluated there).
+pub type Judged = (&'static str, FilterCoverage, Option<Result<(), String>>);
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricFilter {
     pub name: String,
     pub pattern: String,
     pub transformations: Vec<Transformation>,
-    /// What the pattern covers of the rule's events: evaluated once, when the filter
-    /// is read, and used by every later step.
+    /// What the pattern covers of the events of the rule being judged (`view` picks it
+    /// from `judged`).
     #[serde(skip)]
     pub coverage: FilterCoverage,
+    /// Each judged rule's coverage and, on transformed logs, whether it could be
+    /// evaluated: computed once, when the filter is read (`judge`).
+    #[serde(skip)]
+    pub judged: Vec<Judged>,
+    /// With `on_transformed_logs`: the group's transformer, or why it was not read.
+    #[serde(skip)]
+    pub processors: Option<Result<Vec<crate::transformer::Processor>, String>>,
     /// `fieldSelectionCriteria`: only the log events whose system fields it selects are
     /// processed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -436,13 +483,16 @@ pub struct MetricFilter {
 }
 
 impl MetricFilter {
+    /// A filter judged for the mission's rule; `judge` judges it for others.
     pub fn new(name: String, pattern: String, transformations: Vec<Transformation>) -> Self {
-        let coverage = coverage_of(&pattern);
+        let coverage = coverage_of(crate::rule::default_rule(), &pattern);
         MetricFilter {
             name,
             pattern,
             transformations,
             coverage,
+            judged: Vec::new(),
+            processors: None,
             selection_criteria: None,
             system_dimensions: Vec::new(),
             on_transformed_logs: false,
@@ -454,18 +504,53 @@ impl MetricFilter {
     /// why they were not read): its coverage evaluated on the transformed records.
     pub fn on_transformed(mut self, processors: Result<&[crate::transformer::Processor], String>) -> Self {
         self.on_transformed_logs = true;
-        let evaluated = processors.and_then(|p| {
-            let pattern = crate::pattern::parse(&self.pattern).map_err(|e| e.to_string())?;
-            crate::rule::coverage_transformed(&pattern, p)
-        });
-        self.transformer = Some(match evaluated {
-            Ok(coverage) => {
-                self.coverage = Ok(coverage);
-                Ok(())
-            }
-            Err(why) => Err(why),
-        });
+        self.processors = Some(processors.map(<[_]>::to_vec));
+        let (coverage, transformer) = self.evaluate(crate::rule::default_rule());
+        self.coverage = coverage;
+        self.transformer = transformer;
         self
+    }
+
+    /// Evaluates the pattern for each of `rules`, once (collect does, as it reads the
+    /// filter), and views it as the first.
+    pub fn judge(&mut self, rules: &[&'static Rule]) {
+        self.judged = rules
+            .iter()
+            .map(|rule| {
+                let (coverage, transformer) = self.evaluate(rule);
+                (rule.id.as_str(), coverage, transformer)
+            })
+            .collect();
+        if let Some(first) = rules.first() {
+            self.view(first);
+        }
+    }
+
+    /// Makes `coverage` (and `transformer`) `rule`'s, evaluating it if `judge` did not.
+    pub fn view(&mut self, rule: &'static Rule) {
+        let (coverage, transformer) = match self.judged.iter().find(|(id, _, _)| *id == rule.id) {
+            Some((_, coverage, transformer)) => (coverage.clone(), transformer.clone()),
+            None => self.evaluate(rule),
+        };
+        self.coverage = coverage;
+        self.transformer = transformer;
+    }
+
+    fn evaluate(&self, rule: &'static Rule) -> (FilterCoverage, Option<Result<(), String>>) {
+        let Some(processors) = &self.processors else {
+            return (coverage_of(rule, &self.pattern), None);
+        };
+        let parsed = crate::pattern::parse(&self.pattern);
+        let evaluated = processors.clone().and_then(|p| {
+            let pattern = parsed.clone().map_err(|e| e.to_string())?;
+            crate::rule::coverage_transformed(rule, &pattern, &p)
+        });
+        match evaluated {
+            Ok(coverage) => (Ok(coverage), Some(Ok(()))),
+            // Not evaluated on the transformed events: the plain coverage stays, for
+            // reports; the transformer's Err keeps the filter from counting.
+            Err(why) => (parsed.map(|p| crate::rule::coverage(rule, &p)), Some(Err(why))),
+        }
     }
 
     /// The pattern matches every one of the rule's events.
@@ -476,8 +561,8 @@ impl MetricFilter {
     /// What `transformation` (one of this filter's) publishes for one of the rule's
     /// events, routine events the pattern also matches included, and the events for
     /// which it publishes nothing.
-    pub fn emission(&self, transformation: &Transformation) -> (Emission, Vec<&'static str>) {
-        let (mut emission, silent) = transformation.emission();
+    pub fn emission(&self, rule: &'static Rule, transformation: &Transformation) -> (Emission, Vec<&'static str>) {
+        let (mut emission, silent) = transformation.emission(rule);
         if let Ok(coverage) = &self.coverage {
             emission.routine = coverage.routine_matched.clone();
         }
@@ -499,8 +584,8 @@ pub struct Transformation {
 impl Transformation {
     /// What the filter publishes for one of the rule's events, for the alarm model,
     /// and the events for which it publishes nothing.
-    pub fn emission(&self) -> (Emission, Vec<&'static str>) {
-        let published = published_values(&self.value);
+    pub fn emission(&self, rule: &'static Rule) -> (Emission, Vec<&'static str>) {
+        let published = published_values(rule, &self.value);
         let emission = Emission {
             namespace: self.namespace.clone(),
             name: self.name.clone(),

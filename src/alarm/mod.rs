@@ -254,7 +254,7 @@ fn judge(alarm: &Alarm, emission: &Emission) -> Result<String, Verdict> {
             None => {}
             Some(x) if comparison.breaches(x, threshold) => {
                 return Err(not(format!(
-                    "breaches with no IAM policy event ({label} = {x} with {} other events), so it rests in ALARM and a new event sends nothing",
+                    "breaches with no matching event ({label} = {x} with {} other events), so it rests in ALARM and a new event sends nothing",
                     count_words(count)
                 )))
             }
@@ -275,7 +275,7 @@ fn judge(alarm: &Alarm, emission: &Emission) -> Result<String, Verdict> {
 }
 
 /// The filter also counts routine events (every period holds one or very many): the
-/// alarm rests in ALARM when a quiet period breaches; otherwise whether one IAM policy
+/// alarm rests in ALARM when a quiet period breaches; otherwise whether one matching
 /// event moves it across the threshold depends on how many routine events the period
 /// holds, which is not known.
 fn routine_verdict(
@@ -304,7 +304,7 @@ fn routine_verdict(
             if let Some(x) = datapoint(&period)? {
                 if comparison.breaches(x, threshold) {
                     return Ok(Verdict::DoesNotFire(format!(
-                        "breaches with no IAM policy event: the filter also counts routine events ({routine}), so {label} = {x} with {} of them {} {threshold}; it rests in ALARM and a new event sends nothing",
+                        "breaches with no matching event: the filter also counts routine events ({routine}), so {label} = {x} with {} of them {} {threshold}; it rests in ALARM and a new event sends nothing",
                         count_words(count),
                         comparison.symbol()
                     )));
@@ -313,7 +313,7 @@ fn routine_verdict(
         }
     }
     Ok(Verdict::CannotProve(format!(
-        "the filter also counts routine events ({routine}), so whether one IAM policy event crosses the threshold depends on how many of those the period holds"
+        "the filter also counts routine events ({routine}), so whether one matching event crosses the threshold depends on how many of those the period holds"
     )))
 }
 

@@ -113,8 +113,8 @@ fn rows() -> Vec<Row> {
         ("Average with defaultValue 0", |a, e| { stat(a, "Average"); e.default_value = Some(0.0) }, Not, "very many other events publishing defaultValue 0"),
         ("Minimum with defaultValue 0", |a, e| { stat(a, "Minimum"); e.default_value = Some(0.0) }, Not, "does not fire on one event: Minimum of the period = 0"),
         ("p99 with defaultValue 0", |a, e| { stat(a, "p99"); e.default_value = Some(0.0) }, Not, "does not fire on one event"),
-        ("SampleCount with defaultValue 0", |a, e| { stat(a, "SampleCount"); e.default_value = Some(0.0) }, Not, "breaches with no IAM policy event"),
-        ("Sum with defaultValue 1", |_, e| e.default_value = Some(1.0), Not, "breaches with no IAM policy event"),
+        ("SampleCount with defaultValue 0", |a, e| { stat(a, "SampleCount"); e.default_value = Some(0.0) }, Not, "breaches with no matching event"),
+        ("Sum with defaultValue 1", |_, e| e.default_value = Some(1.0), Not, "breaches with no matching event"),
         // the metric's value
         ("value 2, threshold 2", |a, e| { e.values = vec![2.0]; a.threshold = Some(2.0) }, Fires, "= 2 (one event, value 2) >= 2"),
         ("value 0.5", |_, e| e.values = vec![0.5], Not, "does not fire on one event: Sum of the period = 0.5"),
@@ -128,7 +128,7 @@ fn rows() -> Vec<Row> {
         ("greater than 1", |a, _| a.comparison_operator = Some("GreaterThanThreshold".into()), Not, "value 1) > 1 is false"),
         ("greater than 0", |a, _| { a.comparison_operator = Some("GreaterThanThreshold".into()); a.threshold = Some(0.0) }, Fires, "> 0"),
         ("less than 5, quiet periods missing", |a, _| { a.comparison_operator = Some("LessThanThreshold".into()); a.threshold = Some(5.0) }, Fires, "1 (one event, value 1) < 5"),
-        ("less than 5 with defaultValue 0", |a, e| { a.comparison_operator = Some("LessThanThreshold".into()); a.threshold = Some(5.0); e.default_value = Some(0.0) }, Not, "breaches with no IAM policy event"),
+        ("less than 5 with defaultValue 0", |a, e| { a.comparison_operator = Some("LessThanThreshold".into()); a.threshold = Some(5.0); e.default_value = Some(0.0) }, Not, "breaches with no matching event"),
         ("less than 1", |a, _| a.comparison_operator = Some("LessThanThreshold".into()), Not, "value 1) < 1 is false"),
         ("a setting the model does not evaluate", |a, _| a.unevaluated = vec!["EvaluationCriteria".into()], Cannot, "sets EvaluationCriteria, which this audit does not evaluate"),
         ("anomaly detection", |a, _| { a.comparison_operator = Some("GreaterThanUpperThreshold".into()); a.threshold_metric_id = Some("ad1".into()) }, Cannot, "anomaly detection band ad1"),
@@ -149,7 +149,7 @@ fn rows() -> Vec<Row> {
         // metric math
         ("math: the metric itself", |a, _| math(a, "Sum", "m1"), Fires, "e1 (m1) = 1"),
         ("math: FILL", |a, _| math(a, "Sum", "FILL(m1, 0)"), Fires, "e1 (FILL(m1, 0)) = 1"),
-        ("math: FILL breaching when quiet", |a, _| { math(a, "Sum", "FILL(m1, 1)") }, Not, "breaches with no IAM policy event"),
+        ("math: FILL breaching when quiet", |a, _| { math(a, "Sum", "FILL(m1, 1)") }, Not, "breaches with no matching event"),
         ("math: arithmetic", |a, _| { math(a, "Maximum", "m1 * 10"); a.threshold = Some(10.0) }, Fires, "= 10"),
         ("math: IF", |a, _| math(a, "Sum", "IF(m1 > 0, 1, 0)"), Fires, "= 1"),
         ("math: SUM of a list", |a, _| math(a, "Sum", "SUM([m1, 0])"), Fires, "= 1"),
@@ -162,7 +162,7 @@ fn rows() -> Vec<Row> {
         ("math: a unit the filter does not publish", |a, _| { math(a, "Sum", "m1"); a.metrics[0].metric.as_mut().unwrap().unit = Some("Count".into()) }, Cannot, "asks for unit Count"),
         ("math: FILL when quiet and missing breaching", |a, _| { math(a, "Sum", "FILL(m1, 0)"); a.treat_missing_data = Some("breaching".into()) }, Fires, "ALARM"),
         // routine events the filter also matches publish in every period
-        ("routine events, Sum >= 1", |_, e| e.routine = vec!["kms:Decrypt"], Not, "breaches with no IAM policy event: the filter also counts routine events (kms:Decrypt), so Sum of the period = 1 with 1 of them >= 1"),
+        ("routine events, Sum >= 1", |_, e| e.routine = vec!["kms:Decrypt"], Not, "breaches with no matching event: the filter also counts routine events (kms:Decrypt), so Sum of the period = 1 with 1 of them >= 1"),
         ("routine events, SampleCount > 0", |a, e| { stat(a, "SampleCount"); a.threshold = Some(0.0); a.comparison_operator = Some("GreaterThanThreshold".into()); e.routine = vec!["kms:Decrypt"] }, Not, "rests in ALARM"),
         ("routine events, a threshold no quiet period reaches", |a, e| { a.threshold = Some(1e12); e.routine = vec!["kms:Decrypt"] }, Cannot, "depends on how many of those the period holds"),
         ("routine events and a defaultValue", |_, e| { e.routine = vec!["kms:Decrypt"]; e.default_value = Some(0.0) }, Cannot, "the period's mix is not known"),

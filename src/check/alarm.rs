@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::{LinkFinding, Problems};
 use crate::alarm::{self, composite, notification, Verdict};
 use crate::arn::{LogGroupArn, TopicArn};
-use crate::rule::WANTED_ALARM;
+use crate::rule::{Rule, WANTED_ALARM};
 use crate::settings::Names;
 use crate::state::{AccountState, Alarm, AwsError, MetricKey, Source};
 
@@ -34,6 +34,7 @@ pub(super) fn alarm_link(
     group: &LogGroupArn,
     sources: &[Source],
     names: &Names,
+    rule: &Rule,
 ) -> (LinkFinding, Vec<Notifier>) {
     let mut p = Problems::default();
     let mut resources = Vec::new();
@@ -51,11 +52,13 @@ pub(super) fn alarm_link(
         let (emission, silent) = source.emission();
         if !silent.is_empty() {
             verdicts.push(format!(
-                "metric {}/{} takes its value from {}, which {} of the 16 IAM policy events do not carry as a number ({}), so no alarm on it fires on each event",
+                "metric {}/{} takes its value from {}, which {} of the {} {} do not carry as a number ({}), so no alarm on it fires on each event",
                 key.namespace,
                 key.name,
                 transformation.value,
                 silent.len(),
+                rule.cases.len(),
+                rule.events_noun,
                 silent.join(", ")
             ));
             continue;
@@ -125,8 +128,9 @@ pub(super) fn alarm_link(
     if !good.is_empty() {
         let topics: BTreeSet<String> = good.iter().map(|n| n.topic.to_string()).collect();
         let detail = format!(
-            "{} fires on a single IAM policy event and notifies {}",
+            "{} fires on a single one of the {} and notifies {}",
             fired.join(", "),
+            rule.events_noun,
             topics.into_iter().collect::<Vec<_>>().join(", ")
         );
         return (LinkFinding::pass(detail, resources), good);

@@ -1,9 +1,10 @@
 //! The metric-filter link: the filters on the trail's log group that publish one metric
-//! match, together, every one of the 16 IAM policy events (each pattern evaluated):
-//! one filter that covers them all, or several (one per event, say) on one metric.
+//! match, together, every case of the rule (for IAM policy changes, the 16 events; each
+//! pattern evaluated): one filter that covers them all, or several (one per event, say)
+//! on one metric.
 
 use super::LinkFinding;
-use crate::rule::WANTED_FILTER;
+use crate::rule::Rule;
 use crate::settings::Names;
 use crate::state::{LogGroup, Source};
 
@@ -11,7 +12,9 @@ pub(super) fn metric_filter_link<'a>(
     group: &'a LogGroup,
     organization: bool,
     names: &Names,
+    rule: &'static Rule,
 ) -> (LinkFinding, Vec<Source<'a>>) {
+    let all = format!("all {} {}", rule.cases.len(), rule.events_noun);
     let resources = vec![group.arn.to_string()];
     let filters = match &group.filters {
         Ok(f) => f,
@@ -31,7 +34,7 @@ pub(super) fn metric_filter_link<'a>(
             Vec::new(),
         );
     }
-    let found = group.sources(organization);
+    let found = group.sources(organization, rule);
     let sources = found.sources;
     let mut shortfalls: Vec<(usize, String)> = found.unproven.into_iter().map(|u| (0, u)).collect();
     shortfalls.extend(found.short);
@@ -44,7 +47,7 @@ pub(super) fn metric_filter_link<'a>(
             )),
             Ok(coverage) if !coverage.covers_all => shortfalls.push((
                 coverage.missing.len(),
-                format!("{:?} misses {}", filter.name, missing_list(&coverage.missing)),
+                format!("{:?} misses {}", filter.name, missing_list(rule, &coverage.missing)),
             )),
             Ok(_) => {}
             Err(e) => shortfalls.push((usize::MAX, format!("{:?}: {e}", filter.name))),
@@ -64,7 +67,7 @@ pub(super) fn metric_filter_link<'a>(
             })
             .collect();
         let mut detail = format!(
-            "{} on {} {} all 16 IAM policy events",
+            "{} on {} {} {all}",
             said.join(", "),
             group.arn.name,
             if said.len() == 1 && sources[0].filters.len() == 1 {
@@ -89,7 +92,7 @@ pub(super) fn metric_filter_link<'a>(
     }
     let fix = format!(
         "aws logs put-metric-filter --region {} --log-group-name {} --filter-name {} --filter-pattern '{}' --metric-transformations metricName={},metricNamespace={},metricValue={} (or run with MODE=remediate)",
-        group.arn.region, group.arn.name, names.filter_name, WANTED_FILTER.pattern, names.metric_name, names.metric_namespace, WANTED_FILTER.metric_value
+        group.arn.region, group.arn.name, names.filter_name, rule.wanted_filter().pattern, names.metric_name, names.metric_namespace, rule.wanted_filter().metric_value
     );
     let detail = if filters.is_empty() {
         format!("log group {} has no metric filters", group.arn.name)
@@ -97,7 +100,7 @@ pub(super) fn metric_filter_link<'a>(
         shortfalls.sort();
         let shown: Vec<String> = shortfalls.iter().take(3).map(|(_, s)| s.clone()).collect();
         format!(
-            "none of the {} metric filters on {} covers all 16 IAM policy events: {}",
+            "none of the {} metric filters on {} covers {all}: {}",
             filters.len(),
             group.arn.name,
             shown.join("; ")
@@ -106,6 +109,12 @@ pub(super) fn metric_filter_link<'a>(
     (LinkFinding::fail(detail, fix, resources), Vec::new())
 }
 
-fn missing_list(missing: &[&str]) -> String {
-    format!("{} of 16 IAM policy events ({})", missing.len(), missing.join(", "))
+fn missing_list(rule: &Rule, missing: &[&str]) -> String {
+    format!(
+        "{} of {} {} ({})",
+        missing.len(),
+        rule.cases.len(),
+        rule.events_noun,
+        missing.join(", ")
+    )
 }

@@ -19,6 +19,7 @@ use trail::trail_link;
 use serde::Serialize;
 
 use crate::arn::LogGroupArn;
+use crate::rule::{Control, Rule};
 use crate::settings::Names;
 use crate::state::{AccountState, AwsError, Trail};
 
@@ -42,6 +43,29 @@ pub enum LinkStatus {
     NotReached,
 }
 
+impl Status {
+    /// How bad: PASS < FAIL < ERROR (no verdict is worse than a known failure).
+    fn rank(self) -> u8 {
+        match self {
+            Status::Pass => 0,
+            Status::Fail => 1,
+            Status::Error => 2,
+        }
+    }
+
+    /// The worse of two.
+    pub fn worst(self, other: Status) -> Status {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// One account's findings. `status` is the worst of the rules'; `summary` and `trails`
+/// are the only rule's when one was judged (the first's otherwise: each rule's are in
+/// `rules`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Findings {
     pub account: Option<String>,
@@ -51,6 +75,51 @@ pub struct Findings {
     pub trails: Vec<TrailFinding>,
     /// Reads that failed before any trail could be looked at.
     pub errors: Vec<AwsError>,
+    /// Each judged rule's verdict and chains, in the benchmark's order.
+    pub rules: Vec<RuleFindings>,
+}
+
+/// What one rule's chains came to in one account.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleFindings {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub controls: &'static [Control],
+    #[serde(skip)]
+    pub rule: &'static Rule,
+    pub status: Status,
+    pub summary: String,
+    pub trails: Vec<TrailFinding>,
+}
+
+impl RuleFindings {
+    pub fn new(rule: &'static Rule, status: Status, summary: String, trails: Vec<TrailFinding>) -> Self {
+        RuleFindings {
+            id: &rule.id,
+            title: &rule.title,
+            controls: &rule.controls,
+            rule,
+            status,
+            summary,
+            trails,
+        }
+    }
+}
+
+impl Findings {
+    /// The findings of one of the rules alone, shaped as an account's (what plan and
+    /// the per-rule outputs read).
+    pub fn of_rule(&self, r: &RuleFindings) -> Findings {
+        Findings {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            status: r.status,
+            summary: r.summary.clone(),
+            trails: r.trails.clone(),
+            errors: self.errors.clone(),
+            rules: vec![r.clone()],
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -153,7 +222,46 @@ impl LinkFinding {
     }
 }
 
-pub fn check(state: &AccountState, names: &Names) -> Findings {
+/// Judges each of `rules` (with the names its fixes advise) on the one state read for
+/// all of them.
+pub fn check(state: &AccountState, rules: &[(&'static Rule, Names)]) -> Findings {
+    let judged: Vec<(Findings, &'static Rule)> = rules
+        .iter()
+        .map(|(rule, names)| (check_rule(&state.for_rule(rule), names, rule), *rule))
+        .collect();
+    let status = judged.iter().fold(Status::Pass, |worst, (f, _)| worst.worst(f.status));
+    let summary = match &judged[..] {
+        [(only, _)] => only.summary.clone(),
+        _ => {
+            let count = |s: Status| judged.iter().filter(|(f, _)| f.status == s).count();
+            let first_bad = judged
+                .iter()
+                .find(|(f, _)| f.status == status && status != Status::Pass);
+            format!(
+                "{} rules: {} PASS, {} FAIL, {} ERROR{}",
+                judged.len(),
+                count(Status::Pass),
+                count(Status::Fail),
+                count(Status::Error),
+                first_bad.map_or(String::new(), |(f, rule)| format!("; {}: {}", rule.id, f.summary))
+            )
+        }
+    };
+    let rules_found: Vec<RuleFindings> = judged
+        .iter()
+        .map(|(f, rule)| RuleFindings::new(rule, f.status, f.summary.clone(), f.trails.clone()))
+        .collect();
+    let (first, _) = judged.into_iter().next().expect("at least one rule is judged");
+    Findings {
+        status,
+        summary,
+        rules: rules_found,
+        ..first
+    }
+}
+
+/// One rule's chains, on the state as that rule sees it.
+fn check_rule(state: &AccountState, names: &Names, rule: &'static Rule) -> Findings {
     let mut errors = Vec::new();
     let account = match &state.account_id {
         Ok(a) => Some(a.clone()),
@@ -165,14 +273,14 @@ pub fn check(state: &AccountState, names: &Names) -> Findings {
     let trails = match &state.trails {
         Ok(trails) => trails
             .iter()
-            .map(|t| check_trail(state, t, account.as_deref().unwrap_or(""), names))
+            .map(|t| check_trail(state, t, account.as_deref().unwrap_or(""), names, rule))
             .collect(),
         Err(e) => {
             errors.push(e.clone());
             Vec::new()
         }
     };
-    let (status, summary) = verdict(&trails, &errors, &state.region);
+    let (status, summary) = verdict(&trails, &errors, &state.region, rule);
     Findings {
         account,
         region: state.region.clone(),
@@ -180,10 +288,12 @@ pub fn check(state: &AccountState, names: &Names) -> Findings {
         summary,
         trails,
         errors,
+        rules: Vec::new(),
     }
 }
 
-fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str) -> (Status, String) {
+fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str, rule: &Rule) -> (Status, String) {
+    let what = &rule.title;
     // Without the account's identity nothing can be vouched for, whatever else was read.
     if let Some(t) = trails
         .iter()
@@ -193,7 +303,7 @@ fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str) -> (Statu
         return (
             Status::Pass,
             format!(
-                "IAM policy changes are alarmed: trail {} -> metric filter -> alarm -> confirmed subscriber",
+                "{what} are alarmed: trail {} -> metric filter -> alarm -> confirmed subscriber",
                 t.name
             ),
         );
@@ -240,7 +350,7 @@ fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str) -> (Statu
     if trails.iter().all(|t| t.links.trail.status == LinkStatus::External) {
         return (
             Status::Fail,
-            "no trail of this account alarms on IAM policy changes; only organization trails owned elsewhere, which must be audited in their own account".into(),
+            format!("no trail of this account alarms on {what}; only organization trails owned elsewhere, which must be audited in their own account"),
         );
     }
     if let Some(t) = trails.iter().find(|t| t.status == LinkStatus::External) {
@@ -254,11 +364,11 @@ fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str) -> (Statu
     }
     (
         Status::Fail,
-        "no trail's chain alarms on IAM policy changes: see each trail's first failing link".into(),
+        format!("no trail's chain alarms on {what}: see each trail's first failing link"),
     )
 }
 
-fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names) -> TrailFinding {
+fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names, rule: &'static Rule) -> TrailFinding {
     let log_group: Option<LogGroupArn> = trail.log_group_arn.as_deref().and_then(|a| a.parse().ok());
     let finding = |links: Links| TrailFinding {
         name: trail.name.clone(),
@@ -297,18 +407,22 @@ fn check_trail(state: &AccountState, trail: &Trail, account: &str, names: &Names
             notification: LinkFinding::not_reached("no alarm"),
         });
     };
-    let (metric_filter, sources) = metric_filter_link(group, trail.organization, names);
+    let (metric_filter, sources) = metric_filter_link(group, trail.organization, names, rule);
     if sources.is_empty() {
         return finding(Links {
             trail: trail_link,
             metric_filter,
-            alarm: LinkFinding::not_reached("no metric filter covers all 16 IAM policy events"),
+            alarm: LinkFinding::not_reached(&format!(
+                "no metric filter covers all {} {}",
+                rule.cases.len(),
+                rule.events_noun
+            )),
             notification: LinkFinding::not_reached("no alarm"),
         });
     }
-    let (alarm, topics) = alarm_link(state, &group.arn, &sources, names);
+    let (alarm, topics) = alarm_link(state, &group.arn, &sources, names, rule);
     let notification = if topics.is_empty() {
-        LinkFinding::not_reached("no alarm fires on one IAM policy event")
+        LinkFinding::not_reached(&format!("no alarm fires on one of the {}", rule.events_noun))
     } else {
         notification_link(state, &topics, account)
     };

@@ -41,10 +41,28 @@ pub struct AccountVerdict {
     pub status: Status,
     pub summary: String,
     pub covered_by: Option<CoveredBy>,
-    /// The account's own trails, as its audit judged them.
+    /// The account's own trails, as its audit judged them (the first rule's).
     pub trails: Vec<TrailFinding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<AccountError>,
+    /// Each judged rule's verdict for the account (empty when it was not audited).
+    pub rules: Vec<RuleVerdict>,
+}
+
+/// One rule's verdict for one account of the organization: its own chains, or an
+/// organization trail's chain for that rule.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RuleVerdict {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub controls: &'static [crate::rule::Control],
+    #[serde(skip)]
+    pub rule: &'static crate::rule::Rule,
+    pub status: Status,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub covered_by: Option<CoveredBy>,
+    pub trails: Vec<TrailFinding>,
 }
 
 /// An organization trail and whether its chain, judged in its owner account, holds.
@@ -53,7 +71,96 @@ struct OrganizationChain<'a> {
     trail: &'a TrailFinding,
 }
 
+/// Each account's verdict over every judged rule: each rule judged on its own (an
+/// organization trail covers a member for the rules its chain passes), the account's
+/// status the worst of them.
 pub fn judge(audits: &[AccountAudit]) -> Vec<AccountVerdict> {
+    let rules: Vec<&crate::check::RuleFindings> = audits
+        .iter()
+        .filter_map(|a| a.findings.as_ref().ok())
+        .map(|f| f.rules.iter().collect::<Vec<_>>())
+        .max_by_key(Vec::len)
+        .unwrap_or_default();
+    let per_rule: Vec<Vec<AccountVerdict>> = rules
+        .iter()
+        .map(|r| {
+            let of_rule: Vec<AccountAudit> = audits
+                .iter()
+                .map(|a| AccountAudit {
+                    findings: a
+                        .findings
+                        .as_ref()
+                        .map(|f| match f.rules.iter().find(|x| x.id == r.id) {
+                            Some(found) => f.of_rule(found),
+                            None => f.clone(),
+                        })
+                        .map_err(Clone::clone),
+                    ..a.clone()
+                })
+                .collect();
+            judge_rule(&of_rule)
+        })
+        .collect();
+    let Some(first) = per_rule.first() else {
+        return judge_rule(audits);
+    };
+    let mut verdicts: Vec<AccountVerdict> = first
+        .iter()
+        .map(|v| {
+            let mine: Vec<(&AccountVerdict, &crate::check::RuleFindings)> = per_rule
+                .iter()
+                .zip(&rules)
+                .filter_map(|(vs, r)| Some((vs.iter().find(|x| x.account == v.account)?, *r)))
+                .collect();
+            let mut combined = v.clone();
+            if v.error.is_none() {
+                combined.rules = mine
+                    .iter()
+                    .map(|(x, r)| RuleVerdict {
+                        id: r.id,
+                        title: r.title,
+                        controls: r.controls,
+                        rule: r.rule,
+                        status: x.status,
+                        summary: x.summary.clone(),
+                        covered_by: x.covered_by.clone(),
+                        trails: x.trails.clone(),
+                    })
+                    .collect();
+                combined.status = mine.iter().fold(Status::Pass, |w, (x, _)| w.worst(x.status));
+                if mine.len() > 1 {
+                    let count = |s: Status| mine.iter().filter(|(x, _)| x.status == s).count();
+                    let first_bad = mine
+                        .iter()
+                        .find(|(x, _)| x.status == combined.status && x.status != Status::Pass);
+                    combined.summary = format!(
+                        "{} rules: {} PASS, {} FAIL, {} ERROR{}",
+                        mine.len(),
+                        count(Status::Pass),
+                        count(Status::Fail),
+                        count(Status::Error),
+                        first_bad.map_or(String::new(), |(x, r)| format!("; {}: {}", r.id, x.summary))
+                    );
+                }
+            }
+            combined
+        })
+        .collect();
+    sort(&mut verdicts);
+    verdicts
+}
+
+fn sort(verdicts: &mut [AccountVerdict]) {
+    let rank = |s: Status| match s {
+        Status::Fail => 0,
+        Status::Error => 1,
+        Status::Pass => 2,
+    };
+    verdicts.sort_by(|a, b| (rank(a.status), &a.account).cmp(&(rank(b.status), &b.account)));
+}
+
+/// The accounts' verdicts for one rule (each audit's findings that rule's).
+fn judge_rule(audits: &[AccountAudit]) -> Vec<AccountVerdict> {
     // Organization trails judged in their own account (not a member's EXTERNAL view).
     let chains: Vec<OrganizationChain> = audits
         .iter()
@@ -75,12 +182,7 @@ pub fn judge(audits: &[AccountAudit]) -> Vec<AccountVerdict> {
         .map(|a| a.account.as_str())
         .collect();
     let mut verdicts: Vec<AccountVerdict> = audits.iter().map(|a| verdict(a, &chains, &unread_owners)).collect();
-    let rank = |s: Status| match s {
-        Status::Fail => 0,
-        Status::Error => 1,
-        Status::Pass => 2,
-    };
-    verdicts.sort_by(|a, b| (rank(a.status), &a.account).cmp(&(rank(b.status), &b.account)));
+    sort(&mut verdicts);
     verdicts
 }
 
@@ -93,6 +195,7 @@ fn verdict(audit: &AccountAudit, chains: &[OrganizationChain], unread_owners: &[
         covered_by: None,
         trails: Vec::new(),
         error: None,
+        rules: Vec::new(),
     };
     let findings = match &audit.findings {
         Ok(f) => f,
@@ -111,7 +214,7 @@ fn verdict(audit: &AccountAudit, chains: &[OrganizationChain], unread_owners: &[
     if let Some(chain) = chains.iter().find(|c| c.trail.status == LinkStatus::Pass) {
         v.status = Status::Pass;
         v.summary = format!(
-            "covered by organization trail {} of account {}: its chain alarms on IAM policy changes",
+            "covered by organization trail {} of account {}: its chain alarms on the rule's events",
             chain.trail.name, chain.owner
         );
         v.covered_by = Some(CoveredBy {
@@ -221,6 +324,7 @@ mod tests {
             summary: format!("own {status:?}"),
             trails,
             errors: Vec::new(),
+            rules: Vec::new(),
         }
     }
 

@@ -9,7 +9,14 @@ use crate::settings::Names;
 use crate::state::*;
 
 const ACCOUNT: &str = "123456789012";
-const CIS: &str = crate::rule::CANONICAL_PATTERN;
+/// The mission's rule alone, as a run with the default RULES judges it.
+fn check_iam(state: &AccountState, names: &Names) -> super::Findings {
+    check(state, &[(crate::rule::default_rule(), names.clone())])
+}
+
+fn cis() -> &'static str {
+    &crate::rule::default_rule().canonical_pattern
+}
 
 fn group_arn(region: &str) -> LogGroupArn {
     format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:CloudTrail/Logs:*")
@@ -91,7 +98,7 @@ fn compliant_in(home: &str, group_region: &str) -> AccountState {
                 exists: Ok(true),
                 filters: Ok(vec![MetricFilter::new(
                     "IAMAuthConfigChanges".into(),
-                    CIS.into(),
+                    cis().into(),
                     vec![transformation()],
                 )]),
                 class: None,
@@ -227,7 +234,8 @@ fn composite_over(s: &mut AccountState, rule: &str, actions_enabled: bool) {
 /// The filter replaced by one filter per IAM policy event (but `leave_out`), all
 /// publishing the same metric, as a large platform writes it.
 fn one_filter_per_event(s: &mut AccountState, leave_out: Option<&str>) {
-    let per_event: Vec<MetricFilter> = crate::rule::IAM_POLICY_EVENTS
+    let per_event: Vec<MetricFilter> = crate::rule::default_rule()
+        .events()
         .iter()
         .filter(|e| Some(**e) != leave_out)
         .map(|e| {
@@ -318,16 +326,16 @@ fn cases() -> Vec<Case> {
         ("trail status unreadable", |s| trail(s).status = Some(Err(aws_error("cloudtrail:GetTrailStatus"))), [E, P, P, P], "cloudtrail:GetTrailStatus"),
         // metric filter
         ("no filter", |s| filters(s).clear(), [P, F, N, N], "has no metric filters"),
-        ("filter misses an event", |s| set_pattern(s, &CIS.replace("($.eventName = DeletePolicy) || ", "")), [P, F, N, N], "misses 1 of 16 IAM policy events (DeletePolicy)"),
+        ("filter misses an event", |s| set_pattern(s, &cis().replace("($.eventName = DeletePolicy) || ", "")), [P, F, N, N], "misses 1 of 16 IAM policy events (DeletePolicy)"),
         // conditions on fields the corpus holds constant are varied from the pattern itself
-        ("filter narrowed by one role's name", |s| set_pattern(s, &format!("{{ ({}) && ($.userIdentity.sessionContext.sessionIssuer.userName != \"ModernisationPlatformAccess\") }}", CIS.trim_matches(|c| c == '{' || c == '}' || c == ' '))), [P, F, N, N], "drops the IAM policy changes made with $.userIdentity.sessionContext.sessionIssuer.userName = \"ModernisationPlatformAccess\""),
-        ("filter narrowed by a source address", |s| set_pattern(s, &format!("{{ ({}) && ($.sourceIPAddress != \"10.1.2.3\") }}", CIS.trim_matches(|c| c == '{' || c == '}' || c == ' '))), [P, F, N, N], "by its condition $.sourceIPAddress != \"10.1.2.3\""),
+        ("filter narrowed by one role's name", |s| set_pattern(s, &format!("{{ ({}) && ($.userIdentity.sessionContext.sessionIssuer.userName != \"ModernisationPlatformAccess\") }}", cis().trim_matches(|c| c == '{' || c == '}' || c == ' '))), [P, F, N, N], "drops the IAM policy events made with $.userIdentity.sessionContext.sessionIssuer.userName = \"ModernisationPlatformAccess\""),
+        ("filter narrowed by a source address", |s| set_pattern(s, &format!("{{ ({}) && ($.sourceIPAddress != \"10.1.2.3\") }}", cis().trim_matches(|c| c == '{' || c == '}' || c == ' '))), [P, F, N, N], "by its condition $.sourceIPAddress != \"10.1.2.3\""),
         ("filter joined with &&", |s| set_pattern(s, "{ ($.eventName = CreatePolicy) && ($.eventName = DeletePolicy) }"), [P, F, N, N], "misses 16 of 16"),
         ("filter unparseable", |s| set_pattern(s, "{ ($.eventName = CreatePolicy) "), [P, F, N, N], "invalid filter pattern at position"),
         // A filter that also matches what every account logs all the time publishes in quiet periods.
         ("empty pattern: every event", |s| set_pattern(s, ""), [P, P, F, N], "rests in ALARM and a new event sends nothing"),
         ("every event name", |s| set_pattern(s, r#"{ $.eventName = "*" }"#), [P, P, F, N], "the filter also counts routine events (sts:AssumeRole by lambda.amazonaws.com"),
-        ("the CIS pattern or every event version", |s| set_pattern(s, &CIS.replace(" }", " || ($.eventVersion = *) }")), [P, P, F, N], "breaches with no IAM policy event"),
+        ("the cis() pattern or every event version", |s| set_pattern(s, &cis().replace(" }", " || ($.eventVersion = *) }")), [P, P, F, N], "breaches with no matching event"),
         // the filter's system fields: selection criteria, system dimensions, transformed logs
         ("selection criteria that selects this account and region", |s| filters(s)[0].selection_criteria = Some(format!(r#"@aws.account = "{ACCOUNT}" AND @aws.region IN ["us-east-1", "eu-west-1"]"#)), [P, P, P, P], "covers all 16"),
         ("selection criteria that selects another account", |s| filters(s)[0].selection_criteria = Some(r#"@aws.account = "111111111111""#.into()), [P, F, N, N], "selects only events whose system fields pass @aws.account = \"111111111111\", and this trail's events (account 123456789012, region us-east-1) do not"),
@@ -335,8 +343,8 @@ fn cases() -> Vec<Case> {
         ("selection criteria by region on an organization trail", |s| { trail(s).organization = true; filters(s)[0].selection_criteria = Some(r#"@aws.region = "us-east-1""#.into()); }, [P, P, P, P], "covers all 16"),
         ("selection criteria not evaluated", |s| filters(s)[0].selection_criteria = Some(r#"@aws.logGroup = "x""#.into()), [P, F, N, N], "what it selects cannot be proven"),
         ("a filter on transformed logs, its transformer not read", |s| filters(s)[0].on_transformed_logs = true, [P, F, N, N], "applyOnTransformedLogs"),
-        ("a filter on transformed logs, judged on the transformer's output", |s| { let renamed = [crate::transformer::Processor::RenameKeys(vec![("eventName".into(), "event".into(), false)])]; let f = MetricFilter::new("renamed".into(), CIS.replace("$.eventName", "$.event"), vec![transformation()]).on_transformed(Ok(&renamed)); filters(s)[0] = f; }, [P, P, P, P], "covers all 16"),
-        ("a filter on transformed logs, a processor not evaluated", |s| { let f = MetricFilter::new("grokked".into(), CIS.into(), vec![transformation()]).on_transformed(Ok(&[crate::transformer::Processor::Other("grok".into())])); filters(s)[0] = f; }, [P, F, N, N], "the processor grok is not evaluated"),
+        ("a filter on transformed logs, judged on the transformer's output", |s| { let renamed = [crate::transformer::Processor::RenameKeys(vec![("eventName".into(), "event".into(), false)])]; let f = MetricFilter::new("renamed".into(), cis().replace("$.eventName", "$.event"), vec![transformation()]).on_transformed(Ok(&renamed)); filters(s)[0] = f; }, [P, P, P, P], "covers all 16"),
+        ("a filter on transformed logs, a processor not evaluated", |s| { let f = MetricFilter::new("grokked".into(), cis().into(), vec![transformation()]).on_transformed(Ok(&[crate::transformer::Processor::Other("grok".into())])); filters(s)[0] = f; }, [P, F, N, N], "the processor grok is not evaluated"),
         ("system dimensions the alarm does not name", system_dimension, [P, P, F, N], "watches dimensions [] but the filter publishes [@aws.account]"),
         ("system dimensions the alarm names", |s| { system_dimension(s); first_alarm(s).dimensions.insert("@aws.account".into(), ACCOUNT.into()); }, [P, P, P, P], "fires on a single"),
         ("system dimensions on an organization trail: one account's alarm", |s| { trail(s).organization = true; system_dimension(s); first_alarm(s).dimensions.insert("@aws.account".into(), ACCOUNT.into()); }, [P, P, F, N], "watches only @aws.account=123456789012"),
@@ -443,7 +451,7 @@ fn each_way_a_link_breaks() {
     for (name, breaks, expected, says) in cases() {
         let mut state = compliant();
         breaks(&mut state);
-        let findings = check(&state, &Names::default());
+        let findings = check(&state, &[(crate::rule::default_rule(), Names::default())]);
         let trail = &findings.trails[0];
         let statuses = trail.links.all().map(|(_, l)| l.status);
         assert_eq!(statuses, expected, "{name}: {trail:#?}");
@@ -492,7 +500,7 @@ fn each_way_a_link_breaks() {
 
 #[test]
 fn trail_home_region_differs_from_the_function_region() {
-    let findings = check(&compliant_in("eu-west-1", "eu-west-1"), &Names::default());
+    let findings = check_iam(&compliant_in("eu-west-1", "eu-west-1"), &Names::default());
     assert_eq!(findings.status, Status::Pass);
     assert_eq!(findings.region, "us-east-1");
     assert_eq!(findings.trails[0].home_region, "eu-west-1");
@@ -501,7 +509,7 @@ fn trail_home_region_differs_from_the_function_region() {
 
 #[test]
 fn log_group_in_another_region_than_the_trail() {
-    let findings = check(&compliant_in("us-east-1", "ap-southeast-2"), &Names::default());
+    let findings = check_iam(&compliant_in("us-east-1", "ap-southeast-2"), &Names::default());
     assert_eq!(findings.status, Status::Pass, "{findings:#?}");
 }
 
@@ -513,7 +521,7 @@ fn one_passing_trail_is_enough() {
     broken.name = "other".into();
     broken.log_group_arn = None;
     state.trails.as_mut().unwrap().insert(0, broken);
-    let findings = check(&state, &Names::default());
+    let findings = check(&state, &[(crate::rule::default_rule(), Names::default())]);
     assert_eq!(findings.status, Status::Pass);
     assert_eq!(findings.trails[0].status, LinkStatus::Fail);
 }
@@ -525,7 +533,7 @@ fn organization_trail_of_another_account_is_external_not_a_failure_of_this_one()
     t.arn = "arn:aws:cloudtrail:us-east-1:999999999999:trail/org".into();
     t.organization = true;
     t.log_group_arn = Some("arn:aws:logs:us-east-1:999999999999:log-group:org:*".into());
-    let findings = check(&state, &Names::default());
+    let findings = check(&state, &[(crate::rule::default_rule(), Names::default())]);
     let links = findings.trails[0].links.all().map(|(_, l)| l.status);
     assert_eq!(links, [LinkStatus::External; 4]);
     assert!(findings.trails[0]
@@ -541,7 +549,7 @@ fn organization_trail_of_another_account_is_external_not_a_failure_of_this_one()
 fn unreadable_account_basics_are_an_error_never_a_pass() {
     let mut state = compliant();
     state.account_id = Err(aws_error("sts:GetCallerIdentity"));
-    let findings = check(&state, &Names::default());
+    let findings = check(&state, &[(crate::rule::default_rule(), Names::default())]);
     assert_eq!(findings.status, Status::Error);
     assert!(
         findings
@@ -554,7 +562,7 @@ fn unreadable_account_basics_are_an_error_never_a_pass() {
     assert_ne!(findings.trails[0].links.trail.status, LinkStatus::External);
     let mut state = compliant();
     state.trails = Err(aws_error("cloudtrail:DescribeTrails"));
-    let findings = check(&state, &Names::default());
+    let findings = check(&state, &[(crate::rule::default_rule(), Names::default())]);
     assert_eq!(findings.status, Status::Error);
     assert_eq!(findings.errors[0].operation, "cloudtrail:DescribeTrails");
 }
@@ -563,7 +571,7 @@ fn unreadable_account_basics_are_an_error_never_a_pass() {
 fn no_trail_is_a_failure_that_says_what_to_create() {
     let mut state = compliant();
     state.trails = Ok(vec![]);
-    let findings = check(&state, &Names::default());
+    let findings = check(&state, &[(crate::rule::default_rule(), Names::default())]);
     assert_eq!(findings.status, Status::Fail);
     assert!(findings.summary.contains("create a multi-region trail"));
 }
@@ -587,7 +595,7 @@ fn remediation_plans_nothing_on_a_log_group_that_takes_no_filters() {
     let group = state.log_groups.values_mut().next().unwrap();
     group.filters = Ok(Vec::new());
     group.class = Some("INFREQUENT_ACCESS".into());
-    let findings = check(&state, &Names::default());
+    let findings = check(&state, &[(crate::rule::default_rule(), Names::default())]);
     assert_eq!(findings.status, Status::Fail);
     let plan = crate::plan::plan(
         &findings,
@@ -603,7 +611,7 @@ fn remediation_plans_nothing_on_a_log_group_that_takes_no_filters() {
     );
     // The same group of the Standard class gets the filter.
     state.log_groups.values_mut().next().unwrap().class = Some("STANDARD".into());
-    let findings = check(&state, &Names::default());
+    let findings = check(&state, &[(crate::rule::default_rule(), Names::default())]);
     let plan = crate::plan::plan(
         &findings,
         &state,

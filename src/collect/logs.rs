@@ -386,7 +386,9 @@ mod tests {
     async fn a_filter_on_transformed_logs_is_judged_on_the_transformer_output() {
         use aws_sdk_cloudwatchlogs::operation::get_transformer::GetTransformerOutput;
         use aws_sdk_cloudwatchlogs::types::{ParseJson, Processor as SdkProcessor, RenameKeyEntry, RenameKeys};
-        let pattern = crate::rule::CANONICAL_PATTERN.replace("$.eventName", "$.event");
+        let pattern = crate::rule::default_rule()
+            .canonical_pattern
+            .replace("$.eventName", "$.event");
         let on_transformed = mock!(aws_sdk_cloudwatchlogs::Client::describe_metric_filters).then_output(move || {
             DescribeMetricFiltersOutput::builder()
                 .metric_filters(

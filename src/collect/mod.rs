@@ -20,6 +20,7 @@ use futures_util::stream::{self, StreamExt};
 
 use crate::arn::{LogGroupArn, TopicArn};
 use crate::aws::{aws_error, Clients};
+use crate::rule::Rule;
 use crate::state::{
     AccountState, Alarm, CompositeAlarm, Emission, Key, LogGroup, MetricKey, MuteRule, Read, TaggedAlarm, Topic, Trail,
 };
@@ -30,22 +31,26 @@ use crate::state::{
 /// it does not judge.
 pub type Fires = fn(&Alarm, &Emission) -> bool;
 
-/// What a run reads beyond the audit's own chain.
+/// What a run reads: the chains of these rules, and what remediation needs besides.
 #[derive(Clone, Copy, Debug)]
 pub struct Reads<'a> {
     pub fires: Fires,
-    /// Remediation: the alarm that has this name, with its tags, in each region a
+    /// The rules whose chains are read: each filter is judged for each, and the alarms
+    /// of every metric that covers one of them are read.
+    pub rules: &'a [&'static Rule],
+    /// Remediation: the alarms that have these names, with their tags, in each region a
     /// trail of this account delivers to (remediation may write only its own).
-    pub alarm_named: Option<&'a str>,
+    pub alarms_named: &'a [String],
 }
 
 /// At most this many requests of one phase are in flight at once.
 const CONCURRENCY: usize = 8;
 
-/// Reads everything the chain needs, and nothing else: alarms only for the metrics of
-/// filters that cover all 16 events, topics only of those alarms, keys only of those
-/// topics; and what `reads` asks for besides. Each filter's coverage is evaluated once,
-/// as it is read. Failed reads are recorded in the state, never raised.
+/// Reads everything the chains need, and nothing else: alarms only for the metrics of
+/// filters that cover all of a rule's events, topics only of those alarms, keys only of
+/// those topics; and what `reads` asks for besides. Each filter's coverage of each rule
+/// is evaluated once, as it is read. Failed reads are recorded in the state, never
+/// raised. Whatever the number of rules, the trails, filters and alarms are read once.
 pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
     let home = clients.home_region().to_string();
     let home_clients = clients.regional(&home);
@@ -101,20 +106,28 @@ pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
     }
     state.trails = Ok(trails);
     state.log_groups = group_reads.into_iter().map(|g| (g.arn.clone(), g)).collect();
+    for group in state.log_groups.values_mut() {
+        if let Ok(filters) = &mut group.filters {
+            filters.iter_mut().for_each(|f| f.judge(reads.rules));
+        }
+    }
 
     // The named alarms depend only on the log groups' regions: read beside the rest of
     // the chain, so remediation adds no dependent phase before its plan.
-    let named_regions: BTreeSet<String> = match reads.alarm_named {
-        Some(_) => state
-            .log_groups
-            .values()
-            .filter(|g| g.exists == Ok(true))
-            .map(|g| g.arn.region.clone())
-            .collect(),
-        None => BTreeSet::new(),
-    };
-    let named = alarms_named(clients, named_regions, reads.alarm_named.unwrap_or_default());
-    let (alarm_reads, named) = tokio::join!(alarm_chain(clients, &state.log_groups, reads.fires), named);
+    let named_regions: BTreeSet<(String, String)> = state
+        .log_groups
+        .values()
+        .filter(|g| g.exists == Ok(true))
+        .flat_map(|g| {
+            reads
+                .alarms_named
+                .iter()
+                .map(|name| (g.arn.region.clone(), name.clone()))
+        })
+        .collect();
+    let named = alarms_named(clients, named_regions);
+    let chain = alarm_chain(clients, &state.log_groups, reads.rules, reads.fires);
+    let (alarm_reads, named) = tokio::join!(chain, named);
     state.alarms = alarm_reads.alarms;
     state.math_alarms = alarm_reads.math_alarms;
     state.composites = alarm_reads.composites;
@@ -140,8 +153,20 @@ struct AlarmReads {
 /// metric math alarms; over an alarm that fires but notifies no topic, the composite
 /// alarms; then the topics they notify, then those topics' keys. A compliant chain
 /// reads only the first, the topics and the keys.
-async fn alarm_chain(clients: &Clients, log_groups: &BTreeMap<LogGroupArn, LogGroup>, fires: Fires) -> AlarmReads {
-    let emissions: Vec<(MetricKey, Emission)> = log_groups.values().flat_map(covering_metrics).collect();
+async fn alarm_chain(
+    clients: &Clients,
+    log_groups: &BTreeMap<LogGroupArn, LogGroup>,
+    rules: &[&'static Rule],
+    fires: Fires,
+) -> AlarmReads {
+    let emissions: Vec<(MetricKey, Emission)> = log_groups
+        .values()
+        .flat_map(|g| {
+            rules
+                .iter()
+                .flat_map(move |rule| covering_metrics(&g.for_rule(rule), rule))
+        })
+        .collect();
     let metrics: BTreeSet<MetricKey> = emissions.iter().map(|(k, _)| k.clone()).collect();
     let alarm_reads = bounded(metrics.into_iter().map(|key| {
         let c = clients.regional(&key.region);
@@ -280,17 +305,16 @@ fn topics_in<'a>(actions: &'a [String], region: &'a str) -> impl Iterator<Item =
         .filter(move |t| t.region() == region)
 }
 
-/// The alarm that has `name`, with its tags, in each region.
+/// The alarm that has each name, with its tags, in each region: by (region, name).
 async fn alarms_named(
     clients: &Clients,
-    regions: BTreeSet<String>,
-    name: &str,
-) -> BTreeMap<String, Read<Option<TaggedAlarm>>> {
-    bounded(regions.into_iter().map(|region| {
+    wanted: BTreeSet<(String, String)>,
+) -> BTreeMap<(String, String), Read<Option<TaggedAlarm>>> {
+    bounded(wanted.into_iter().map(|(region, name)| {
         let c = clients.regional(&region);
         async move {
-            let found = cloudwatch::alarm_named(&c.cloudwatch, name).await;
-            (region, found)
+            let found = cloudwatch::alarm_named(&c.cloudwatch, &name).await;
+            ((region, name), found)
         }
     }))
     .await
@@ -303,13 +327,13 @@ pub async fn metric_filters(clients: &Clients, group: &LogGroupArn) -> Read<Vec<
     logs::metric_filters(&clients.regional(&group.region).logs, group).await
 }
 
-/// The metrics the filters on `group` publish all 16 IAM policy events to (alone or
+/// The metrics the filters on `group` publish all of `rule`'s events to (alone or
 /// together: the only metrics whose alarms matter), with what each event publishes.
-fn covering_metrics(group: &LogGroup) -> Vec<(MetricKey, Emission)> {
+fn covering_metrics(group: &LogGroup, rule: &'static Rule) -> Vec<(MetricKey, Emission)> {
     group
         // An organization's system fields only narrow: read the alarms of every metric
         // the filters could feed, and let check judge.
-        .sources(false)
+        .sources(false, rule)
         .sources
         .iter()
         .map(|source| (source.key(&group.arn), source.emission().0))

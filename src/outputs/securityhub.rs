@@ -1,10 +1,11 @@
-//! Imports the report into Security Hub: one ASFF finding per audited account
+//! Imports the report into Security Hub: one ASFF finding per audited account and rule
 //! (BatchImportFindings, at most 100 a request, in the function's region), each from
 //! its own account (the default product accepts findings only for the calling
 //! account): the function's own with its clients, every other through the member role,
 //! at most ACCOUNT_CONCURRENCY at once. CreatedAt and FirstObservedAt are kept from the
-//! first import (GetFindings by Id), so a re-import updates the same finding; that read
-//! also finds a finding someone else set aside (report::overridden).
+//! first import (GetFindings by Id, one read for an account's findings of every rule), so
+//! a re-import updates the same finding; that read also finds a finding someone else set
+//! aside (report::overridden).
 
 use aws_sdk_securityhub::types::{
     AwsSecurityFindingFilters, Compliance, ComplianceStatus, Recommendation, Remediation, Resource, Severity,
@@ -20,6 +21,7 @@ use crate::check::{Status, TrailFinding};
 use crate::report::asff::{batches, finding, finding_id, AsffFinding};
 use crate::report::overridden::{self, FindingOverride, Stored};
 use crate::report::{described, RunReport};
+use crate::rule::Rule;
 use crate::scope::{Role, Targets, Unreachable};
 
 /// The import's outcome: the findings someone else set aside (read before each import,
@@ -29,14 +31,21 @@ pub struct Imported {
     pub result: Result<(), AwsError>,
 }
 
+/// One rule's verdict for one account, as its finding says it.
+struct Verdict<'a> {
+    rule: &'static Rule,
+    status: Status,
+    summary: String,
+    trails: &'a [TrailFinding],
+}
+
 pub async fn import_report(app: &App, targets: Option<&Targets>, report: &RunReport) -> Imported {
     let results = import_accounts(app, targets, report).await;
     let mut overrides = Vec::new();
     let mut result = Ok(());
     for r in results {
         match r {
-            Ok(Some(o)) => overrides.push(o),
-            Ok(None) => {}
+            Ok(found) => overrides.extend(found),
             Err(e) if result.is_ok() => result = Err(e),
             Err(_) => {}
         }
@@ -48,7 +57,7 @@ async fn import_accounts(
     app: &App,
     targets: Option<&Targets>,
     report: &RunReport,
-) -> Vec<Result<Option<FindingOverride>, AwsError>> {
+) -> Vec<Result<Vec<FindingOverride>, AwsError>> {
     let region = app.clients.home_region().to_string();
     match report {
         RunReport::Account(r) => {
@@ -60,8 +69,17 @@ async fn import_accounts(
                     retryable: true,
                 })];
             };
-            let summary = described(&r.summary, r.trigger.as_ref(), account);
-            vec![import_one(&app.clients, &region, account, r.status, &summary, &r.trails, &r.time).await]
+            let verdicts: Vec<Verdict> = r
+                .rules
+                .iter()
+                .map(|x| Verdict {
+                    rule: x.rule,
+                    status: x.status,
+                    summary: described(&x.summary, r.trigger.as_ref(), account),
+                    trails: &x.trails,
+                })
+                .collect();
+            vec![import_one(&app.clients, &region, account, &verdicts, &r.time).await]
         }
         RunReport::Organization(r) => {
             // No organization read: no account was audited, so none has a finding.
@@ -72,7 +90,16 @@ async fn import_accounts(
                 .map(|a| {
                     let region = region.clone();
                     async move {
-                        let summary = described(&a.summary, r.trigger.as_ref(), &a.account);
+                        let verdicts: Vec<Verdict> = a
+                            .rules
+                            .iter()
+                            .map(|x| Verdict {
+                                rule: x.rule,
+                                status: x.status,
+                                summary: described(&x.summary, r.trigger.as_ref(), &a.account),
+                                trails: &x.trails,
+                            })
+                            .collect();
                         let clients = match targets.credentials(app, &a.account, Role::Audit).await {
                             Ok(clients) => clients,
                             Err(Unreachable::Refused { error, .. }) => return Err(error),
@@ -85,7 +112,7 @@ async fn import_accounts(
                                 })
                             }
                         };
-                        import_one(&clients, &region, &a.account, a.status, &summary, &a.trails, &r.time).await
+                        import_one(&clients, &region, &a.account, &verdicts, &r.time).await
                     }
                 })
                 .buffer_unordered(app.settings.organization.account_concurrency)
@@ -95,51 +122,85 @@ async fn import_accounts(
     }
 }
 
+/// The account's findings, one per rule: read (one GetFindings for them all), then
+/// imported (one BatchImportFindings).
 async fn import_one(
     clients: &Clients,
     region: &str,
     account: &str,
-    status: Status,
-    summary: &str,
-    trails: &[TrailFinding],
+    verdicts: &[Verdict<'_>],
     time: &str,
-) -> Result<Option<FindingOverride>, AwsError> {
-    let id = finding_id(region, account);
-    let (first, stored) = stored(clients, region, &id).await?;
-    let overridden = stored.and_then(|s| overridden::detect(account, &id, &s, status));
-    let f = finding(account, region, status, summary, trails, time, first.as_deref());
-    import(&clients.securityhub(region), &[f]).await?;
-    Ok(overridden)
+) -> Result<Vec<FindingOverride>, AwsError> {
+    let ids: Vec<String> = verdicts.iter().map(|v| finding_id(region, account, v.rule)).collect();
+    let stored = stored(clients, region, &ids).await?;
+    let mut overrides = Vec::new();
+    let mut findings = Vec::new();
+    for (v, id) in verdicts.iter().zip(&ids) {
+        let (first, held) = stored.get(id).cloned().unwrap_or_default();
+        overrides.extend(held.and_then(|s| overridden::detect(account, id, &s, v.status)));
+        findings.push(finding(
+            v.rule,
+            account,
+            region,
+            v.status,
+            &v.summary,
+            v.trails,
+            time,
+            first.as_deref(),
+        ));
+    }
+    import(&clients.securityhub(region), &findings).await?;
+    Ok(overrides)
 }
 
-/// The CreatedAt of the finding with `id`, and what Security Hub holds of its state,
-/// if Security Hub has it.
-async fn stored(clients: &Clients, region: &str, id: &str) -> Result<(Option<String>, Option<Stored>), AwsError> {
+/// Of the findings with `ids`, those Security Hub has: each one's CreatedAt and what
+/// Security Hub holds of its state.
+async fn stored(
+    clients: &Clients,
+    region: &str,
+    ids: &[String],
+) -> Result<std::collections::BTreeMap<String, (Option<String>, Option<Stored>)>, AwsError> {
     let securityhub = clients.securityhub(region);
     let filters = AwsSecurityFindingFilters::builder()
-        .id(StringFilter::builder()
-            .value(id)
-            .comparison(StringFilterComparison::Equals)
-            .build())
+        .set_id(Some(
+            ids.iter()
+                .map(|id| {
+                    StringFilter::builder()
+                        .value(id)
+                        .comparison(StringFilterComparison::Equals)
+                        .build()
+                })
+                .collect(),
+        ))
         .build();
+    let resource = ids.first().cloned().unwrap_or_default();
     let out = securityhub
         .get_findings()
         .filters(filters)
+        .max_results(100)
         .send()
         .await
-        .map_err(|e| aws_error("securityhub:GetFindings", id, e))?;
+        .map_err(|e| aws_error("securityhub:GetFindings", &resource, e))?;
     // Matched here too: a filter the service ignored would name other findings.
-    let Some(f) = out.findings().iter().find(|f| f.id() == Some(id)) else {
-        return Ok((None, None));
-    };
-    let stored = Stored {
+    Ok(out
+        .findings()
+        .iter()
+        .filter_map(|f| {
+            let id = f.id().filter(|id| ids.iter().any(|i| i == id))?;
+            Some((id.to_string(), (f.created_at().map(String::from), Some(held(f)))))
+        })
+        .collect())
+}
+
+/// What Security Hub holds of a finding's state.
+fn held(f: &aws_sdk_securityhub::types::AwsSecurityFinding) -> Stored {
+    Stored {
         compliance_status: f.compliance().and_then(|c| c.status()).map(|s| s.as_str().to_string()),
         workflow_status: f.workflow().and_then(|w| w.status()).map(|s| s.as_str().to_string()),
         record_state: f.record_state().map(|s| s.as_str().to_string()),
         note_updated_by: f.note().and_then(|n| n.updated_by()).map(String::from),
         note: f.note().and_then(|n| n.text()).map(String::from),
-    };
-    Ok((f.created_at().map(String::from), Some(stored)))
+    }
 }
 
 /// Imports `findings`; any finding Security Hub did not take fails the import.
@@ -202,10 +263,10 @@ fn to_sdk(f: &AsffFinding) -> aws_sdk_securityhub::types::AwsSecurityFinding {
         .schema_version(f.schema_version)
         .id(&f.id)
         .product_arn(&f.product_arn)
-        .generator_id(f.generator_id)
+        .generator_id(&f.generator_id)
         .aws_account_id(&f.aws_account_id)
         .set_types(Some(f.types.iter().map(|t| t.to_string()).collect()))
-        .title(f.title)
+        .title(&f.title)
         .description(&f.description)
         .severity(Severity::builder().label(SeverityLabel::from(f.severity)).build())
         .compliance(compliance)
@@ -215,7 +276,7 @@ fn to_sdk(f: &AsffFinding) -> aws_sdk_securityhub::types::AwsSecurityFinding {
                 .recommendation(
                     Recommendation::builder()
                         .text(&f.recommendation)
-                        .url(f.recommendation_url)
+                        .url(&f.recommendation_url)
                         .build(),
                 )
                 .build(),
@@ -256,6 +317,7 @@ mod tests {
         });
         let securityhub = mock_client!(aws_sdk_securityhub, RuleMode::MatchAny, [&refused]);
         let f = finding(
+            crate::rule::default_rule(),
             "111111111111",
             "us-east-1",
             Status::Pass,

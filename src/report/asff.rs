@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::arn::partition_of;
 use crate::check::{LinkStatus, Status, TrailFinding};
-use crate::rule::CONTROLS;
+use crate::rule::{Rule, DEFAULT_RULE};
 
 /// One finding, in the fields Security Hub's BatchImportFindings takes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -16,10 +16,10 @@ pub struct AsffFinding {
     pub schema_version: &'static str,
     pub id: String,
     pub product_arn: String,
-    pub generator_id: &'static str,
+    pub generator_id: String,
     pub aws_account_id: String,
     pub types: Vec<&'static str>,
-    pub title: &'static str,
+    pub title: String,
     pub description: String,
     pub severity: &'static str,
     pub compliance_status: &'static str,
@@ -29,7 +29,7 @@ pub struct AsffFinding {
     /// (Type, Id)
     pub resources: Vec<(&'static str, String)>,
     pub recommendation: String,
-    pub recommendation_url: &'static str,
+    pub recommendation_url: String,
     pub first_observed_at: String,
     pub last_observed_at: String,
     pub created_at: String,
@@ -38,20 +38,34 @@ pub struct AsffFinding {
     pub region: String,
 }
 
+/// The mission's rule's generator and finding Id keep the names they had before there
+/// were other rules, so its findings stay the same findings.
 pub const GENERATOR_ID: &str = "iam-policy-alarm/cis-aws-foundations/iam-policy-changes-alarm";
-const RECOMMENDATION_URL: &str =
-    "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html#cloudwatch-4";
+const CONTROLS_PAGE: &str = "https://docs.aws.amazon.com/securityhub/latest/userguide/cloudwatch-controls.html";
 
-/// The deterministic Id: one finding per account and region of the audit, for this control.
-pub fn finding_id(region: &str, account: &str) -> String {
+fn generator_id(rule: &Rule) -> String {
+    match rule.id == DEFAULT_RULE {
+        true => GENERATOR_ID.into(),
+        false => format!("iam-policy-alarm/cis-aws-foundations/{}-alarm", rule.id),
+    }
+}
+
+/// The deterministic Id: one finding per account, region of the audit and rule.
+pub fn finding_id(region: &str, account: &str, rule: &Rule) -> String {
     let partition = partition_of(region);
-    format!("arn:{partition}:securityhub:{region}:{account}:iam-policy-alarm/cis-4.4-iam-policy-changes-alarm")
+    let name = match rule.id == DEFAULT_RULE {
+        true => "cis-4.4-iam-policy-changes-alarm".to_string(),
+        false => format!("{}-alarm", rule.id),
+    };
+    format!("arn:{partition}:securityhub:{region}:{account}:iam-policy-alarm/{name}")
 }
 
 /// The finding of `account`, audited from `region` at `time`: `status` and `summary`
 /// its verdict, `trails` its chains (with their reason codes). `created_at` keeps the
 /// first import's time (None: this is the first).
+#[allow(clippy::too_many_arguments)]
 pub fn finding(
+    rule: &Rule,
     account: &str,
     region: &str,
     status: Status,
@@ -103,21 +117,22 @@ pub fn finding(
     resources.truncate(32);
     AsffFinding {
         schema_version: "2018-10-08",
-        id: finding_id(region, account),
+        id: finding_id(region, account, rule),
         product_arn: format!(
             "arn:{}:securityhub:{region}:{account}:product/{account}/default",
             partition_of(region)
         ),
-        generator_id: GENERATOR_ID,
+        generator_id: generator_id(rule),
         aws_account_id: account.to_string(),
         types: vec!["Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark"],
-        title: "IAM policy changes are alarmed (CIS AWS Foundations 4.4, Security Hub CloudWatch.4, Conformity CWL-010)",
+        title: format!("{} are alarmed ({})", rule.title, rule.controls_summary),
         description: cut(summary, 1024),
         severity,
         compliance_status,
-        related_requirements: CONTROLS
+        related_requirements: rule
+            .controls
             .iter()
-            .map(|c| match c.versions {
+            .map(|c| match c.versions.as_str() {
                 "" => format!("{} {}", c.standard, c.id),
                 v => format!("{} {v}/{}", c.standard, c.id),
             })
@@ -125,7 +140,10 @@ pub fn finding(
         status_reasons,
         resources,
         recommendation: "Create what the failing link's fix says (iam-policy-alarm remediate creates the metric filter and alarm), or audit the account the chain continues in".into(),
-        recommendation_url: RECOMMENDATION_URL,
+        recommendation_url: match &rule.security_hub_control {
+            Some(control) => format!("{CONTROLS_PAGE}#{}", control.to_lowercase().replace('.', "-")),
+            None => CONTROLS_PAGE.into(),
+        },
         first_observed_at: created_at.unwrap_or(time).to_string(),
         last_observed_at: time.to_string(),
         created_at: created_at.unwrap_or(time).to_string(),
@@ -186,6 +204,7 @@ mod tests {
     #[test]
     fn the_finding_and_product_arns_are_in_the_regions_partition() {
         let f = finding(
+            crate::rule::default_rule(),
             "111111111111",
             "cn-north-1",
             Status::Pass,
@@ -199,12 +218,13 @@ mod tests {
             "arn:aws-cn:securityhub:cn-north-1:111111111111:product/111111111111/default"
         );
         assert!(f.id.starts_with("arn:aws-cn:securityhub:cn-north-1:"), "{}", f.id);
-        assert!(finding_id("us-gov-west-1", "1").starts_with("arn:aws-us-gov:"));
+        assert!(finding_id("us-gov-west-1", "1", crate::rule::default_rule()).starts_with("arn:aws-us-gov:"));
     }
 
     #[test]
     fn one_finding_per_account_and_control_with_security_hubs_vocabulary() {
         let f = finding(
+            crate::rule::default_rule(),
             "111111111111",
             "us-east-1",
             Status::Fail,
@@ -213,7 +233,10 @@ mod tests {
             "2026-12-01T00:00:00Z",
             None,
         );
-        assert_eq!(f.id, finding_id("us-east-1", "111111111111"));
+        assert_eq!(
+            f.id,
+            finding_id("us-east-1", "111111111111", crate::rule::default_rule())
+        );
         assert_eq!(
             f.product_arn,
             "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default"
@@ -232,8 +255,9 @@ mod tests {
         );
         assert!(f
             .related_requirements
-            .contains(&"CIS AWS Foundations Benchmark 1.4.0 to 3.0.0/4.4".to_string()));
+            .contains(&"CIS AWS Foundations Benchmark 1.4.0 to 5.0.0/4.4".to_string()));
         let again = finding(
+            crate::rule::default_rule(),
             "111111111111",
             "us-east-1",
             Status::Pass,
@@ -253,9 +277,19 @@ mod tests {
 
     #[test]
     fn an_incomplete_audit_is_not_available_never_passed() {
-        let f = finding("111111111111", "us-east-1", Status::Error, "unread", &[], "t", None);
+        let f = finding(
+            crate::rule::default_rule(),
+            "111111111111",
+            "us-east-1",
+            Status::Error,
+            "unread",
+            &[],
+            "t",
+            None,
+        );
         assert_eq!(f.compliance_status, "NOT_AVAILABLE");
         let f = finding(
+            crate::rule::default_rule(),
             "111111111111",
             "us-east-1",
             Status::Fail,
@@ -269,7 +303,16 @@ mod tests {
 
     #[test]
     fn imports_go_in_requests_of_at_most_100() {
-        let one = finding("111111111111", "us-east-1", Status::Pass, "s", &[], "t", None);
+        let one = finding(
+            crate::rule::default_rule(),
+            "111111111111",
+            "us-east-1",
+            Status::Pass,
+            "s",
+            &[],
+            "t",
+            None,
+        );
         let many = vec![one; 250];
         let sizes: Vec<usize> = batches(&many).map(<[AsffFinding]>::len).collect();
         assert_eq!(sizes, [100, 100, 50]);

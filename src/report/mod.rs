@@ -14,9 +14,8 @@ mod trigger;
 pub use organization::{AccountRemediation, Organization, OrganizationReport};
 pub use trigger::{described, TriggerSection};
 
-use crate::check::{Findings, LinkStatus, Status, TrailFinding};
+use crate::check::{Findings, LinkStatus, RuleFindings, Status, TrailFinding};
 use crate::plan::{AppliedAction, Conflict, Plan, PlannedAction};
-pub(crate) use crate::rule::CONTROLS_SUMMARY as CONTROLS;
 use crate::settings::Mode;
 use crate::state::AwsError;
 
@@ -29,6 +28,8 @@ pub struct Context {
     pub time: String,
     pub mode: Mode,
     pub dry_run: bool,
+    /// The rules the run judged.
+    pub rules: Vec<&'static crate::rule::Rule>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -39,8 +40,11 @@ pub struct Report {
     pub time: String,
     pub mode: Mode,
     pub dry_run: bool,
-    pub controls: &'static str,
+    /// The controls the judged rules automate, one rule's after another's.
+    pub controls: String,
     pub summary: String,
+    /// Each judged rule's verdict and chains (also with one rule); `status` is the worst.
+    pub rules: Vec<RuleFindings>,
     /// The change (tamper event) that started this run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<TriggerSection>,
@@ -140,8 +144,9 @@ impl Report {
             time,
             mode,
             dry_run,
-            controls: CONTROLS,
+            controls: controls_of(findings.rules.iter().map(|r| r.rule)),
             summary: findings.summary,
+            rules: findings.rules,
             trigger: None,
             tamper_windows: Vec::new(),
             changes_left_out: 0,
@@ -162,17 +167,26 @@ impl Report {
 
     /// The SNS subject (`sns_subject`): the status, then the change or the account.
     pub fn subject(&self) -> String {
-        let about = format!(
+        let mut about = format!(
             "account {} ({})",
             self.account.as_deref().unwrap_or("unknown"),
             self.region
         );
+        if self.rules.len() > 1 {
+            let passing = self.rules.iter().filter(|r| r.status == Status::Pass).count();
+            about.push_str(&match passing == self.rules.len() {
+                true => format!(", all {} rules", self.rules.len()),
+                false => format!(", {} of {} rules", self.rules.len() - passing, self.rules.len()),
+            });
+        }
         sns_subject(self.status_word(), self.trigger.as_ref(), &self.tamper_windows, &about)
     }
 
     pub fn text(&self) -> String {
         let mut out = format!(
-            "IAM policy change alarm ({CONTROLS}): {}\nAccount {}, audited from {} at {} ({}{})\n{}\n",
+            "{} ({}): {}\nAccount {}, audited from {} at {} ({}{})\n{}\n",
+            heading(self.rules.iter().map(|r| r.rule)),
+            self.controls,
             self.status_word(),
             self.account.as_deref().unwrap_or("unknown"),
             self.region,
@@ -193,24 +207,25 @@ impl Report {
         for e in &self.errors {
             out.push_str(&format!("  [ERROR] {}\n", Shown(&e.to_string())));
         }
-        for trail in &self.trails {
-            out.push_str(&format!(
-                "\nTrail {} ({}), home region {}: {}\n",
-                Shown(&trail.name),
-                Shown(&trail.arn),
-                Shown(&trail.home_region),
-                link_word(trail.status)
-            ));
-            for (name, link) in trail.links.all() {
+        // With several rules, each rule's verdict, and the chains of those that fail.
+        let shown: Vec<(Option<&RuleFindings>, &[TrailFinding])> = match self.rules.len() > 1 {
+            false => vec![(None, &self.trails[..])],
+            true => self.rules.iter().map(|r| (Some(r), &r.trails[..])).collect(),
+        };
+        for (rule, trails) in shown {
+            if let Some(r) = rule {
                 out.push_str(&format!(
-                    "  [{}] {name}: {}\n",
-                    link_word(link.status),
-                    Shown(&link.detail)
+                    "\n== {} {} ({}): {}\n",
+                    status_word(r.status),
+                    r.id,
+                    r.rule.controls_summary,
+                    Shown(&r.summary)
                 ));
-                if let Some(fix) = &link.fix {
-                    out.push_str(&format!("      fix: {}\n", Shown(fix)));
+                if r.status == Status::Pass {
+                    continue;
                 }
             }
+            trails_text(&mut out, trails);
         }
         if let Some(RemediationSection::Full(remediation)) = &self.remediation {
             out.push_str("\nRemediation:\n");
@@ -284,13 +299,15 @@ impl Report {
         short.errors.truncate(5);
         if keep == 0 {
             short.trails.clear();
+            short.rules.iter_mut().for_each(|r| r.trails.clear());
         }
         if let Some(trigger) = &self.trigger {
             let (kept, left_out) = trigger.capped(10);
             short.trigger = Some(kept);
             short.changes_left_out = left_out;
         }
-        for trail in &mut short.trails {
+        let rule_trails = short.rules.iter_mut().flat_map(|r| r.trails.iter_mut());
+        for trail in short.trails.iter_mut().chain(rule_trails) {
             let links = &mut trail.links;
             for link in [
                 &mut links.trail,
@@ -323,6 +340,48 @@ impl Report {
             other => other.clone(),
         };
         short
+    }
+}
+
+/// Each trail's chain, link by link, with the fixes.
+fn trails_text(out: &mut String, trails: &[TrailFinding]) {
+    for trail in trails {
+        out.push_str(&format!(
+            "\nTrail {} ({}), home region {}: {}\n",
+            Shown(&trail.name),
+            Shown(&trail.arn),
+            Shown(&trail.home_region),
+            link_word(trail.status)
+        ));
+        for (name, link) in trail.links.all() {
+            out.push_str(&format!(
+                "  [{}] {name}: {}\n",
+                link_word(link.status),
+                Shown(&link.detail)
+            ));
+            if let Some(fix) = &link.fix {
+                out.push_str(&format!("      fix: {}\n", Shown(fix)));
+            }
+        }
+    }
+}
+
+/// The controls of the judged rules, one line.
+pub(crate) fn controls_of<'a>(rules: impl Iterator<Item = &'a crate::rule::Rule>) -> String {
+    let all: Vec<&str> = rules.map(|r| r.controls_summary.as_str()).collect();
+    match all.is_empty() {
+        true => crate::rule::default_rule().controls_summary.clone(),
+        false => all.join("; "),
+    }
+}
+
+/// What the report is about: the mission's alarm, or the monitoring rules judged.
+pub(crate) fn heading<'a>(rules: impl Iterator<Item = &'a crate::rule::Rule>) -> String {
+    let rules: Vec<&crate::rule::Rule> = rules.collect();
+    match &rules[..] {
+        [one] if one.id != crate::rule::DEFAULT_RULE => format!("{} alarm", one.title),
+        [] | [_] => "IAM policy change alarm".into(),
+        several => format!("CIS monitoring alarms ({} rules)", several.len()),
     }
 }
 
@@ -581,6 +640,7 @@ mod tests {
             summary: "no alarm on filter \"f\r\n[PASS] all good\"".into(),
             trails: Vec::new(),
             errors: Vec::new(),
+            rules: Vec::new(),
         };
         let text = Report::new(findings, Mode::Audit, false, "t".into()).text();
         assert!(!text.lines().any(|l| l.starts_with("[PASS]")), "{text}");
@@ -598,12 +658,14 @@ mod tests {
             summary: "s".into(),
             trails: Vec::new(),
             errors: Vec::new(),
+            rules: Vec::new(),
         };
         let planned = |i: usize| PlannedAction {
             operation: "logs:PutMetricFilter",
             region: "us-east-1".into(),
             summary: format!("put metric filter {i}"),
             request: Request::MetricFilter(MetricFilterRequest {
+                rule: crate::rule::default_rule(),
                 group: "arn:aws:logs:us-east-1:111111111111:log-group:g:*".parse().unwrap(),
                 log_group_name: "g".into(),
                 filter_name: format!("f{i}"),

@@ -48,7 +48,7 @@ pub struct Product {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FindingInfo {
     pub uid: String,
-    pub title: &'static str,
+    pub title: String,
     pub desc: String,
     pub types: Vec<&'static str>,
     pub created_time: i64,
@@ -76,7 +76,7 @@ pub struct Resource {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Remediation {
     pub desc: String,
-    pub references: Vec<&'static str>,
+    pub references: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -94,21 +94,38 @@ pub struct Account {
     pub type_id: u8,
 }
 
-/// One event per audited account of the report, at the report's time.
+/// One event per audited account and judged rule of the report, at the report's time.
 pub fn events(report: &RunReport) -> Vec<ComplianceFinding> {
     let time_ms = report.time_ms();
-    let one = |account: &str, region: &str, status, summary: &str, trails: &[TrailFinding], time: &str| {
-        event(&finding(account, region, status, summary, trails, time, None), time_ms)
+    let one = |rule, account: &str, region: &str, status, summary: &str, trails: &[TrailFinding], time: &str| {
+        event(
+            &finding(rule, account, region, status, summary, trails, time, None),
+            time_ms,
+        )
     };
     match report {
         RunReport::Account(r) => {
             let account = r.account.as_deref().unwrap_or("unknown");
-            vec![one(account, &r.region, r.status, &r.summary, &r.trails, &r.time)]
+            r.rules
+                .iter()
+                .map(|x| one(x.rule, account, &r.region, x.status, &x.summary, &x.trails, &r.time))
+                .collect()
         }
         RunReport::Organization(r) => r
             .accounts
             .iter()
-            .map(|a| one(&a.account, &r.region, a.status, &a.summary, &a.trails, &r.time))
+            .flat_map(|a| {
+                // An account that could not be audited has no rule verdicts: one event says so.
+                let unaudited = a.rules.is_empty().then(|| {
+                    let rule = crate::rule::default_rule();
+                    one(rule, &a.account, &r.region, a.status, &a.summary, &a.trails, &r.time)
+                });
+                a.rules
+                    .iter()
+                    .map(|x| one(x.rule, &a.account, &r.region, x.status, &x.summary, &x.trails, &r.time))
+                    .chain(unaudited)
+                    .collect::<Vec<_>>()
+            })
             .collect(),
     }
 }
@@ -149,7 +166,7 @@ fn event(f: &AsffFinding, time_ms: i64) -> ComplianceFinding {
         },
         finding_info: FindingInfo {
             uid: f.id.clone(),
-            title: f.title,
+            title: f.title.clone(),
             desc: f.description.clone(),
             types: f.types.clone(),
             created_time: time_ms,
@@ -178,7 +195,7 @@ fn event(f: &AsffFinding, time_ms: i64) -> ComplianceFinding {
             .collect(),
         remediation: Remediation {
             desc: f.recommendation.clone(),
-            references: vec![f.recommendation_url],
+            references: vec![f.recommendation_url.clone()],
         },
         cloud: Cloud {
             provider: "AWS",
@@ -220,6 +237,12 @@ mod tests {
                 summary: "s".into(),
                 trails: Vec::new(),
                 errors: Vec::new(),
+                rules: vec![crate::check::RuleFindings::new(
+                    crate::rule::default_rule(),
+                    status,
+                    "s".into(),
+                    Vec::new(),
+                )],
             };
             let time = "2023-11-14T22:13:20Z".to_string();
             let report = RunReport::Account(Box::new(Report::new(findings, Mode::Audit, false, time)));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{status_word, Context, RemediationSection, Shown, SnsMessage, CONTROLS, MAX_SNS_MESSAGE_BYTES};
+use super::{status_word, Context, RemediationSection, Shown, SnsMessage, MAX_SNS_MESSAGE_BYTES};
 use crate::check::organization::AccountVerdict;
 use crate::check::Status;
 use crate::settings::Mode;
@@ -21,7 +21,11 @@ pub struct OrganizationReport {
     pub time: String,
     pub mode: Mode,
     pub dry_run: bool,
-    pub controls: &'static str,
+    /// The controls the judged rules automate.
+    pub controls: String,
+    /// What the text's first line says the report is about.
+    #[serde(skip)]
+    pub heading: String,
     pub summary: String,
     /// The changes (tamper events) that started this run.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,9 +95,13 @@ impl OrganizationReport {
             "no account of the organization was audited".into()
         } else {
             format!(
-                "{} of {} accounts alarm on IAM policy changes; {} fail, {} could not be audited",
+                "{} of {} accounts alarm on {}; {} fail, {} could not be audited",
                 counts["PASS"],
                 accounts.len(),
+                match &context.rules[..] {
+                    [one] => one.title.clone(),
+                    several => format!("every one of the {} rules", several.len()),
+                },
                 counts["FAIL"],
                 counts["ERROR"]
             )
@@ -107,7 +115,8 @@ impl OrganizationReport {
             time: context.time.clone(),
             mode: context.mode,
             dry_run: context.dry_run,
-            controls: CONTROLS,
+            controls: super::controls_of(context.rules.iter().copied()),
+            heading: super::heading(context.rules.iter().copied()),
             summary,
             trigger: None,
             tamper_windows: Vec::new(),
@@ -144,7 +153,9 @@ impl OrganizationReport {
     /// One line per account, failing first.
     pub fn text(&self) -> String {
         let mut out = format!(
-            "IAM policy change alarm ({CONTROLS}): {}\nOrganization {} (management account {}), audited from {} at {} ({}{})\n{}\n",
+            "{} ({}): {}\nOrganization {} (management account {}), audited from {} at {} ({}{})\n{}\n",
+            self.heading,
+            self.controls,
             self.status_word(),
             self.organization.id,
             self.organization.management_account,
@@ -267,6 +278,7 @@ mod tests {
             covered_by: None,
             trails: Vec::new(),
             error: None,
+            rules: Vec::new(),
         }
     }
 
@@ -284,6 +296,7 @@ mod tests {
                 time: "t".into(),
                 mode: Mode::Audit,
                 dry_run: false,
+                rules: vec![crate::rule::default_rule()],
             },
         )
     }

@@ -185,6 +185,7 @@ mod tests {
             summary: "no alarm".into(),
             trails: Vec::new(),
             errors: Vec::new(),
+            rules: Vec::new(),
         };
         let mut report = Report::new(findings, Mode::Audit, false, "now".into());
         report.trigger = TriggerSection::new(changes);

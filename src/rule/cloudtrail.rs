@@ -1,25 +1,22 @@
-//! Realistic CloudTrail records of the 16 IAM policy events, serialized the way
-//! CloudTrail delivers them to CloudWatch Logs: one compact JSON object per log
-//! event, members in CloudTrail's order.
+//! Realistic CloudTrail records of a rule's cases, serialized the way CloudTrail
+//! delivers them to CloudWatch Logs: one compact JSON object per log event, members in
+//! CloudTrail's order.
 //!
-//! Field shapes follow the CloudTrail record contents reference and IAM's
-//! CloudTrail examples: IAM is a global service, so its events carry
-//! `awsRegion` us-east-1 and `eventSource` iam.amazonaws.com; policy documents
-//! appear in `requestParameters` as a JSON-escaped string; most of these calls
-//! return `responseElements: null`, CreatePolicy and CreatePolicyVersion
-//! return the new policy / version. Every value is deterministic.
+//! Field shapes follow the CloudTrail record contents reference; each rule file names
+//! the service pages its `requestParameters`, `responseElements`, errors and
+//! `additionalEventData` come from. The identity, client and envelope fields are built
+//! here, alike for every rule. Every value is deterministic.
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use super::IAM_POLICY_EVENTS;
+use super::{Case, Rule};
 
 const ACCOUNT: &str = "111122223333";
 
 /// The `userIdentity.type` of a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum IdentityType {
     IAMUser,
     AssumedRole,
@@ -56,7 +53,8 @@ impl std::fmt::Display for IdentityType {
     }
 }
 
-/// Whether the call succeeded. Failed calls are reported by coverage, not required.
+/// Whether a record is one of the rule's cases as its data writes it (required), or a
+/// refused copy of one (reported by coverage, not required).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CallResult {
     Success,
@@ -67,57 +65,49 @@ pub enum CallResult {
 /// One generated CloudTrail record.
 #[derive(Debug, Clone)]
 pub struct SampleRecord {
-    /// `eventName`, one of [`IAM_POLICY_EVENTS`].
+    /// The case's label (`Case::event`).
     pub event: &'static str,
     /// `userIdentity.type`.
     pub identity: IdentityType,
-    /// Success, or AccessDenied (`errorCode` / `errorMessage` set).
+    /// The case as written, or a refused copy.
     pub result: CallResult,
     /// The log event message: compact JSON.
     pub json: String,
 }
 
-/// Identities whose failed calls are also generated (root and AWS services are
+/// Identities whose refused copies are also generated (root and AWS services are
 /// not normally denied).
 const DENIED_IDENTITIES: [IdentityType; 2] = [IdentityType::IAMUser, IdentityType::AssumedRole];
 
-pub(super) struct Corpus {
-    pub(super) records: Vec<SampleRecord>,
+#[derive(Debug, Default)]
+pub(crate) struct Corpus {
+    pub(crate) records: Vec<SampleRecord>,
     /// `records[i]` as a parsed value, for fast repeated evaluation of JSON patterns.
-    pub(super) values: Vec<Value>,
+    pub(crate) values: Vec<Value>,
 }
 
-pub(super) fn corpus() -> &'static Corpus {
-    static CORPUS: OnceLock<Corpus> = OnceLock::new();
-    CORPUS.get_or_init(|| {
-        let mut records = Vec::new();
-        let mut values = Vec::new();
-        for (e, event) in IAM_POLICY_EVENTS.iter().enumerate() {
-            let results = IdentityType::ALL
-                .map(|identity| (identity, CallResult::Success))
-                .into_iter()
-                .chain(DENIED_IDENTITIES.map(|identity| (identity, CallResult::AccessDenied)));
-            for (identity, result) in results {
-                let (record, value) = build(e, event, identity, result);
-                records.push(record);
-                values.push(value);
-            }
+/// Every record of `rule`: each case made by each identity type it names, and, for a
+/// change rule, a refused copy by an IAM user and an assumed role.
+pub(super) fn build_corpus(rule: &'static Rule) -> Corpus {
+    let mut corpus = Corpus::default();
+    for (e, case) in rule.cases.iter().enumerate() {
+        let denied = DENIED_IDENTITIES
+            .iter()
+            .filter(|_| rule.denied_variants)
+            .filter(|i| case.identities.contains(i))
+            .map(|identity| (*identity, CallResult::AccessDenied));
+        let results = case
+            .identities
+            .iter()
+            .map(|identity| (*identity, CallResult::Success))
+            .chain(denied);
+        for (identity, result) in results {
+            let (record, value) = build(rule, e, case, identity, result);
+            corpus.records.push(record);
+            corpus.values.push(value);
         }
-        Corpus { records, values }
-    })
-}
-
-/// Every generated record: for each of the 16 events, a successful call by
-/// each [`IdentityType`], and an AccessDenied call by an IAM user and an assumed role.
-pub fn sample_records() -> &'static [SampleRecord] {
-    &corpus().records
-}
-
-/// The generated record for one event, identity and result, if there is one.
-pub fn sample_record(event: &str, identity: IdentityType, result: CallResult) -> Option<&'static SampleRecord> {
-    sample_records()
-        .iter()
-        .find(|r| r.event == event && r.identity == identity && r.result == result)
+    }
+    corpus
 }
 
 // ------------------------------------------------------------------ builder
@@ -126,9 +116,10 @@ pub fn sample_record(event: &str, identity: IdentityType, result: CallResult) ->
 enum J {
     S(String),
     B(bool),
-    N(i64),
     Null,
     O(Vec<(&'static str, J)>),
+    /// A value from a rule file, written as serde_json writes it (members in the file's order).
+    V(Value),
 }
 
 fn s(v: impl Into<String>) -> J {
@@ -140,10 +131,8 @@ impl J {
         match self {
             J::S(v) => write_json_string(out, v),
             J::B(b) => out.push_str(if *b { "true" } else { "false" }),
-            J::N(n) => {
-                let _ = write!(out, "{n}");
-            }
             J::Null => out.push_str("null"),
+            J::V(v) => out.push_str(&v.to_string()),
             J::O(members) => {
                 out.push('{');
                 for (k, (name, v)) in members.iter().enumerate() {
@@ -165,8 +154,8 @@ impl J {
         match self {
             J::S(v) => Value::String(v),
             J::B(b) => Value::Bool(b),
-            J::N(n) => Value::from(n),
             J::Null => Value::Null,
+            J::V(v) => v,
             J::O(members) => Value::Object(
                 members
                     .into_iter()
@@ -228,8 +217,6 @@ fn uuid(seed: u64) -> String {
 fn upper_id(prefix: &str, seed: u64) -> String {
     format!("{prefix}{}", hex(seed, 16).to_uppercase())
 }
-
-const POLICY_DOCUMENT: &str = "{\n    \"Version\": \"2012-10-17\",\n    \"Statement\": [\n        {\n            \"Sid\": \"ReadReports\",\n            \"Effect\": \"Allow\",\n            \"Action\": [\n                \"s3:GetObject\",\n                \"s3:ListBucket\"\n            ],\n            \"Resource\": [\n                \"arn:aws:s3:::example-reports\",\n                \"arn:aws:s3:::example-reports/*\"\n            ]\n        }\n    ]\n}";
 
 fn user_identity(identity: IdentityType, seed: u64) -> J {
     let creation = s("2024-11-05T13:58:02Z");
@@ -328,12 +315,19 @@ struct Client {
     agent: String,
 }
 
-fn client(identity: IdentityType, event: &str) -> Client {
-    let cli_command = kebab(event);
+/// Who sends the call and from where. A console sign-in comes from a browser.
+fn client(identity: IdentityType, service: &str, case: &Case) -> Client {
+    if case.event_type == "AwsConsoleSignIn" {
+        return Client {
+            ip: "203.0.113.44",
+            agent: "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0".into(),
+        };
+    }
+    let cli_command = kebab(case.event_name());
     match identity {
         IdentityType::IAMUser => Client {
             ip: "203.0.113.17",
-            agent: format!("aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.0-23-cloud-amd64 md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#debian.12 md/prompt#off md/command#iam.{cli_command}"),
+            agent: format!("aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.1.0-23-cloud-amd64 md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#debian.12 md/prompt#off md/command#{service}.{cli_command}"),
         },
         IdentityType::AssumedRole => Client {
             ip: "198.51.100.24",
@@ -345,7 +339,7 @@ fn client(identity: IdentityType, event: &str) -> Client {
         },
         IdentityType::FederatedUser => Client {
             ip: "203.0.113.80",
-            agent: "aws-sdk-go-v2/1.30.3 os/linux lang/go#go1.22.5 md/GOOS#linux md/GOARCH#amd64 api/iam#1.34.3".into(),
+            agent: format!("aws-sdk-go-v2/1.30.3 os/linux lang/go#go1.22.5 md/GOOS#linux md/GOARCH#amd64 api/{service}#1.34.3"),
         },
         IdentityType::AWSService => Client {
             ip: "cloudformation.amazonaws.com",
@@ -369,93 +363,6 @@ fn kebab(name: &str) -> String {
     out
 }
 
-fn request_parameters(event: &str) -> J {
-    let policy_arn = s(format!("arn:aws:iam::{ACCOUNT}:policy/team-s3-read"));
-    let managed_arn = s("arn:aws:iam::aws:policy/ReadOnlyAccess");
-    let doc = || s(POLICY_DOCUMENT);
-    let inline = || s("inline-s3-read");
-    J::O(match event {
-        "DeleteGroupPolicy" => vec![("groupName", s("developers")), ("policyName", inline())],
-        "DeleteRolePolicy" => vec![("roleName", s("app-deploy-role")), ("policyName", inline())],
-        "DeleteUserPolicy" => vec![("userName", s("alice")), ("policyName", inline())],
-        "PutGroupPolicy" => vec![
-            ("groupName", s("developers")),
-            ("policyName", inline()),
-            ("policyDocument", doc()),
-        ],
-        "PutRolePolicy" => vec![
-            ("roleName", s("app-deploy-role")),
-            ("policyName", inline()),
-            ("policyDocument", doc()),
-        ],
-        "PutUserPolicy" => vec![
-            ("userName", s("alice")),
-            ("policyName", inline()),
-            ("policyDocument", doc()),
-        ],
-        "CreatePolicy" => vec![
-            ("policyName", s("team-s3-read")),
-            ("policyDocument", doc()),
-            ("description", s("Read access to the team report bucket")),
-        ],
-        "DeletePolicy" => vec![("policyArn", policy_arn)],
-        "CreatePolicyVersion" => vec![
-            ("policyArn", policy_arn),
-            ("policyDocument", doc()),
-            ("setAsDefault", J::B(true)),
-        ],
-        "DeletePolicyVersion" => vec![("policyArn", policy_arn), ("versionId", s("v1"))],
-        "AttachRolePolicy" | "DetachRolePolicy" => vec![("roleName", s("app-deploy-role")), ("policyArn", managed_arn)],
-        "AttachUserPolicy" | "DetachUserPolicy" => {
-            vec![("userName", s("alice")), ("policyArn", managed_arn)]
-        }
-        "AttachGroupPolicy" | "DetachGroupPolicy" => {
-            vec![("groupName", s("developers")), ("policyArn", policy_arn)]
-        }
-        _ => Vec::new(),
-    })
-}
-
-fn response_elements(event: &str, seed: u64) -> J {
-    let date = "Nov 5, 2024, 2:03:11 PM";
-    match event {
-        "CreatePolicy" => J::O(vec![(
-            "policy",
-            J::O(vec![
-                ("policyName", s("team-s3-read")),
-                ("policyId", s(upper_id("ANPA", seed))),
-                ("arn", s(format!("arn:aws:iam::{ACCOUNT}:policy/team-s3-read"))),
-                ("path", s("/")),
-                ("defaultVersionId", s("v1")),
-                ("attachmentCount", J::N(0)),
-                ("permissionsBoundaryUsageCount", J::N(0)),
-                ("isAttachable", J::B(true)),
-                ("createDate", s(date)),
-                ("updateDate", s(date)),
-            ]),
-        )]),
-        "CreatePolicyVersion" => J::O(vec![(
-            "policyVersion",
-            J::O(vec![
-                ("versionId", s("v2")),
-                ("isDefaultVersion", J::B(true)),
-                ("createDate", s(date)),
-            ]),
-        )]),
-        _ => J::Null,
-    }
-}
-
-/// The resource an AccessDenied message names.
-fn resource(event: &str) -> String {
-    match event {
-        e if e.contains("Group") => format!("arn:aws:iam::{ACCOUNT}:group/developers"),
-        e if e.contains("Role") => format!("arn:aws:iam::{ACCOUNT}:role/app-deploy-role"),
-        e if e.contains("User") => format!("arn:aws:iam::{ACCOUNT}:user/alice"),
-        _ => format!("arn:aws:iam::{ACCOUNT}:policy/team-s3-read"),
-    }
-}
-
 fn caller_arn(identity: IdentityType) -> String {
     match identity {
         IdentityType::AssumedRole => {
@@ -465,10 +372,18 @@ fn caller_arn(identity: IdentityType) -> String {
     }
 }
 
-fn build(event_index: usize, event: &'static str, identity: IdentityType, result: CallResult) -> (SampleRecord, Value) {
-    let seed = (event_index as u64) * 64 + (identity as u64) * 8 + result as u64;
-    let Client { ip, agent } = client(identity, event);
-    let minute = event_index % 60;
+fn build(
+    rule: &'static Rule,
+    index: usize,
+    case: &'static Case,
+    identity: IdentityType,
+    result: CallResult,
+) -> (SampleRecord, Value) {
+    let seed = (index as u64) * 64 + (identity as u64) * 8 + result as u64;
+    let service = case.source.split('.').next().unwrap_or_default();
+    let region = case.region.as_deref().unwrap_or(&rule.region);
+    let Client { ip, agent } = client(identity, service, case);
+    let minute = index % 60;
     let second = (identity as usize * 7 + result as usize * 3) % 60;
     let version = match identity {
         IdentityType::AWSService => "1.08",
@@ -479,47 +394,63 @@ fn build(event_index: usize, event: &'static str, identity: IdentityType, result
         ("eventVersion", s(version)),
         ("userIdentity", user_identity(identity, seed)),
         ("eventTime", s(format!("2024-11-05T14:{minute:02}:{second:02}Z"))),
-        ("eventSource", s("iam.amazonaws.com")),
-        ("eventName", s(event)),
-        ("awsRegion", s("us-east-1")),
+        ("eventSource", s(&case.source)),
+        ("eventName", s(case.event_name())),
+        ("awsRegion", s(region)),
         ("sourceIPAddress", s(ip)),
         ("userAgent", s(agent)),
     ];
     let denied = result == CallResult::AccessDenied;
     if denied {
+        let action = format!("{service}:{}", case.event_name());
         members.push(("errorCode", s("AccessDenied")));
         members.push((
             "errorMessage",
             s(format!(
-                "User: {} is not authorized to perform: iam:{event} on resource: {} because no identity-based policy allows the iam:{event} action",
+                "User: {} is not authorized to perform: {action} on resource: {} because no identity-based policy allows the {action} action",
                 caller_arn(identity),
-                resource(event)
+                case.resource
             )),
         ));
+    } else {
+        if let Some(code) = &case.error_code {
+            members.push(("errorCode", s(code)));
+        }
+        if let Some(message) = &case.error_message {
+            members.push(("errorMessage", s(message)));
+        }
     }
-    members.push(("requestParameters", request_parameters(event)));
+    members.push(("requestParameters", J::V(case.request.clone())));
     members.push((
         "responseElements",
-        if denied {
-            J::Null
-        } else {
-            response_elements(event, seed)
-        },
+        if denied { J::Null } else { J::V(case.response.clone()) },
     ));
-    members.push(("requestID", s(uuid(seed * 2 + 1))));
+    if let Some(data) = &case.additional_event_data {
+        members.push(("additionalEventData", J::V(data.clone())));
+    }
+    // A console sign-in has no request id (the record contents reference).
+    if case.event_type != "AwsConsoleSignIn" {
+        members.push(("requestID", s(uuid(seed * 2 + 1))));
+    }
     members.push(("eventID", s(uuid(seed * 2 + 2))));
-    members.push(("readOnly", J::B(false)));
-    members.push(("eventType", s("AwsApiCall")));
+    if let Some(read_only) = case.read_only {
+        members.push(("readOnly", J::B(read_only)));
+    }
+    members.push(("eventType", s(&case.event_type)));
     members.push(("managementEvent", J::B(true)));
     members.push(("recipientAccountId", s(ACCOUNT)));
     members.push(("eventCategory", s("Management")));
     if identity != IdentityType::AWSService {
+        let host = match region {
+            "us-east-1" => case.source.clone(),
+            _ => format!("{service}.{region}.amazonaws.com"),
+        };
         members.push((
             "tlsDetails",
             J::O(vec![
                 ("tlsVersion", s("TLSv1.3")),
                 ("cipherSuite", s("TLS_AES_128_GCM_SHA256")),
-                ("clientProvidedHostHeader", s("iam.amazonaws.com")),
+                ("clientProvidedHostHeader", s(host)),
             ]),
         ));
     }
@@ -530,7 +461,7 @@ fn build(event_index: usize, event: &'static str, identity: IdentityType, result
     let mut json = String::with_capacity(2048);
     record.write(&mut json);
     let sample = SampleRecord {
-        event,
+        event: &case.event,
         identity,
         result,
         json,
@@ -541,16 +472,19 @@ fn build(event_index: usize, event: &'static str, identity: IdentityType, result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rule::{all, default_rule};
 
     // The values are built, not parsed: they must be exactly what parsing the text gives,
     // and the text exactly what serde_json would write.
     #[test]
     fn values_are_the_parsed_records_and_the_text_is_canonical_json() {
-        let c = corpus();
-        for (r, v) in c.records.iter().zip(&c.values) {
-            let parsed: Value = serde_json::from_str(&r.json).unwrap();
-            assert_eq!(&parsed, v);
-            assert_eq!(parsed.to_string(), r.json);
+        for rule in all() {
+            let c = rule.corpus();
+            for (r, v) in c.records.iter().zip(&c.values) {
+                let parsed: Value = serde_json::from_str(&r.json).unwrap();
+                assert_eq!(&parsed, v);
+                assert_eq!(parsed.to_string(), r.json);
+            }
         }
         for text in ["plain", "q\"b\\n\nr\rt\tb\u{8}f\u{c}c\u{1}d\u{1f}e\u{7f}", "é ✓ /"] {
             let mut out = String::new();
@@ -560,31 +494,40 @@ mod tests {
     }
 
     #[test]
-    fn corpus_shape() {
-        let c = corpus();
-        assert_eq!(c.records.len(), 16 * 7);
-        assert_eq!(c.values.len(), c.records.len());
-        for (r, v) in c.records.iter().zip(&c.values) {
-            assert!(!r.json.contains('\n'), "one compact line per event");
-            assert_eq!(v["eventName"], r.event);
-            assert_eq!(v["eventSource"], "iam.amazonaws.com");
-            assert_eq!(v["awsRegion"], "us-east-1");
-            assert_eq!(v["readOnly"], false);
-            assert_eq!(v["managementEvent"], true);
-            assert_eq!(v["eventCategory"], "Management");
-            assert_eq!(v["recipientAccountId"], ACCOUNT);
-            assert_eq!(v["userIdentity"]["type"], r.identity.as_str());
-            assert!(v["eventVersion"].as_str().unwrap() >= "1.08");
-            assert!(v["requestID"].is_string() && v["eventID"].is_string() && v["userAgent"].is_string());
-            assert_eq!(v.get("errorCode").is_some(), r.result == CallResult::AccessDenied);
-            // Nothing else in a record may name an IAM policy event, or term patterns would over-match.
-            let other = IAM_POLICY_EVENTS
-                .iter()
-                .filter(|e| **e != r.event && !r.event.starts_with(*e))
-                .find(|e| r.json.contains(*e));
-            assert_eq!(other, None, "{}", r.json);
+    fn every_rule_builds_records_as_cloudtrail_writes_them() {
+        for rule in all() {
+            let c = rule.corpus();
+            assert!(!c.records.is_empty(), "{}", rule.id);
+            let events = rule.events();
+            for (r, v) in c.records.iter().zip(&c.values) {
+                let case = rule.cases.iter().find(|k| k.event == r.event).unwrap();
+                assert!(!r.json.contains('\n'), "one compact line per event");
+                assert_eq!(v["eventName"], case.event_name());
+                assert_eq!(v["eventSource"], case.source.as_str());
+                assert_eq!(v["managementEvent"], true);
+                assert_eq!(v["eventCategory"], "Management");
+                assert_eq!(v["recipientAccountId"], ACCOUNT);
+                assert_eq!(v["userIdentity"]["type"], r.identity.as_str());
+                assert!(v["eventVersion"].as_str().unwrap() >= "1.08");
+                assert!(v["eventID"].is_string() && v["userAgent"].is_string() && v["awsRegion"].is_string());
+                let refused = r.result == CallResult::AccessDenied || case.error_code.is_some();
+                assert_eq!(v.get("errorCode").is_some(), refused, "{}: {}", rule.id, r.json);
+                // Nothing else in a record names another case's event, or term patterns would over-match.
+                let other = events
+                    .iter()
+                    .filter(|e| rule.cases.iter().any(|k| k.event == **e && k.name.is_none()))
+                    .filter(|e| **e != r.event && !r.event.starts_with(*e))
+                    .find(|e| r.json.contains(*e));
+                assert_eq!(other, None, "{}: {}", rule.id, r.json);
+            }
+            let ids: std::collections::HashSet<_> = c.values.iter().map(|v| v["eventID"].to_string()).collect();
+            assert_eq!(ids.len(), c.records.len(), "{}: eventIDs are unique", rule.id);
         }
-        let doc = &sample_record("PutRolePolicy", IdentityType::AssumedRole, CallResult::Success).unwrap();
+        let rule = default_rule();
+        assert_eq!(rule.corpus().records.len(), 16 * 7);
+        let doc = rule
+            .sample_record("PutRolePolicy", IdentityType::AssumedRole, CallResult::Success)
+            .unwrap();
         let v: Value = serde_json::from_str(&doc.json).unwrap();
         let embedded: Value = serde_json::from_str(v["requestParameters"]["policyDocument"].as_str().unwrap()).unwrap();
         assert_eq!(embedded["Version"], "2012-10-17");
@@ -593,8 +536,6 @@ mod tests {
             "about 2 KB: {}",
             doc.json.len()
         );
-        let ids: std::collections::HashSet<_> = c.values.iter().map(|v| v["eventID"].to_string()).collect();
-        assert_eq!(ids.len(), c.records.len(), "eventIDs are unique");
     }
 
     #[test]

@@ -1,15 +1,14 @@
-//! Does a pattern catch every IAM policy change? Decided by evaluating it over
-//! the generated CloudTrail corpus, never by comparing text: a pattern joined
-//! with `&&` or narrowed by another condition fails, an equivalent one written
-//! differently passes.
+//! Does a pattern catch every case of a rule? Decided by evaluating it over the rule's
+//! generated CloudTrail records, never by comparing text: a pattern joined with `&&` or
+//! narrowed by another condition fails, an equivalent one written differently passes.
 
 use serde::Serialize;
 
 use serde_json::Value;
 
 use super::background::{background, is_ubiquitous};
-use super::cloudtrail::{corpus, CallResult, IdentityType};
-use super::{ALWAYS_WRITTEN, DETERMINED_FIELDS, IAM_POLICY_EVENTS, SANCTIONED_EXCLUSIONS};
+use super::cloudtrail::{CallResult, IdentityType, SampleRecord};
+use super::{Rule, ALWAYS_WRITTEN};
 use crate::pattern::{self, Excluded, FieldStep, FilterPattern, PatternError, Scratch};
 use crate::transformer::Processor;
 
@@ -34,22 +33,27 @@ pub struct Narrowing {
 /// One (event, identity type) combination of the corpus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Variant {
-    /// One of [`IAM_POLICY_EVENTS`].
+    /// One of the rule's cases.
     pub event: &'static str,
     /// Who made the call.
     pub identity: IdentityType,
 }
 
-/// What a pattern catches of the 16 IAM policy events.
+/// What a pattern catches of a rule's cases.
 ///
-/// Required: for each event, a successful call by each [`IdentityType`].
-/// Failed (AccessDenied) calls are reported in `failed_calls_*` but do not
-/// affect `covers_all`.
+/// Required: each case as the rule writes it, made by each [`IdentityType`] it names.
+/// Refused copies (AccessDenied) of a change rule's calls are reported in
+/// `failed_calls_*` but do not affect `covers_all`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coverage {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// How many cases the rule has, and what they are called ("IAM policy events").
+    pub total: usize,
+    pub noun: &'static str,
     /// Every required record matched.
     pub covers_all: bool,
-    /// Events with at least one required record unmatched, in [`IAM_POLICY_EVENTS`] order.
+    /// Events with at least one required record unmatched, in the rule's order.
     pub missing: Vec<&'static str>,
     /// Each required (event, identity) record that did not match.
     pub missing_variants: Vec<Variant>,
@@ -57,7 +61,7 @@ pub struct Coverage {
     pub failed_calls_matched: Vec<Variant>,
     /// Failed calls the pattern does not match (informational).
     pub failed_calls_missed: Vec<Variant>,
-    /// Number of required records evaluated (16 events × 5 identity types).
+    /// Number of required records evaluated (for IAM policy changes, 16 events × 5 identity types).
     pub required_records: usize,
     /// Records of the background every account writes all the time that the pattern
     /// also matches: the metric is published in quiet periods too.
@@ -74,9 +78,9 @@ impl Coverage {
     /// One line for humans, e.g. "covers all 16 IAM policy events" or
     /// "misses 2 of 16 IAM policy events: CreatePolicy, DeletePolicy".
     pub fn summary(&self) -> String {
-        let total = IAM_POLICY_EVENTS.len();
+        let (total, noun) = (self.total, self.noun);
         if self.covers_all {
-            return format!("covers all {total} IAM policy events");
+            return format!("covers all {total} {noun}");
         }
         if let Some(n) = self.narrowed.first() {
             let others: Vec<&str> = self.narrowed[1..]
@@ -90,7 +94,7 @@ impl Coverage {
                 k => format!("; also those made with {} and {} more", others.join(", "), k - 4),
             };
             return format!(
-                "drops the IAM policy changes made with {} ({} of {total} events: {}), by its condition {}{more}",
+                "drops the {noun} made with {} ({} of {total}: {}), by its condition {}{more}",
                 n.records_with,
                 n.events.len(),
                 n.events.join(", "),
@@ -98,7 +102,7 @@ impl Coverage {
             );
         }
         let mut line = format!(
-            "misses {} of {total} IAM policy events: {}",
+            "misses {} of {total} {noun}: {}",
             self.missing.len(),
             self.missing.join(", ")
         );
@@ -121,8 +125,8 @@ impl Coverage {
     }
 }
 
-/// What several filters publishing one metric cover together: an IAM policy event
-/// counts when any of them matches it, and publishes once per filter that does.
+/// What several filters publishing one metric cover together: a case counts when any of
+/// them matches it, and publishes once per filter that does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnionCoverage {
     /// Every required record is matched by at least one of the filters.
@@ -134,12 +138,13 @@ pub struct UnionCoverage {
     pub copies: Vec<usize>,
 }
 
-/// The union of the filters whose coverages are `members`.
-pub fn union_coverage(members: &[&Coverage]) -> UnionCoverage {
+/// The union of the filters whose coverages of `rule` are `members`.
+pub fn union_coverage(rule: &'static Rule, members: &[&Coverage]) -> UnionCoverage {
     let mut missing = Vec::new();
     let mut copies = Vec::new();
-    for event in IAM_POLICY_EVENTS {
-        for identity in IdentityType::ALL {
+    for case in &rule.cases {
+        let event = case.event.as_str();
+        for &identity in &case.identities {
             let variant = Variant { event, identity };
             let matching = members.iter().filter(|c| !c.missing_variants.contains(&variant));
             // A filter that drops some changes of an event (a narrowing) does not cover
@@ -173,15 +178,15 @@ pub fn union_coverage(members: &[&Coverage]) -> UnionCoverage {
 /// carried as data to check and plan.
 pub type FilterCoverage = Result<Coverage, PatternError>;
 
-/// Parses `pattern` and evaluates it over the corpus.
-pub fn coverage_of(pattern: &str) -> FilterCoverage {
-    pattern::parse(pattern).map(|p| coverage(&p))
+/// Parses `pattern` and evaluates it over the rule's records.
+pub fn coverage_of(rule: &'static Rule, pattern: &str) -> FilterCoverage {
+    pattern::parse(pattern).map(|p| coverage(rule, &p))
 }
 
-/// Which of the 16 IAM policy events (for each identity type, successful calls) the
-/// pattern catches. See [`Coverage`].
-pub fn coverage(pattern: &FilterPattern) -> Coverage {
-    let Ok(coverage) = tally(pattern, narrowings(pattern), |_| {
+/// Which of the rule's cases (for each identity type that makes it) the pattern
+/// catches. See [`Coverage`].
+pub fn coverage(rule: &'static Rule, pattern: &FilterPattern) -> Coverage {
+    let Ok(coverage) = tally(rule, pattern, narrowings(rule, pattern), |_| {
         Ok::<_, std::convert::Infallible>(None)
     });
     coverage
@@ -191,9 +196,13 @@ pub fn coverage(pattern: &FilterPattern) -> Coverage {
 /// filter with `applyOnTransformedLogs`), the background's records transformed alike.
 /// Err: a processor is not evaluated, or the pattern has conditions that would need
 /// records derived from them (not derived on a transformed event).
-pub fn coverage_transformed(pattern: &FilterPattern, processors: &[Processor]) -> Result<Coverage, String> {
+pub fn coverage_transformed(
+    rule: &'static Rule,
+    pattern: &FilterPattern,
+    processors: &[Processor],
+) -> Result<Coverage, String> {
     // The fields the events determine, under the names the processors give them.
-    let mut determined: Vec<String> = DETERMINED_FIELDS.iter().map(|f| f.to_string()).collect();
+    let mut determined: Vec<String> = rule.determined_fields.clone();
     for p in processors {
         if let Processor::RenameKeys(entries) | Processor::CopyValue(entries) = p {
             for (from, to, _) in entries {
@@ -204,9 +213,11 @@ pub fn coverage_transformed(pattern: &FilterPattern, processors: &[Processor]) -
         }
     }
     if pattern.conditions().iter().any(|c| !determined.contains(&c.selector)) || !pattern.excluded_terms().is_empty() {
-        return Err("its conditions beyond the event's name and source are not varied on a transformed event".into());
+        return Err(
+            "its conditions beyond the fields the rule's events determine are not varied on a transformed event".into(),
+        );
     }
-    tally(pattern, Vec::new(), |record| {
+    tally(rule, pattern, Vec::new(), |record| {
         crate::transformer::apply(processors, record).map(Some)
     })
 }
@@ -215,6 +226,7 @@ pub fn coverage_transformed(pattern: &FilterPattern, processors: &[Processor]) -
 /// (None: as it is; Some: rewritten, as a transformer leaves it), with the changes
 /// `narrowed` drops counted as missing.
 fn tally<E>(
+    rule: &'static Rule,
     pattern: &FilterPattern,
     narrowed: Vec<Narrowing>,
     view: impl Fn(&Value) -> Result<Option<Value>, E>,
@@ -231,7 +243,7 @@ fn tally<E>(
             }
         })
     };
-    let corpus = corpus();
+    let corpus = rule.corpus();
     let (mut missing_variants, mut failed_calls_matched, mut failed_calls_missed) =
         (Vec::new(), Vec::new(), Vec::new());
     let mut required_records = 0;
@@ -252,9 +264,9 @@ fn tally<E>(
             CallResult::AccessDenied => failed_calls_missed.push(variant),
         }
     }
-    let missing: Vec<&'static str> = IAM_POLICY_EVENTS
-        .iter()
-        .copied()
+    let missing: Vec<&'static str> = rule
+        .events()
+        .into_iter()
         .filter(|e| missing_variants.iter().any(|v| v.event == *e) || narrowed.iter().any(|n| n.events.contains(e)))
         .collect();
     let (mut routine_matched, mut also_matched) = (Vec::new(), Vec::new());
@@ -267,6 +279,9 @@ fn tally<E>(
         }
     }
     Ok(Coverage {
+        rule: &rule.id,
+        total: rule.cases.len(),
+        noun: &rule.events_noun,
         covers_all: missing.is_empty(),
         missing,
         missing_variants,
@@ -283,27 +298,27 @@ fn tally<E>(
 /// (to each value a condition names, and absent), except the fields the rule's events
 /// determine and the exclusions the benchmark sanctions; what the pattern no longer
 /// matches it drops.
-fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
+fn narrowings(rule: &'static Rule, pattern: &FilterPattern) -> Vec<Narrowing> {
     let conditions: Vec<_> = pattern
         .conditions()
         .into_iter()
-        .filter(|c| !DETERMINED_FIELDS.contains(&c.selector.as_str()))
+        .filter(|c| !rule.determined_fields.contains(&c.selector))
         .collect();
     let excluded = pattern.excluded_terms();
     // Most patterns test only what the events determine: nothing to vary.
     if conditions.is_empty() && excluded.is_empty() {
         return Vec::new();
     }
-    let corpus = corpus();
+    let corpus = rule.corpus();
+    let all_events = rule.events();
     // Only records the pattern matches as they are can be dropped by a variation.
-    let matched: Vec<&Value> = corpus
+    let matched: Vec<(&'static SampleRecord, &'static Value)> = corpus
         .records
         .iter()
         .zip(&corpus.values)
         .filter(|(r, v)| {
             r.result == CallResult::Success && pattern::matches_parsed(pattern, &r.json, v, &mut Scratch::default())
         })
-        .map(|(_, v)| v)
         .collect();
     let mut narrowed = Vec::new();
     // A term pattern's exclusion: the rule's records with the text in a free-text field
@@ -315,19 +330,19 @@ fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
                 narrowed.push(Narrowing {
                     condition: format!("-%{re}%"),
                     records_with: "texts its regex matches (not derived)".into(),
-                    events: IAM_POLICY_EVENTS.to_vec(),
+                    events: all_events.clone(),
                 });
                 continue;
             }
         };
         let mut events = Vec::new();
-        for original in &matched {
+        for (record, original) in &matched {
             let mut changed = (*original).clone();
             let agent = changed["userAgent"].as_str().unwrap_or_default().to_string();
             changed["userAgent"] = Value::String(format!("{agent} {term}"));
             let text = serde_json::to_string(&changed).unwrap_or_default();
             if !pattern::matches_parsed(pattern, &text, &changed, &mut Scratch::default()) {
-                push_event(&mut events, original);
+                push_event(&mut events, record.event);
             }
         }
         if !events.is_empty() {
@@ -346,7 +361,7 @@ fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
             narrowed.push(Narrowing {
                 condition: condition.text.clone(),
                 records_with: format!("values of {selector} its regex decides (not derived)"),
-                events: IAM_POLICY_EVENTS.to_vec(),
+                events: all_events.clone(),
             });
             continue;
         }
@@ -354,9 +369,10 @@ fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
             .values
             .iter()
             .filter(|v| {
-                !SANCTIONED_EXCLUSIONS
+                !rule
+                    .sanctioned_exclusions
                     .iter()
-                    .any(|(f, x)| *f == selector && v.as_str() == Some(x))
+                    .any(|(f, x)| f == selector && v.as_str() == Some(x.as_str()))
             })
             .map(Some)
             .collect();
@@ -369,19 +385,19 @@ fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
                 narrowed.push(Narrowing {
                     condition: condition.text.clone(),
                     records_with: format!("more than {MAX_DERIVED} values of the fields its conditions name"),
-                    events: IAM_POLICY_EVENTS.to_vec(),
+                    events: all_events.clone(),
                 });
                 return narrowed;
             }
             let mut events = Vec::new();
-            for original in &matched {
+            for (record, original) in &matched {
                 let Some(changed) = with_field(original, &condition.path, value) else {
                     continue;
                 };
                 // Conditions come only from JSON patterns, which read the parsed event:
                 // the text is not needed.
                 if !pattern::matches_parsed(pattern, "", &changed, &mut Scratch::default()) {
-                    push_event(&mut events, original);
+                    push_event(&mut events, record.event);
                 }
             }
             if !events.is_empty() {
@@ -399,13 +415,9 @@ fn narrowings(pattern: &FilterPattern) -> Vec<Narrowing> {
     narrowed
 }
 
-/// Adds the record's event to `events`, once.
-fn push_event(events: &mut Vec<&'static str>, record: &Value) {
-    let event = IAM_POLICY_EVENTS
-        .iter()
-        .copied()
-        .find(|e| record.get("eventName").and_then(Value::as_str) == Some(*e));
-    if let Some(event) = event.filter(|e| !events.contains(e)) {
+/// Adds `event` to `events`, once.
+fn push_event(events: &mut Vec<&'static str>, event: &'static str) {
+    if !events.contains(&event) {
         events.push(event);
     }
 }
@@ -443,8 +455,7 @@ fn with_field(record: &Value, path: &[FieldStep], value: Option<&Value>) -> Opti
     Some(changed)
 }
 
-/// Coverage of the 16 IAM policy events by one pattern, as the `coverage` command
-/// prints it:
+/// Coverage of a rule's cases by one pattern, as the `coverage` command prints it:
 ///
 /// ```json
 /// {"pattern": "...", "covers_all": false, "summary": "misses 1 of 16 ...",
@@ -455,6 +466,7 @@ fn with_field(record: &Value, path: &[FieldStep], value: Option<&Value>) -> Opti
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CoverageReport {
+    pub rule: &'static str,
     pub pattern: String,
     pub covers_all: bool,
     pub summary: String,
@@ -464,7 +476,8 @@ pub struct CoverageReport {
     pub missing: Vec<&'static str>,
     pub missing_variants: Vec<Variant>,
     pub required_records: usize,
-    pub identity_types: [IdentityType; 5],
+    /// The identity types the rule's cases are made by.
+    pub identity_types: Vec<IdentityType>,
     pub failed_calls_matched: Vec<Variant>,
     pub failed_calls_missed: Vec<Variant>,
     /// Routine records every account writes that the pattern also matches (an alarm on
@@ -486,6 +499,7 @@ pub struct CoverageReport {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnionReport {
+    pub rule: &'static str,
     pub covers_all: bool,
     pub summary: String,
     pub missing: Vec<&'static str>,
@@ -496,54 +510,58 @@ pub struct UnionReport {
     pub filters: Vec<CoverageReport>,
 }
 
-pub fn union_report(patterns: &[String]) -> Result<UnionReport, PatternError> {
-    let coverages: Vec<Coverage> = patterns.iter().map(|p| coverage_of(p)).collect::<Result<_, _>>()?;
-    let union = union_coverage(&coverages.iter().collect::<Vec<_>>());
+pub fn union_report(rule: &'static Rule, patterns: &[String]) -> Result<UnionReport, PatternError> {
+    let coverages: Vec<Coverage> = patterns
+        .iter()
+        .map(|p| coverage_of(rule, p))
+        .collect::<Result<_, _>>()?;
+    let union = union_coverage(rule, &coverages.iter().collect::<Vec<_>>());
     let mut routine_matched: Vec<&'static str> = coverages.iter().flat_map(|c| c.routine_matched.clone()).collect();
     routine_matched.sort_unstable();
     routine_matched.dedup();
     let n = patterns.len();
+    let (total, noun) = (rule.cases.len(), &rule.events_noun);
     let summary = if union.covers_all {
-        format!(
-            "the {n} filters together cover all {} IAM policy events",
-            IAM_POLICY_EVENTS.len()
-        )
+        format!("the {n} filters together cover all {total} {noun}")
     } else {
         format!(
-            "the {n} filters together miss {} of {} IAM policy events: {}",
+            "the {n} filters together miss {} of {total} {noun}: {}",
             union.missing.len(),
-            IAM_POLICY_EVENTS.len(),
             union.missing.join(", ")
         )
     };
     Ok(UnionReport {
+        rule: &rule.id,
         covers_all: union.covers_all,
         summary,
         missing: union.missing,
         copies: union.copies,
         routine_matched,
-        filters: patterns.iter().map(|p| coverage_report(p)).collect::<Result<_, _>>()?,
+        filters: patterns
+            .iter()
+            .map(|p| coverage_report(rule, p))
+            .collect::<Result<_, _>>()?,
     })
 }
 
-pub fn coverage_report(pattern: &str) -> Result<CoverageReport, PatternError> {
-    let c = coverage_of(pattern)?;
-    let covered: Vec<&str> = IAM_POLICY_EVENTS
-        .iter()
-        .copied()
-        .filter(|e| !c.missing.contains(e))
-        .collect();
+pub fn coverage_report(rule: &'static Rule, pattern: &str) -> Result<CoverageReport, PatternError> {
+    let c = coverage_of(rule, pattern)?;
+    let covered: Vec<&str> = rule.events().into_iter().filter(|e| !c.missing.contains(e)).collect();
     Ok(CoverageReport {
+        rule: &rule.id,
         pattern: pattern.to_string(),
         covers_all: c.covers_all,
         summary: c.summary(),
-        events_total: IAM_POLICY_EVENTS.len(),
+        events_total: rule.cases.len(),
         events_covered: covered.len(),
         covered,
         missing: c.missing,
         missing_variants: c.missing_variants,
         required_records: c.required_records,
-        identity_types: IdentityType::ALL,
+        identity_types: IdentityType::ALL
+            .into_iter()
+            .filter(|i| rule.cases.iter().any(|c| c.identities.contains(i)))
+            .collect(),
         failed_calls_matched: c.failed_calls_matched,
         failed_calls_missed: c.failed_calls_missed,
         routine_matched: c.routine_matched,
@@ -554,12 +572,21 @@ pub fn coverage_report(pattern: &str) -> Result<CoverageReport, PatternError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{sample_records, CANONICAL_PATTERN};
     use super::*;
     use crate::pattern::{matches, parse};
+    use crate::rule::default_rule;
 
     fn cov(p: &str) -> Coverage {
-        coverage(&parse(p).unwrap_or_else(|e| panic!("{p}: {e}")))
+        coverage(default_rule(), &parse(p).unwrap_or_else(|e| panic!("{p}: {e}")))
+    }
+
+    fn canonical() -> &'static str {
+        &default_rule().canonical_pattern
+    }
+
+    /// The 16 IAM policy events.
+    fn events() -> Vec<&'static str> {
+        default_rule().events()
     }
 
     fn or_of(events: &[&str], clause: impl Fn(&str) -> String) -> String {
@@ -568,7 +595,7 @@ mod tests {
 
     #[test]
     fn canonical_pattern_covers() {
-        let c = cov(CANONICAL_PATTERN);
+        let c = cov(canonical());
         assert!(c.covers_all, "{}", c.summary());
         assert_eq!(c.summary(), "covers all 16 IAM policy events");
         assert_eq!(c.required_records, 80);
@@ -581,24 +608,18 @@ mod tests {
         // Security Hub CloudWatch.4 / CIS 1.4 4.4 pattern, verbatim style (no spaces, unquoted).
         let p = format!(
             "{{($.eventSource=iam.amazonaws.com) && ({})}}",
-            or_of(&IAM_POLICY_EVENTS, |e| format!("($.eventName={e})"))
+            or_of(&events(), |e| format!("($.eventName={e})"))
         );
         assert!(cov(&p).covers_all);
     }
 
     #[test]
     fn equivalent_spellings_cover() {
-        let quoted = format!(
-            "{{ {} }}",
-            or_of(&IAM_POLICY_EVENTS, |e| format!("$.eventName = \"{e}\""))
-        );
+        let quoted = format!("{{ {} }}", or_of(&events(), |e| format!("$.eventName = \"{e}\"")));
         assert!(cov(&quoted).covers_all);
-        let multiline = format!(
-            "{{\n  {}\n}}",
-            or_of(&IAM_POLICY_EVENTS, |e| format!("($.eventName = {e})\n"))
-        );
+        let multiline = format!("{{\n  {}\n}}", or_of(&events(), |e| format!("($.eventName = {e})\n")));
         assert!(cov(&multiline).covers_all);
-        let mut reversed = IAM_POLICY_EVENTS;
+        let mut reversed = events();
         reversed.reverse();
         assert!(cov(&format!("{{ {} }}", or_of(&reversed, |e| format!("$.eventName={e}")))).covers_all);
         assert!(cov("{ $.eventSource = iam.amazonaws.com }").covers_all);
@@ -612,7 +633,7 @@ mod tests {
     /// derived from the pattern's own conditions find it, and the summary names it.
     #[test]
     fn conditions_the_corpus_never_varies_are_varied() {
-        let inner = CANONICAL_PATTERN.trim_start_matches('{').trim_end_matches('}').trim();
+        let inner = canonical().trim_start_matches('{').trim_end_matches('}').trim();
         let narrowed = |extra: &str| cov(&format!("{{ ({inner}) && {extra} }}"));
         // Assumed roles other than this one: the corpus's own records all match.
         let c = narrowed(
@@ -629,13 +650,13 @@ mod tests {
         let c = narrowed(r#"($.userIdentity.sessionContext.sessionIssuer.userName != "ModernisationPlatformAccess")"#);
         assert_eq!(
             c.summary(),
-            "drops the IAM policy changes made with $.userIdentity.sessionContext.sessionIssuer.userName = \"ModernisationPlatformAccess\" (16 of 16 events: DeleteGroupPolicy, DeleteRolePolicy, DeleteUserPolicy, PutGroupPolicy, PutRolePolicy, PutUserPolicy, CreatePolicy, DeletePolicy, CreatePolicyVersion, DeletePolicyVersion, AttachRolePolicy, DetachRolePolicy, AttachUserPolicy, DetachUserPolicy, AttachGroupPolicy, DetachGroupPolicy), by its condition $.userIdentity.sessionContext.sessionIssuer.userName != \"ModernisationPlatformAccess\"; also those made with $.userIdentity.sessionContext.sessionIssuer.userName absent"
+            "drops the IAM policy events made with $.userIdentity.sessionContext.sessionIssuer.userName = \"ModernisationPlatformAccess\" (16 of 16: DeleteGroupPolicy, DeleteRolePolicy, DeleteUserPolicy, PutGroupPolicy, PutRolePolicy, PutUserPolicy, CreatePolicy, DeletePolicy, CreatePolicyVersion, DeletePolicyVersion, AttachRolePolicy, DetachRolePolicy, AttachUserPolicy, DetachUserPolicy, AttachGroupPolicy, DetachGroupPolicy), by its condition $.userIdentity.sessionContext.sessionIssuer.userName != \"ModernisationPlatformAccess\"; also those made with $.userIdentity.sessionContext.sessionIssuer.userName absent"
         );
         let c = narrowed(r#"($.sourceIPAddress != "10.1.2.3")"#);
         assert!(!c.covers_all);
         assert_eq!(c.narrowed[0].records_with, "$.sourceIPAddress = \"10.1.2.3\"");
         // Narrowed for one event only: the others are still covered.
-        let c = cov(&CANONICAL_PATTERN.replace(
+        let c = cov(&canonical().replace(
             "($.eventName = CreatePolicy)",
             "($.eventName = CreatePolicy && $.requestParameters.path != \"/service-role/\")",
         ));
@@ -658,11 +679,11 @@ mod tests {
         for p in [
             format!(
                 "{{ ($.eventSource = iam.amazonaws.com) && ({}) }}",
-                or_of(&IAM_POLICY_EVENTS, |e| format!("$.eventName = {e}"))
+                or_of(&events(), |e| format!("$.eventName = {e}"))
             ),
             format!(
                 "{{ ($.errorCode NOT EXISTS) && ({}) }}",
-                or_of(&IAM_POLICY_EVENTS, |e| format!("$.eventName = {e}"))
+                or_of(&events(), |e| format!("$.eventName = {e}"))
             ),
             "{ $.userIdentity.type = * && $.eventName = *Policy* }".to_string(),
         ] {
@@ -681,25 +702,29 @@ mod tests {
             },
             Processor::RenameKeys(vec![("eventName".into(), "event".into(), false)]),
         ];
-        let on_new_name = parse(&CANONICAL_PATTERN.replace("$.eventName", "$.event")).unwrap();
-        assert!(coverage_transformed(&on_new_name, &renamed).unwrap().covers_all);
+        let on_new_name = parse(&canonical().replace("$.eventName", "$.event")).unwrap();
+        assert!(
+            coverage_transformed(default_rule(), &on_new_name, &renamed)
+                .unwrap()
+                .covers_all
+        );
         // The canonical pattern finds no eventName any more.
-        let c = coverage_transformed(&parse(CANONICAL_PATTERN).unwrap(), &renamed).unwrap();
+        let c = coverage_transformed(default_rule(), &parse(canonical()).unwrap(), &renamed).unwrap();
         assert_eq!(c.missing.len(), 16);
         // A processor not evaluated, or conditions that would need derived records.
-        assert!(coverage_transformed(&on_new_name, &[Processor::Other("grok".into())]).is_err());
+        assert!(coverage_transformed(default_rule(), &on_new_name, &[Processor::Other("grok".into())]).is_err());
         let narrowed = parse(r#"{ $.eventName = CreatePolicy && $.sourceIPAddress != "10.1.2.3" }"#).unwrap();
-        assert!(coverage_transformed(&narrowed, &[]).is_err());
+        assert!(coverage_transformed(default_rule(), &narrowed, &[]).is_err());
     }
 
     #[test]
     fn routine_events_are_told_apart_from_the_iam_reads_a_pattern_also_counts() {
-        let c = cov(CANONICAL_PATTERN);
+        let c = cov(canonical());
         assert!(c.routine_matched.is_empty() && c.also_matched.is_empty(), "{c:?}");
         for p in [
             "",
             "{ $.eventName = \"*\" }",
-            &CANONICAL_PATTERN.replace(" }", " || ($.eventVersion = *) }"),
+            &canonical().replace(" }", " || ($.eventVersion = *) }"),
         ] {
             let c = cov(p);
             assert_eq!(c.routine_matched.len(), 3, "{p:?}: {c:?}");
@@ -722,17 +747,21 @@ mod tests {
     fn and_joined_narrowed_misspelled_do_not_cover() {
         let and_joined = format!(
             "{{ {} }}",
-            IAM_POLICY_EVENTS.map(|e| format!("($.eventName={e})")).join(" && ")
+            events()
+                .iter()
+                .map(|e| format!("($.eventName={e})"))
+                .collect::<Vec<_>>()
+                .join(" && ")
         );
         let c = cov(&and_joined);
         assert!(!c.covers_all);
         assert_eq!(c.missing.len(), 16);
 
-        let narrowed = CANONICAL_PATTERN
+        let narrowed = canonical()
             .replacen("{ (", "{ $.userIdentity.type = IAMUser && ((", 1)
             .replacen(") }", ")) }", 1);
         let c = cov(&narrowed);
-        assert_eq!(c.missing, IAM_POLICY_EVENTS.to_vec());
+        assert_eq!(c.missing, events());
         assert_eq!(c.missing_variants.len(), 64);
         assert!(
             c.summary().ends_with("(matched only when called by IAMUser)"),
@@ -740,24 +769,24 @@ mod tests {
             c.summary()
         );
 
-        let misspelled = CANONICAL_PATTERN.replace("= CreatePolicy)", "= XCreatePolicy)");
+        let misspelled = canonical().replace("= CreatePolicy)", "= XCreatePolicy)");
         let c = cov(&misspelled);
         assert_eq!(c.missing, ["CreatePolicy"]);
         assert_eq!(c.summary(), "misses 1 of 16 IAM policy events: CreatePolicy");
 
-        let lowercase = CANONICAL_PATTERN.replace("= DeletePolicy)", "= deletepolicy)");
+        let lowercase = canonical().replace("= DeletePolicy)", "= deletepolicy)");
         assert_eq!(cov(&lowercase).missing, ["DeletePolicy"]);
     }
 
     #[test]
     fn each_single_omission_is_reported() {
-        for skip in IAM_POLICY_EVENTS {
-            let rest: Vec<&str> = IAM_POLICY_EVENTS.iter().copied().filter(|e| *e != skip).collect();
+        for skip in events() {
+            let rest: Vec<&str> = events().into_iter().filter(|e| *e != skip).collect();
             let c = cov(&format!("{{ {} }}", or_of(&rest, |e| format!("($.eventName = {e})"))));
             assert_eq!(c.missing, [skip]);
             assert_eq!(c.missing_variants.len(), 5);
         }
-        let two = CANONICAL_PATTERN
+        let two = canonical()
             .replace("($.eventName = CreatePolicy) || ", "")
             .replace("($.eventName = DeletePolicy) || ", "");
         assert_eq!(
@@ -804,7 +833,7 @@ mod tests {
     #[test]
     fn coverage_agrees_with_matching_the_text() {
         for p in [
-            CANONICAL_PATTERN,
+            canonical(),
             "{ $.userIdentity.type = IAMUser }",
             "{ $.requestParameters.* = *developers* }",
             "{ $.responseElements.policy.attachmentCount = 0 }",
@@ -812,8 +841,12 @@ mod tests {
             "[...]",
         ] {
             let pattern = parse(p).unwrap();
-            let c = coverage(&pattern);
-            for r in sample_records().iter().filter(|r| r.result == CallResult::Success) {
+            let c = coverage(default_rule(), &pattern);
+            for r in default_rule()
+                .sample_records()
+                .iter()
+                .filter(|r| r.result == CallResult::Success)
+            {
                 let missed = c.missing_variants.contains(&Variant {
                     event: r.event,
                     identity: r.identity,
@@ -825,13 +858,14 @@ mod tests {
 
     #[test]
     fn coverage_report_shape() {
-        let r = serde_json::to_value(coverage_report(CANONICAL_PATTERN).unwrap()).unwrap();
+        let r = serde_json::to_value(coverage_report(default_rule(), canonical()).unwrap()).unwrap();
         assert_eq!(r["covers_all"], true);
         assert_eq!(r["events_covered"], 16);
         assert_eq!(r["missing"], serde_json::json!([]));
         assert_eq!(r["required_records"], 80);
         assert_eq!(r["failed_calls_matched"].as_array().unwrap().len(), 32);
-        let r = serde_json::to_value(coverage_report("{ $.eventName = CreatePolicy }").unwrap()).unwrap();
+        let r =
+            serde_json::to_value(coverage_report(default_rule(), "{ $.eventName = CreatePolicy }").unwrap()).unwrap();
         assert_eq!(r["covers_all"], false);
         assert_eq!(r["covered"], serde_json::json!(["CreatePolicy"]));
         assert_eq!(r["missing"].as_array().unwrap().len(), 15);
@@ -839,6 +873,6 @@ mod tests {
             r["missing_variants"][0],
             serde_json::json!({"event": "DeleteGroupPolicy", "identity": "IAMUser"})
         );
-        assert!(coverage_report("{").is_err());
+        assert!(coverage_report(default_rule(), "{").is_err());
     }
 }

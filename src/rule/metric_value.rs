@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::cloudtrail::{corpus, CallResult};
+use super::cloudtrail::CallResult;
+use super::Rule;
 
 /// What one matching event of the rule publishes, over all its events.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,14 +19,14 @@ pub struct Published {
     pub silent: Vec<&'static str>,
 }
 
-pub fn published_values(metric_value: &str) -> Published {
+pub fn published_values(rule: &'static Rule, metric_value: &str) -> Published {
     let mut values = BTreeSet::new();
     let mut silent = Vec::new();
     let source = metric_value.trim();
     if let Ok(constant) = source.parse::<f64>() {
         values.insert(constant.to_bits());
     } else {
-        let corpus = corpus();
+        let corpus = rule.corpus();
         for (record, value) in corpus.records.iter().zip(&corpus.values) {
             if record.result != CallResult::Success {
                 continue;
@@ -66,17 +67,17 @@ mod tests {
 
     #[test]
     fn a_constant_is_one_value_for_every_event() {
-        let p = published_values("1");
+        let p = published_values(crate::rule::default_rule(), "1");
         assert_eq!((p.values, p.silent), (vec![1.0], vec![]));
     }
 
     #[test]
     fn a_field_is_read_from_each_record() {
         // Every record has a non-numeric eventName and no $.count.
-        let p = published_values("$.eventName");
+        let p = published_values(crate::rule::default_rule(), "$.eventName");
         assert!(p.values.is_empty());
         assert_eq!(p.silent.len(), 16);
-        let p = published_values("$.count");
+        let p = published_values(crate::rule::default_rule(), "$.count");
         assert_eq!((p.values.len(), p.silent.len()), (0, 16));
     }
 

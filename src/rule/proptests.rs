@@ -4,12 +4,12 @@
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use super::{coverage, IAM_POLICY_EVENTS};
+use super::{coverage, default_rule};
 use crate::pattern::parse;
 
 /// Clauses for the coverage invariants: real events, near misses, narrowing conditions.
 fn clause() -> impl Strategy<Value = String> {
-    let event = select(&IAM_POLICY_EVENTS[..]);
+    let event = select(default_rule().events());
     prop_oneof![
         event.clone().prop_map(|e| format!("$.eventName = {e}")),
         event.clone().prop_map(|e| format!("$.eventName = \"{e}\"")),
@@ -26,7 +26,7 @@ fn wrap(expr: &str, times: usize) -> String {
 }
 
 fn coverage_key(p: &str) -> (bool, Vec<&'static str>, Vec<super::Variant>, Vec<super::Variant>) {
-    let mut c = coverage(&parse(p).unwrap_or_else(|e| panic!("{p}: {e}")));
+    let mut c = coverage(default_rule(), &parse(p).unwrap_or_else(|e| panic!("{p}: {e}")));
     c.missing_variants.sort();
     c.failed_calls_matched.sort();
     (c.covers_all, c.missing, c.missing_variants, c.failed_calls_matched)

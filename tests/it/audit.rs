@@ -507,8 +507,8 @@ async fn with_filters(patterns: &[String]) -> (i32, Value) {
                 LOG_GROUP,
                 &format!("f{i}"),
                 pattern,
-                rule::DEFAULT_METRIC_NAMESPACE,
-                rule::DEFAULT_METRIC_NAME,
+                rule::default_rule().filter.metric_namespace.as_str(),
+                rule::default_rule().filter.metric_name.as_str(),
             )
             .await;
     }
@@ -519,7 +519,8 @@ async fn with_filters(patterns: &[String]) -> (i32, Value) {
 /// every change publishes 1 there, and the Sum >= 1 alarm fires.
 #[tokio::test]
 async fn one_filter_per_event_on_one_metric_passes() {
-    let patterns: Vec<String> = iam_policy_alarm::rule::IAM_POLICY_EVENTS
+    let patterns: Vec<String> = iam_policy_alarm::rule::default_rule()
+        .events()
         .iter()
         .map(|e| format!("{{ ($.eventSource = iam.amazonaws.com) && ($.eventName = {e}) }}"))
         .collect();
@@ -541,7 +542,7 @@ async fn one_filter_per_event_on_one_metric_passes() {
 async fn a_filter_matching_routine_events_fails_the_alarm_link() {
     let widened = format!(
         "{} || ($.eventVersion = *) }}",
-        crate::support::seed::CIS_PATTERN.trim_end_matches('}').trim_end()
+        crate::support::seed::cis_pattern().trim_end_matches('}').trim_end()
     );
     for pattern in [String::new(), r#"{ $.eventName = "*" }"#.to_string(), widened] {
         let (code, report) = with_filters(std::slice::from_ref(&pattern)).await;

@@ -5,7 +5,7 @@
 
 use crate::support::fault_proxy::FaultProxy;
 use crate::support::lambda::LambdaFace;
-use crate::support::seed::{put_metric_filter, Chain, CIS_PATTERN, LOG_GROUP};
+use crate::support::seed::{cis_pattern, put_metric_filter, Chain, LOG_GROUP};
 use crate::support::{moto, Account, REGION};
 use iam_policy_alarm::invocation::{parse_event, parse_invocation, Invocation};
 use iam_policy_alarm::settings::{Mode, Settings};
@@ -418,7 +418,7 @@ async fn hostile_filter_patterns_are_judged_without_panic() {
         let account = Account::new().await;
         account
             .seed(&Chain {
-                filter_pattern: with_good.then_some(CIS_PATTERN),
+                filter_pattern: with_good.then_some(cis_pattern()),
                 ..Chain::default()
             })
             .await;
@@ -462,7 +462,7 @@ async fn thousands_of_filters_and_alarms_are_judged_with_each_read_made_once() {
     let inbox = account.sqs_subscriber(&findings, "findings-inbox").await;
     let logs = aws_sdk_cloudwatchlogs::Client::new(&account.region(REGION));
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.region(REGION));
-    let narrowed = CIS_PATTERN.replace("($.eventName = DeletePolicy) || ", "");
+    let narrowed = cis_pattern().replace("($.eventName = DeletePolicy) || ", "");
     let filters = stream::iter(0..N)
         .map(|i| {
             let (logs, narrowed) = (logs.clone(), narrowed.clone());
@@ -472,7 +472,7 @@ async fn thousands_of_filters_and_alarms_are_judged_with_each_read_made_once() {
                 let (pattern, metric) = if i % 2 == 0 {
                     (narrowed, format!("Narrowed{i}"))
                 } else {
-                    (CIS_PATTERN.to_string(), "IAMPolicyEventCount".to_string())
+                    (cis_pattern().to_string(), "IAMPolicyEventCount".to_string())
                 };
                 put_metric_filter(
                     &logs,
@@ -574,6 +574,13 @@ fn a_report_of_any_size_fits_an_sns_message() {
             summary: "no trail's chain alarms on IAM policy changes".into(),
             trails: vec![trail(size); trails],
             errors: Vec::new(),
+            // The rule's own copy of the chains, which the message must cut as well.
+            rules: vec![iam_policy_alarm::check::RuleFindings::new(
+                iam_policy_alarm::rule::default_rule(),
+                Status::Fail,
+                "no trail's chain alarms on IAM policy changes".into(),
+                vec![trail(size); trails],
+            )],
         };
         let report = Report::new(findings, Mode::Audit, false, "2026-01-01T00:00:00Z".into());
         let message = report.sns_message();

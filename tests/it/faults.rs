@@ -265,7 +265,11 @@ async fn suppressed_failed_finding(account: &Account) {
         .batch_import_findings()
         .findings(
             AwsSecurityFinding::builder()
-                .id(iam_policy_alarm::report::asff::finding_id("us-east-1", &account.id))
+                .id(iam_policy_alarm::report::asff::finding_id(
+                    "us-east-1",
+                    &account.id,
+                    iam_policy_alarm::rule::default_rule(),
+                ))
                 .aws_account_id(&account.id)
                 .resources(
                     Resource::builder()
@@ -301,8 +305,8 @@ async fn longest_audit() -> Scenario {
     cloudwatch
         .put_metric_alarm()
         .alarm_name("iam-changes-five")
-        .namespace(iam_policy_alarm::rule::DEFAULT_METRIC_NAMESPACE)
-        .metric_name(iam_policy_alarm::rule::DEFAULT_METRIC_NAME)
+        .namespace(iam_policy_alarm::rule::default_rule().filter.metric_namespace.as_str())
+        .metric_name(iam_policy_alarm::rule::default_rule().filter.metric_name.as_str())
         .statistic(Statistic::Sum)
         .period(300)
         .evaluation_periods(1)
@@ -322,8 +326,8 @@ async fn longest_audit() -> Scenario {
                 MetricStat::builder()
                     .metric(
                         Metric::builder()
-                            .namespace(iam_policy_alarm::rule::DEFAULT_METRIC_NAMESPACE)
-                            .metric_name(iam_policy_alarm::rule::DEFAULT_METRIC_NAME)
+                            .namespace(iam_policy_alarm::rule::default_rule().filter.metric_namespace.as_str())
+                            .metric_name(iam_policy_alarm::rule::default_rule().filter.metric_name.as_str())
                             .build(),
                     )
                     .period(300)
@@ -438,13 +442,13 @@ async fn the_function_timeout_covers_the_measured_chains_of_dependent_calls() {
     aws_sdk_cloudwatchlogs::Client::new(&config)
         .delete_metric_filter()
         .log_group_name(crate::support::seed::LOG_GROUP)
-        .filter_name(iam_policy_alarm::rule::DEFAULT_FILTER_NAME)
+        .filter_name(iam_policy_alarm::rule::default_rule().filter.name.as_str())
         .send()
         .await
         .unwrap();
     aws_sdk_cloudwatch::Client::new(&config)
         .disable_alarm_actions()
-        .alarm_names(iam_policy_alarm::rule::DEFAULT_ALARM_NAME)
+        .alarm_names(iam_policy_alarm::rule::default_rule().alarm.name.as_str())
         .send()
         .await
         .unwrap();

@@ -379,6 +379,7 @@ async fn no_account_is_started_past_the_invocations_deadline() {
         scope: iam_policy_alarm::settings::Scope::Organization,
         accounts: None,
         deadline: Some(SystemTime::now() + per_account_worst_case() - Duration::from_secs(10)),
+        rules: vec![iam_policy_alarm::rule::default_rule()],
     };
     let outcome = iam_policy_alarm::run::run(&app, &request).await;
     let report: Value = serde_json::from_str(&outcome.report.to_json_string()).unwrap();

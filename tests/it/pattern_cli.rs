@@ -54,7 +54,8 @@ fn coverage_reports_missing_events_and_exits_zero_either_way() {
 /// pattern's own report under `filters`.
 #[test]
 fn coverage_of_several_patterns_is_their_union() {
-    let per_event: Vec<String> = iam_policy_alarm::rule::IAM_POLICY_EVENTS
+    let per_event: Vec<String> = iam_policy_alarm::rule::default_rule()
+        .events()
         .iter()
         .map(|e| format!("--filter-pattern={{ $.eventName = {e} }}"))
         .collect();
@@ -95,7 +96,7 @@ fn coverage_names_the_condition_that_narrows_a_pattern() {
     assert!(out["summary"]
         .as_str()
         .unwrap()
-        .starts_with(r#"drops the IAM policy changes made with $.sourceIPAddress = "10.1.2.3""#));
+        .starts_with(r#"drops the IAM policy events made with $.sourceIPAddress = "10.1.2.3""#));
 }
 
 #[test]
@@ -131,13 +132,22 @@ fn rule_prints_the_rule_as_the_seeder_reads_it() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(events, rule::IAM_POLICY_EVENTS);
-    assert_eq!(out["canonical_pattern"], rule::CANONICAL_PATTERN);
-    assert_eq!(out["filter_name"], rule::DEFAULT_FILTER_NAME);
-    assert_eq!(out["alarm_name"], rule::DEFAULT_ALARM_NAME);
-    assert_eq!(out["metric_namespace"], rule::DEFAULT_METRIC_NAMESPACE);
-    assert_eq!(out["metric_name"], rule::DEFAULT_METRIC_NAME);
-    assert_eq!(out["filter"]["metric_value"], rule::WANTED_FILTER.metric_value);
+    assert_eq!(events, rule::default_rule().events());
+    assert_eq!(
+        out["canonical_pattern"],
+        rule::default_rule().canonical_pattern.as_str()
+    );
+    assert_eq!(out["filter_name"], rule::default_rule().filter.name.as_str());
+    assert_eq!(out["alarm_name"], rule::default_rule().alarm.name.as_str());
+    assert_eq!(
+        out["metric_namespace"],
+        rule::default_rule().filter.metric_namespace.as_str()
+    );
+    assert_eq!(out["metric_name"], rule::default_rule().filter.metric_name.as_str());
+    assert_eq!(
+        out["filter"]["metric_value"],
+        rule::default_rule().wanted_filter().metric_value
+    );
     for key in [
         "statistic",
         "period",

@@ -305,7 +305,7 @@ async fn a_foreign_filter_with_our_name_is_left_unchanged_and_reported() {
     // Both sides in one shape, so they compare field by field.
     assert_eq!(conflict["existing"]["name"], FILTER);
     assert_eq!(conflict["wanted"]["name"], FILTER);
-    assert_eq!(conflict["wanted"]["pattern"], crate::support::seed::CIS_PATTERN);
+    assert_eq!(conflict["wanted"]["pattern"], crate::support::seed::cis_pattern());
     assert_eq!(account.snapshot(&["us-east-1"]).await, before, "nothing may change");
 }
 

@@ -11,7 +11,10 @@ use iam_policy_alarm::rule::{self, WANTED_ALARM};
 use super::{http, moto, Account};
 
 /// The pattern remediation writes and the seeded chain uses: the rule's own.
-pub const CIS_PATTERN: &str = rule::WANTED_FILTER.pattern;
+/// The mission's rule's canonical pattern.
+pub fn cis_pattern() -> &'static str {
+    rule::default_rule().canonical_pattern.as_str()
+}
 
 pub const LOG_GROUP: &str = "CloudTrail/DefaultLogGroup";
 
@@ -41,8 +44,8 @@ impl Default for Chain {
             trail_delivers: true,
             create_log_group: true,
             selectors: None,
-            filter_pattern: Some(CIS_PATTERN),
-            alarm_namespace: Some(rule::DEFAULT_METRIC_NAMESPACE),
+            filter_pattern: Some(cis_pattern()),
+            alarm_namespace: Some(rule::default_rule().filter.metric_namespace.as_str()),
             alarm_actions_enabled: true,
             subscribe: true,
         }
@@ -90,10 +93,10 @@ impl Account {
             self.metric_filter(
                 chain.log_group_region,
                 LOG_GROUP,
-                rule::DEFAULT_FILTER_NAME,
+                rule::default_rule().filter.name.as_str(),
                 pattern,
-                rule::DEFAULT_METRIC_NAMESPACE,
-                rule::DEFAULT_METRIC_NAME,
+                rule::default_rule().filter.metric_namespace.as_str(),
+                rule::default_rule().filter.metric_name.as_str(),
             )
             .await;
         }
@@ -101,9 +104,9 @@ impl Account {
         if let Some(namespace) = chain.alarm_namespace {
             self.alarm(
                 chain.log_group_region,
-                rule::DEFAULT_ALARM_NAME,
+                rule::default_rule().alarm.name.as_str(),
                 namespace,
-                rule::DEFAULT_METRIC_NAME,
+                rule::default_rule().filter.metric_name.as_str(),
                 chain.alarm_actions_enabled,
                 &topic_arn,
             )
