@@ -350,9 +350,35 @@ mod tests {
             include_str!("../events/audit.json"),
             include_str!("../events/remediate.json"),
             include_str!("../events/remediate-dry-run.json"),
+            include_str!("../events/audit-all-rules.json"),
         ] {
             parse_event(&serde_json::from_str(file).unwrap(), &s).unwrap();
         }
+    }
+
+    #[test]
+    fn a_manual_payload_names_the_rules_of_its_run() {
+        let s = Settings::default();
+        let ids = |r: &RunRequest| r.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>();
+        assert_eq!(ids(&parse_event(&json!({}), &s).unwrap()), ["iam-policy-changes"]);
+        let r = parse_event(&json!({"rules": ["root-usage", "iam-policy-changes"]}), &s).unwrap();
+        assert_eq!(ids(&r), ["root-usage", "iam-policy-changes"]);
+        let r = parse_event(&serde_json::from_str(include_str!("../events/audit-all-rules.json")).unwrap(), &s).unwrap();
+        assert_eq!(r.rules.len(), 15);
+        for (payload, message) in [
+            (json!({"rules": []}), "manual payload: rules is empty"),
+            (json!({"rules": ["nope"]}), "manual payload: rules: \"nope\" is not a rule"),
+            (json!({"rules": "all"}), "manual payload: invalid type: string \"all\", expected a sequence"),
+        ] {
+            let e = parse_event(&payload, &s).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("invalid invocation event: {message}")), "{e}");
+        }
+        // The schedule and tamper events judge the RULES setting's rules.
+        let every = Settings {
+            rules: crate::rule::all().iter().collect(),
+            ..Settings::default()
+        };
+        assert_eq!(parse_event(&schedule(), &every).unwrap().rules.len(), 15);
     }
 
     #[test]

@@ -354,6 +354,9 @@ pub fn rule_list(s: &str) -> Result<Vec<&'static Rule>, String> {
     if ids == ["all"] {
         return Ok(rule::all().iter().collect());
     }
+    if ids.contains(&"all") {
+        return Err("all stands alone: it names every rule".into());
+    }
     if ids.is_empty() {
         return Err(format!("expected rule ids or all; the rules are {}", rule::ids()));
     }
@@ -601,6 +604,27 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("longer than 255"));
+    }
+
+    #[test]
+    fn rules_are_ids_or_all_in_the_benchmarks_order() {
+        let ids = |s: &Settings| s.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>();
+        assert_eq!(ids(&settings(&[]).unwrap()), ["iam-policy-changes"]);
+        let s = settings(&[("RULES", " vpc-changes, root-usage ,root-usage")]).unwrap();
+        assert_eq!(ids(&s), ["root-usage", "vpc-changes"], "the benchmark's order, each once");
+        assert_eq!(settings(&[("RULES", "all")]).unwrap().rules.len(), 15);
+        for (value, reason) in [
+            ("nope", "\"nope\" is not a rule; the rules are unauthorized-api-calls, console-signin-without-mfa, root-usage, iam-policy-changes,"),
+            ("all,root-usage", "all stands alone: it names every rule"),
+            (",", "expected rule ids or all"),
+        ] {
+            let e = settings(&[("RULES", value)]).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("invalid setting RULES={value:?}: {reason}")), "{e}");
+        }
+        // Only the mission's rule's names are settings.
+        let s = settings(&[("FILTER_NAME", "mine"), ("RULES", "all")]).unwrap();
+        assert_eq!(s.names_for(crate::rule::default_rule()).filter_name, "mine");
+        assert_eq!(s.names_for(crate::rule::by_id("root-usage").unwrap()).filter_name, "RootAccountUsage");
     }
 
     /// The names in the first column of docs/settings.md's table (backticked, upper case).

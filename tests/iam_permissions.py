@@ -142,6 +142,7 @@ CONTRACT_ENV = {
     "SECURITY_HUB",
     "TAMPER_NOTIFY",
     "NOTIFY",
+    "RULES",
     "STATE_LOG_GROUP",
     "FUNCTION_ROLE_ARN",
 }

@@ -202,3 +202,39 @@ fn misspelling_touches_whole_names_only() {
         "($.eventName = XCreateRoute) || ($.eventName = CreateRouteTable)"
     );
 }
+
+/// docs/rules.md's table, as the rule files say it.
+fn rules_table() -> String {
+    let mut out = String::from(
+        "| id | CIS v5.0 | Security Hub | Conformity | cases | filter / metric / alarm remediation writes |\n| --- | --- | --- | --- | --- | --- |\n",
+    );
+    for rule in all() {
+        let control = |standard: &str, versions: Option<&str>| {
+            rule.controls
+                .iter()
+                .find(|c| c.standard.starts_with(standard) && versions.is_none_or(|v| c.versions.contains(v)))
+                .map_or("-".to_string(), |c| c.id.clone())
+        };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} {} | `{}` / `{}/{}` / `{}` |\n",
+            rule.id,
+            control("CIS", Some("5.0.0")),
+            rule.security_hub_control.as_deref().unwrap_or("-"),
+            control("Trend Micro", None),
+            rule.cases.len(),
+            rule.events_noun,
+            rule.filter.name,
+            rule.filter.metric_namespace,
+            rule.filter.metric_name,
+            rule.alarm.name
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_rules_page_lists_every_rule_as_its_data_says() {
+    let page = include_str!("../../docs/rules.md");
+    let table = rules_table();
+    assert!(page.contains(&table), "docs/rules.md's table must read:\n{table}");
+}

@@ -11,6 +11,7 @@ mod lambda_runtime;
 mod organization;
 mod pattern_cli;
 mod remediation;
+mod rules;
 mod secrets;
 mod security_hub;
 mod stack_policies;
