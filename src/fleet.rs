@@ -44,6 +44,14 @@ pub fn per_remediation_worst_case() -> Duration {
     RETRY_BUDGET.operation_timeout * (1 + REMEDIATION_CHAIN_CALLS) + after_the_accounts()
 }
 
+/// When a remediation's writes must have ended: the audit after them and what follows
+/// the last account need the rest of the invocation. With several rules to fix, the
+/// writes that would run past it wait for the next run.
+fn write_by(request: &RunRequest) -> Option<SystemTime> {
+    let after_the_writes = RETRY_BUDGET.operation_timeout * AUDIT_CHAIN_CALLS + after_the_accounts();
+    request.deadline.and_then(|d| d.checked_sub(after_the_writes))
+}
+
 /// The most a run spends confirming its tamper events in CloudTrail's event history,
 /// whatever the calls do: what is not confirmed by then is reported unconfirmed.
 pub const CONFIRMATION_BUDGET: Duration = Duration::from_secs(10);
@@ -154,6 +162,7 @@ pub async fn run(app: &App, scope: &Targets, request: &RunRequest) -> Ran {
                 &request.rules,
                 Writer::Own,
                 request.dry_run,
+                write_by(request),
             )
             .await,
         )),
@@ -301,8 +310,15 @@ async fn remediate_account(
             } else {
                 Writer::Member
             };
-            let remediated =
-                pipeline::remediate(&clients, &app.settings, &request.rules, writer, request.dry_run).await;
+            let remediated = pipeline::remediate(
+                &clients,
+                &app.settings,
+                &request.rules,
+                writer,
+                request.dry_run,
+                write_by(request),
+            )
+            .await;
             let failure = remediated.failure.clone();
             (Ok(Box::new(remediated)), failure)
         }

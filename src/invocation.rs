@@ -363,12 +363,22 @@ mod tests {
         assert_eq!(ids(&parse_event(&json!({}), &s).unwrap()), ["iam-policy-changes"]);
         let r = parse_event(&json!({"rules": ["root-usage", "iam-policy-changes"]}), &s).unwrap();
         assert_eq!(ids(&r), ["root-usage", "iam-policy-changes"]);
-        let r = parse_event(&serde_json::from_str(include_str!("../events/audit-all-rules.json")).unwrap(), &s).unwrap();
+        let r = parse_event(
+            &serde_json::from_str(include_str!("../events/audit-all-rules.json")).unwrap(),
+            &s,
+        )
+        .unwrap();
         assert_eq!(r.rules.len(), 15);
         for (payload, message) in [
             (json!({"rules": []}), "manual payload: rules is empty"),
-            (json!({"rules": ["nope"]}), "manual payload: rules: \"nope\" is not a rule"),
-            (json!({"rules": "all"}), "manual payload: invalid type: string \"all\", expected a sequence"),
+            (
+                json!({"rules": ["nope"]}),
+                "manual payload: rules: \"nope\" is not a rule",
+            ),
+            (
+                json!({"rules": "all"}),
+                "manual payload: invalid type: string \"all\", expected a sequence",
+            ),
         ] {
             let e = parse_event(&payload, &s).unwrap_err().to_string();
             assert!(e.starts_with(&format!("invalid invocation event: {message}")), "{e}");

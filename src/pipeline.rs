@@ -63,13 +63,15 @@ pub struct Remediated {
 }
 
 /// Audit, plan, and unless this is a dry run, apply and audit again; `writer` says
-/// whose credentials `clients` carry.
+/// whose credentials `clients` carry, `write_by` when the writes must have ended (the
+/// audit after and the delivery need the rest of the invocation).
 pub async fn remediate(
     clients: &Clients,
     settings: &Settings,
     rules: &[&'static Rule],
     writer: Writer,
     dry_run: bool,
+    write_by: Option<std::time::SystemTime>,
 ) -> Remediated {
     let judged = judged(settings, rules);
     let names: Vec<String> = judged.iter().map(|(_, n)| n.alarm_name.clone()).collect();
@@ -86,7 +88,7 @@ pub async fn remediate(
             failure: unread,
         };
     }
-    let applied = apply(clients, &plan).await;
+    let applied = apply(clients, &plan, write_by).await;
     let after = check(&collect(clients, reads(rules, &[])).await, &judged);
     Remediated {
         before,

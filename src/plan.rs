@@ -117,7 +117,7 @@ impl Action {
                 r.group.region,
                 r.metric_transformations[0].metric_namespace,
                 r.metric_transformations[0].metric_name,
-                r.rule.title
+                r.rule.in_sentence()
             ),
             Action::PutMetricAlarm {
                 request: r,

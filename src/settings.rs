@@ -611,7 +611,11 @@ mod tests {
         let ids = |s: &Settings| s.rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>();
         assert_eq!(ids(&settings(&[]).unwrap()), ["iam-policy-changes"]);
         let s = settings(&[("RULES", " vpc-changes, root-usage ,root-usage")]).unwrap();
-        assert_eq!(ids(&s), ["root-usage", "vpc-changes"], "the benchmark's order, each once");
+        assert_eq!(
+            ids(&s),
+            ["root-usage", "vpc-changes"],
+            "the benchmark's order, each once"
+        );
         assert_eq!(settings(&[("RULES", "all")]).unwrap().rules.len(), 15);
         for (value, reason) in [
             ("nope", "\"nope\" is not a rule; the rules are unauthorized-api-calls, console-signin-without-mfa, root-usage, iam-policy-changes,"),
@@ -624,7 +628,10 @@ mod tests {
         // Only the mission's rule's names are settings.
         let s = settings(&[("FILTER_NAME", "mine"), ("RULES", "all")]).unwrap();
         assert_eq!(s.names_for(crate::rule::default_rule()).filter_name, "mine");
-        assert_eq!(s.names_for(crate::rule::by_id("root-usage").unwrap()).filter_name, "RootAccountUsage");
+        assert_eq!(
+            s.names_for(crate::rule::by_id("root-usage").unwrap()).filter_name,
+            "RootAccountUsage"
+        );
     }
 
     /// The names in the first column of docs/settings.md's table (backticked, upper case).

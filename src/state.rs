@@ -304,7 +304,7 @@ fn system_fields_problem(
     organization: bool,
     rule: &Rule,
 ) -> Option<String> {
-    let what = &rule.title;
+    let what = rule.in_sentence();
     if f.on_transformed_logs {
         match &f.transformer {
             Some(Ok(())) => {}

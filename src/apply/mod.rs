@@ -1,11 +1,13 @@
 //! apply: the writes. Executes a Plan against AWS, in order, stopping at the first
 //! failure so the next run finds a consistent state and completes it. Every write is an
 //! upsert by name; a metric filter is written only under a lease, because two runs
-//! racing to create it must leave exactly one.
+//! racing to create it must leave exactly one. A write is started only when it can end
+//! before the time the run must stop writing (the audit after and the delivery need
+//! the rest): with many rules to fix, the next run completes what did not fit.
 
 mod lease;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_config::retry::RetryConfig;
 use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic, Tag};
@@ -22,11 +24,40 @@ pub struct Applied {
     pub failure: Option<AwsError>,
 }
 
-pub async fn apply(clients: &Clients, plan: &Plan) -> Applied {
+/// The calls of one write when every call hangs: a filter's lease (look, claim, look
+/// again), the filters read again, the filter, the lease's release; an alarm's one.
+fn worst_calls(action: &Action) -> u32 {
+    match action {
+        Action::PutMetricFilter(_) => 6,
+        Action::PutMetricAlarm { .. } => 1,
+    }
+}
+
+/// Applies `plan`; with `write_by`, each write only when it can end by then.
+pub async fn apply(clients: &Clients, plan: &Plan, write_by: Option<SystemTime>) -> Applied {
     let mut applied = Applied::default();
     // The lease's claims are named after the run that takes them.
     let run = lease::run_id();
     for action in &plan.actions {
+        let needs = RETRY_BUDGET.operation_timeout * worst_calls(action);
+        if write_by.is_some_and(|by| SystemTime::now() + needs > by) {
+            let why = format!(
+                "not started: less time was left before the function's deadline than this write ({} s) and the audit after need; the next run completes it",
+                needs.as_secs()
+            );
+            tracing::warn!(operation = action.operation(), region = action.region(), "{why}");
+            applied.results.push(AppliedAction {
+                action: action.planned(),
+                outcome: Outcome::Skipped(why.clone()),
+            });
+            applied.failure = Some(AwsError {
+                operation: action.operation().into(),
+                resource: action.region().into(),
+                message: why,
+                retryable: true,
+            });
+            break;
+        }
         let outcome = match action {
             Action::PutMetricFilter(request) => put_metric_filter(clients, request, &run).await,
             Action::PutMetricAlarm { request, .. } => {
@@ -165,4 +196,69 @@ async fn put_metric_alarm(clients: &Clients, r: &AlarmRequest) -> Result<(), Aws
         .await
         .map_err(|e| aws_error("cloudwatch:PutMetricAlarm", &r.alarm_name, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Tag;
+
+    // Past the time to stop writing, nothing is sent (the clients point nowhere: a call
+    // would fail, not be skipped) and the run says the next one completes it.
+    #[tokio::test]
+    async fn no_write_is_started_that_cannot_end_before_the_time_to_stop() {
+        let config = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .build();
+        let clients = Clients::new(config).unwrap();
+        let request = AlarmRequest {
+            region: "us-east-1".into(),
+            alarm_name: "a".into(),
+            alarm_description: String::new(),
+            namespace: "n".into(),
+            metric_name: "m".into(),
+            statistic: "Sum".into(),
+            period: 300,
+            evaluation_periods: 1,
+            threshold: 1.0,
+            comparison_operator: "GreaterThanOrEqualToThreshold".into(),
+            treat_missing_data: "notBreaching".into(),
+            actions_enabled: true,
+            alarm_actions: Vec::new(),
+            tags: vec![Tag {
+                key: "k".into(),
+                value: "v".into(),
+            }],
+        };
+        let plan = Plan {
+            actions: vec![
+                Action::PutMetricAlarm {
+                    request: request.clone(),
+                    replaces_own: false,
+                },
+                Action::PutMetricAlarm {
+                    request,
+                    replaces_own: false,
+                },
+            ],
+            ..Plan::default()
+        };
+        let applied = apply(&clients, &plan, Some(SystemTime::now() + Duration::from_secs(10))).await;
+        assert_eq!(
+            applied.results.len(),
+            1,
+            "the first skipped write ends the run's writes"
+        );
+        assert!(
+            applied.results[0]
+                .outcome
+                .to_string()
+                .starts_with("skipped: not started: less time was left"),
+            "{}",
+            applied.results[0].outcome
+        );
+        let failure = applied.failure.unwrap();
+        assert!(failure.retryable && failure.message.contains("the next run completes it"));
+    }
 }

@@ -293,7 +293,7 @@ fn check_rule(state: &AccountState, names: &Names, rule: &'static Rule) -> Findi
 }
 
 fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str, rule: &Rule) -> (Status, String) {
-    let what = &rule.title;
+    let what = rule.in_sentence();
     // Without the account's identity nothing can be vouched for, whatever else was read.
     if let Some(t) = trails
         .iter()
@@ -303,8 +303,8 @@ fn verdict(trails: &[TrailFinding], errors: &[AwsError], region: &str, rule: &Ru
         return (
             Status::Pass,
             format!(
-                "{what} are alarmed: trail {} -> metric filter -> alarm -> confirmed subscriber",
-                t.name
+                "{} are alarmed: trail {} -> metric filter -> alarm -> confirmed subscriber",
+                rule.title, t.name
             ),
         );
     }

@@ -184,9 +184,8 @@ impl Report {
 
     pub fn text(&self) -> String {
         let mut out = format!(
-            "{} ({}): {}\nAccount {}, audited from {} at {} ({}{})\n{}\n",
+            "{}: {}\nAccount {}, audited from {} at {} ({}{})\n{}\n",
             heading(self.rules.iter().map(|r| r.rule)),
-            self.controls,
             self.status_word(),
             self.account.as_deref().unwrap_or("unknown"),
             self.region,
@@ -375,12 +374,17 @@ pub(crate) fn controls_of<'a>(rules: impl Iterator<Item = &'a crate::rule::Rule>
     }
 }
 
-/// What the report is about: the mission's alarm, or the monitoring rules judged.
+/// What the report is about, with the controls: the mission's alarm, another rule's, or
+/// the monitoring rules judged (each rule's line then names its controls).
 pub(crate) fn heading<'a>(rules: impl Iterator<Item = &'a crate::rule::Rule>) -> String {
     let rules: Vec<&crate::rule::Rule> = rules.collect();
     match &rules[..] {
-        [one] if one.id != crate::rule::DEFAULT_RULE => format!("{} alarm", one.title),
-        [] | [_] => "IAM policy change alarm".into(),
+        [] => format!(
+            "IAM policy change alarm ({})",
+            crate::rule::default_rule().controls_summary
+        ),
+        [one] if one.id == crate::rule::DEFAULT_RULE => format!("IAM policy change alarm ({})", one.controls_summary),
+        [one] => format!("{} alarm ({})", one.title, one.controls_summary),
         several => format!("CIS monitoring alarms ({} rules)", several.len()),
     }
 }

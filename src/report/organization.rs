@@ -99,7 +99,7 @@ impl OrganizationReport {
                 counts["PASS"],
                 accounts.len(),
                 match &context.rules[..] {
-                    [one] => one.title.clone(),
+                    [one] => one.in_sentence(),
                     several => format!("every one of the {} rules", several.len()),
                 },
                 counts["FAIL"],
@@ -153,9 +153,8 @@ impl OrganizationReport {
     /// One line per account, failing first.
     pub fn text(&self) -> String {
         let mut out = format!(
-            "{} ({}): {}\nOrganization {} (management account {}), audited from {} at {} ({}{})\n{}\n",
+            "{}: {}\nOrganization {} (management account {}), audited from {} at {} ({}{})\n{}\n",
             self.heading,
-            self.controls,
             self.status_word(),
             self.organization.id,
             self.organization.management_account,

@@ -230,6 +230,18 @@ impl std::fmt::Debug for Rule {
 }
 
 impl Rule {
+    /// The title as it reads inside a sentence: a first word that is not an acronym or a
+    /// name (IAM, AWS, CloudTrail) loses its capital ("no trail alarms on root user calls").
+    pub fn in_sentence(&self) -> String {
+        let first = self.title.split(' ').next().unwrap_or_default();
+        let common = first.chars().skip(1).all(|c| c.is_ascii_lowercase() || c == '-');
+        let mut chars = self.title.chars();
+        match (common, chars.next()) {
+            (true, Some(c)) => c.to_lowercase().chain(chars).collect(),
+            _ => self.title.clone(),
+        }
+    }
+
     /// The case labels, in the data's order.
     pub fn events(&'static self) -> Vec<&'static str> {
         self.cases.iter().map(|c| c.event.as_str()).collect()

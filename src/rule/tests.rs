@@ -193,6 +193,15 @@ fn the_iam_canonical_pattern_names_each_event_once() {
 }
 
 #[test]
+fn titles_read_inside_a_sentence() {
+    let title = |id| by_id(id).unwrap().in_sentence();
+    assert_eq!(title("root-usage"), "root user calls");
+    assert_eq!(title("iam-policy-changes"), "IAM policy changes");
+    assert_eq!(title("cloudtrail-changes"), "CloudTrail configuration changes");
+    assert_eq!(title("console-signin-without-mfa"), "console sign-ins without MFA");
+}
+
+#[test]
 fn misspelling_touches_whole_names_only() {
     assert_eq!(
         misspelled(

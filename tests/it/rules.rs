@@ -29,7 +29,9 @@ async fn seed_rule(account: &Account, rule: &Rule, pattern: &str, topic: &str) {
     account
         .metric_filter(REGION, LOG_GROUP, &rule.filter.name, pattern, namespace, metric)
         .await;
-    account.alarm(REGION, &rule.alarm.name, namespace, metric, true, topic).await;
+    account
+        .alarm(REGION, &rule.alarm.name, namespace, metric, true, topic)
+        .await;
 }
 
 #[tokio::test]
@@ -45,10 +47,16 @@ async fn every_rules_canonical_chain_passes_its_rule() {
     assert_eq!(judged.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(), ids);
     assert!(judged.iter().all(|(_, s)| s == "PASS"), "{judged:?}\n{report:#}");
     assert_eq!((code, report["status"].as_str()), (0, Some("PASS")));
-    assert_eq!(report["rules"][3]["controls"][1]["id"], "4.4", "each rule carries its controls");
+    assert_eq!(
+        report["rules"][3]["controls"][1]["id"], "4.4",
+        "each rule carries its controls"
+    );
     // The default RULES is the mission's rule alone, and the report says so too.
     let (code, report) = account.run(&["audit", "--format", "json"], &[]);
-    assert_eq!((code, statuses(&report)), (0, vec![("iam-policy-changes".into(), "PASS".into())]));
+    assert_eq!(
+        (code, statuses(&report)),
+        (0, vec![("iam-policy-changes".into(), "PASS".into())])
+    );
 }
 
 /// A chain that misses one event of its rule, or is narrowed by a condition, fails that
@@ -57,12 +65,18 @@ async fn every_rules_canonical_chain_passes_its_rule() {
 async fn a_pattern_missing_an_event_or_narrowed_fails_its_own_rule_only() {
     let account = Account::new().await;
     let seeded = account.seed(&Chain::remediable()).await;
-    let broken: [(&str, fn(&str) -> String); 3] = [
+    type Breaks = (&'static str, fn(&str) -> String);
+    let broken: [Breaks; 3] = [
         ("vpc-changes", |p| p.replace("= CreateVpc)", "= CreateVpcX)")),
         ("root-usage", |p| {
-            format!("{{ ({}) && ($.sourceIPAddress != \"10.1.2.3\") }}", p.trim().trim_matches(['{', '}']))
+            format!(
+                "{{ ({}) && ($.sourceIPAddress != \"10.1.2.3\") }}",
+                p.trim().trim_matches(['{', '}'])
+            )
         }),
-        ("unauthorized-api-calls", |p| p.replace("\"*UnauthorizedOperation\"", "\"UnauthorizedOperation\"")),
+        ("unauthorized-api-calls", |p| {
+            p.replace("\"*UnauthorizedOperation\"", "\"UnauthorizedOperation\"")
+        }),
     ];
     for rule in rule::all() {
         let pattern = match broken.iter().find(|(id, _)| *id == rule.id) {
@@ -85,14 +99,25 @@ async fn a_pattern_missing_an_event_or_narrowed_fails_its_own_rule_only() {
     assert_eq!(failing, expected, "{report:#}");
     assert_eq!((code, report["status"].as_str()), (1, Some("FAIL")));
     assert!(
-        report["summary"].as_str().unwrap().starts_with("15 rules: 12 PASS, 3 FAIL, 0 ERROR"),
+        report["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("15 rules: 12 PASS, 3 FAIL, 0 ERROR"),
         "{}",
         report["summary"]
     );
-    let vpc = &report["rules"].as_array().unwrap().iter().find(|r| r["id"] == "vpc-changes").unwrap()["trails"][0];
+    let vpc = &report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "vpc-changes")
+        .unwrap()["trails"][0];
     assert_eq!(vpc["links"]["metric_filter"]["status"], "FAIL");
     assert!(
-        vpc["links"]["metric_filter"]["detail"].as_str().unwrap().contains("misses 1 of 11 VPC events (CreateVpc)"),
+        vpc["links"]["metric_filter"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("misses 1 of 11 VPC events (CreateVpc)"),
         "{vpc:#}"
     );
 }
@@ -111,7 +136,12 @@ async fn remediating_every_rule_from_a_bare_trail_reaches_pass_and_a_second_run_
 
     // One filter and one alarm per rule, each with the rule's names and pattern.
     let logs = aws_sdk_cloudwatchlogs::Client::new(&account.region(REGION));
-    let filters = logs.describe_metric_filters().log_group_name(LOG_GROUP).send().await.unwrap();
+    let filters = logs
+        .describe_metric_filters()
+        .log_group_name(LOG_GROUP)
+        .send()
+        .await
+        .unwrap();
     let cloudwatch = aws_sdk_cloudwatch::Client::new(&account.region(REGION));
     let alarms = cloudwatch.describe_alarms().send().await.unwrap();
     for rule in rule::all() {
@@ -121,14 +151,24 @@ async fn remediating_every_rule_from_a_bare_trail_reaches_pass_and_a_second_run_
             .filter(|f| f.filter_name() == Some(rule.filter.name.as_str()))
             .collect();
         assert_eq!(named.len(), 1, "{}", rule.id);
-        assert_eq!(named[0].filter_pattern(), Some(rule.canonical_pattern.as_str()), "{}", rule.id);
+        assert_eq!(
+            named[0].filter_pattern(),
+            Some(rule.canonical_pattern.as_str()),
+            "{}",
+            rule.id
+        );
         let alarm: Vec<_> = alarms
             .metric_alarms()
             .iter()
             .filter(|a| a.alarm_name() == Some(rule.alarm.name.as_str()))
             .collect();
         assert_eq!(alarm.len(), 1, "{}", rule.id);
-        assert_eq!(alarm[0].metric_name(), Some(rule.filter.metric_name.as_str()), "{}", rule.id);
+        assert_eq!(
+            alarm[0].metric_name(),
+            Some(rule.filter.metric_name.as_str()),
+            "{}",
+            rule.id
+        );
         assert_eq!(alarm[0].alarm_description(), Some(rule.alarm.description.as_str()));
     }
     assert_eq!(filters.metric_filters().len(), rule::all().len());
@@ -141,10 +181,16 @@ async fn remediating_every_rule_from_a_bare_trail_reaches_pass_and_a_second_run_
 #[tokio::test]
 async fn an_unknown_rule_is_refused_with_the_known_ones() {
     let account = Account::new().await;
-    let output = account.command(&["audit", "--rules", "iam-policy-changes,nope"]).output().unwrap();
+    let output = account
+        .command(&["audit", "--rules", "iam-policy-changes,nope"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("\"nope\" is not a rule; the rules are unauthorized-api-calls,"), "{stderr}");
+    assert!(
+        stderr.contains("\"nope\" is not a rule; the rules are unauthorized-api-calls,"),
+        "{stderr}"
+    );
     let output = account.command(&["audit"]).env("RULES", "all,nope").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
