@@ -176,10 +176,21 @@ impl Report {
             let passing = self.rules.iter().filter(|r| r.status == Status::Pass).count();
             about.push_str(&match passing == self.rules.len() {
                 true => format!(", all {} rules", self.rules.len()),
-                false => format!(", {} of {} rules", self.rules.len() - passing, self.rules.len()),
+                false => format!(
+                    ", {} of {} rules not PASS",
+                    self.rules.len() - passing,
+                    self.rules.len()
+                ),
             });
         }
-        sns_subject(self.status_word(), self.trigger.as_ref(), &self.tamper_windows, &about)
+        let what = label(self.rules.iter().map(|r| r.rule));
+        sns_subject(
+            self.status_word(),
+            self.trigger.as_ref(),
+            &self.tamper_windows,
+            &what,
+            &about,
+        )
     }
 
     pub fn text(&self) -> String {
@@ -374,18 +385,26 @@ pub(crate) fn controls_of<'a>(rules: impl Iterator<Item = &'a crate::rule::Rule>
     }
 }
 
-/// What the report is about, with the controls: the mission's alarm, another rule's, or
-/// the monitoring rules judged (each rule's line then names its controls).
-pub(crate) fn heading<'a>(rules: impl Iterator<Item = &'a crate::rule::Rule>) -> String {
+/// What the report is about: the mission's alarm, another rule's, or the monitoring
+/// rules judged.
+pub(crate) fn label<'a>(rules: impl Iterator<Item = &'a crate::rule::Rule>) -> String {
     let rules: Vec<&crate::rule::Rule> = rules.collect();
     match &rules[..] {
-        [] => format!(
-            "IAM policy change alarm ({})",
-            crate::rule::default_rule().controls_summary
-        ),
-        [one] if one.id == crate::rule::DEFAULT_RULE => format!("IAM policy change alarm ({})", one.controls_summary),
-        [one] => format!("{} alarm ({})", one.title, one.controls_summary),
-        several => format!("CIS monitoring alarms ({} rules)", several.len()),
+        [one] if one.id != crate::rule::DEFAULT_RULE => format!("{} alarm", one.title),
+        [] | [_] => "IAM policy change alarm".into(),
+        _ => "CIS monitoring alarms".into(),
+    }
+}
+
+/// The label with the controls: one rule's, or how many rules (each rule's line in the
+/// text then names its controls).
+pub(crate) fn heading<'a>(rules: impl Iterator<Item = &'a crate::rule::Rule>) -> String {
+    let rules: Vec<&crate::rule::Rule> = rules.collect();
+    let label = label(rules.iter().copied());
+    match &rules[..] {
+        [] => format!("{label} ({})", crate::rule::default_rule().controls_summary),
+        [one] => format!("{label} ({})", one.controls_summary),
+        several => format!("{label} ({} rules)", several.len()),
     }
 }
 
@@ -478,11 +497,12 @@ fn sns_subject(
     status: &str,
     trigger: Option<&TriggerSection>,
     windows: &[crate::tamper::Window],
+    what: &str,
     about: &str,
 ) -> String {
     let subject = match trigger {
         Some(trigger) => trigger::subject(status, trigger, windows),
-        None => format!("{status}: IAM policy change alarm, {about}"),
+        None => format!("{status}: {what}, {about}"),
     };
     sns_subject_text(&subject)
 }
@@ -585,18 +605,31 @@ impl RunReport {
     }
 
     /// Each account's status word: the audited account, or every reported account of the
-    /// organization.
+    /// organization. With several rules, each rule's too (`FAIL root-usage=FAIL ...`), so
+    /// a rule that breaks while another already fails is news.
     pub fn statuses(&self) -> std::collections::BTreeMap<String, String> {
+        let word = |status: Status, rules: &mut dyn Iterator<Item = (&str, Status)>| {
+            let each: Vec<String> = rules.map(|(id, s)| format!("{id}={}", status_word(s))).collect();
+            match each.len() {
+                0 | 1 => status_word(status).to_string(),
+                _ => format!("{} {}", status_word(status), each.join(" ")),
+            }
+        };
         match self {
             RunReport::Account(r) => [(
                 r.account.clone().unwrap_or_else(|| "unknown".into()),
-                r.status_word().to_string(),
+                word(r.status, &mut r.rules.iter().map(|x| (x.id, x.status))),
             )]
             .into(),
             RunReport::Organization(r) => r
                 .accounts
                 .iter()
-                .map(|a| (a.account.clone(), status_word(a.status).to_string()))
+                .map(|a| {
+                    (
+                        a.account.clone(),
+                        word(a.status, &mut a.rules.iter().map(|x| (x.id, x.status))),
+                    )
+                })
                 .collect(),
         }
     }
@@ -649,6 +682,41 @@ mod tests {
         let text = Report::new(findings, Mode::Audit, false, "t".into()).text();
         assert!(!text.lines().any(|l| l.starts_with("[PASS]")), "{text}");
         assert!(text.contains(r#"f\u{d}\u{a}[PASS] all good"#), "{text}");
+    }
+
+    /// With several rules, the remembered status names each rule's: a second rule that
+    /// breaks while the first already fails is news (NOTIFY=on-change), and the subject
+    /// counts the failing rules.
+    #[test]
+    fn with_several_rules_each_rules_status_is_remembered_and_counted() {
+        let report = |second: Status| {
+            let rule = |id: &str, status| {
+                crate::check::RuleFindings::new(crate::rule::by_id(id).unwrap(), status, "s".into(), Vec::new())
+            };
+            let findings = Findings {
+                account: Some("111111111111".into()),
+                region: "us-east-1".into(),
+                status: Status::Fail,
+                summary: "s".into(),
+                trails: Vec::new(),
+                errors: Vec::new(),
+                rules: vec![rule("root-usage", Status::Fail), rule("vpc-changes", second)],
+            };
+            RunReport::Account(Box::new(Report::new(findings, Mode::Audit, false, "t".into())))
+        };
+        let (before, after) = (report(Status::Pass), report(Status::Fail));
+        assert_eq!(
+            before.statuses()["111111111111"],
+            "FAIL root-usage=FAIL vpc-changes=PASS"
+        );
+        assert_ne!(before.statuses(), after.statuses());
+        let RunReport::Account(after) = after else {
+            unreachable!()
+        };
+        assert_eq!(
+            after.subject(),
+            "FAIL: CIS monitoring alarms, account 111111111111 (us-east-1), 2 of 2 rules not PASS"
+        );
     }
 
     /// A remediation section too big for SNS: the message keeps each list's summaries

@@ -26,6 +26,9 @@ pub struct OrganizationReport {
     /// What the text's first line says the report is about.
     #[serde(skip)]
     pub heading: String,
+    /// What the SNS subject says the report is about.
+    #[serde(skip)]
+    pub label: String,
     pub summary: String,
     /// The changes (tamper events) that started this run.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,6 +120,7 @@ impl OrganizationReport {
             dry_run: context.dry_run,
             controls: super::controls_of(context.rules.iter().copied()),
             heading: super::heading(context.rules.iter().copied()),
+            label: super::label(context.rules.iter().copied()),
             summary,
             trigger: None,
             tamper_windows: Vec::new(),
@@ -147,7 +151,13 @@ impl OrganizationReport {
             format!("{} of {total} accounts", total - passing)
         };
         let about = format!("{which} ({})", self.organization.id);
-        super::sns_subject(self.status_word(), self.trigger.as_ref(), &self.tamper_windows, &about)
+        super::sns_subject(
+            self.status_word(),
+            self.trigger.as_ref(),
+            &self.tamper_windows,
+            &self.label,
+            &about,
+        )
     }
 
     /// One line per account, failing first.

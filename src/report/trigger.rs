@@ -56,11 +56,11 @@ impl TriggerSection {
             ));
             match &w.restored_by {
                 Some(by) => out.push_str(&format!(
-                    ", and restored by {} at {}: IAM policy changes in between told nobody.",
+                    ", and restored by {} at {}: what it watches told nobody in between.",
                     Shown(by),
                     Shown(w.restored_at.as_deref().unwrap_or("an unknown time"))
                 )),
-                None => out.push_str(": IAM policy changes since then told nobody until it was repaired."),
+                None => out.push_str(": what it watches told nobody from then until it was repaired."),
             }
         }
         out.push_str("\nAudited after:\n");
