@@ -291,6 +291,10 @@ def render(r: dict, steps: list[tuple[str, float]], total_s: float | None) -> tu
         w(VERDICT_NOTES)
         w("")
 
+    every = r.get("rules_all")
+    if every:
+        L.extend(rules_all_section(every, r.get("audit", {}), rt.get("compliant", {}), rem, cmds.get("rules_all", "")))
+
     org = r.get("organization")
     if org:
         L.extend(organization_section(org, cmds.get("organization", "")))
@@ -409,6 +413,37 @@ def organization_section(org: dict, command: str) -> list[str]:
     out += [
         "",
         f"Calls by operation: {', '.join(f'{k} {v}' for k, v in org['by_op'].items())}.",
+        "",
+    ]
+    return out
+
+
+def rules_all_section(every: dict, audit: dict, one_rt: dict, one_rem: dict, command: str) -> list[str]:
+    """## 5b. Every rule of the CIS monitoring section (RULES=all), beside the one rule."""
+    a, rem, rt = every["audit"], every["remediate"], every["audit"]["roundtrips"]
+    row = lambda label, one, all_: f"| {label} | {one} | {all_} |"  # noqa: E731
+    med = lambda d: f"{d['median']:.1f} ms" if d else "n/a"  # noqa: E731
+    mb = lambda d: f"{d['max'] / 1000:.1f} MB" if d else "n/a"  # noqa: E731
+    out = [
+        "## 5b. Every rule (`RULES=all`)",
+        "",
+        f"The compliant account with each of the {a['rules']} rules' canonical filter and Sum >= 1 alarm on one topic, audited",
+        "with `--rules all`, beside the one-rule audit of sections 1 and 3; and remediation of every rule from a bare trail",
+        "(a filter and an alarm each) beside the one rule's. Command: " + command + ".",
+        "",
+        "| | `iam-policy-changes` | all rules |",
+        "| --- | --- | --- |",
+        row("audit: calls", one_rt.get("calls", "n/a"), rt["calls"]),
+        row("audit: dependent round trips (chain)", one_rt.get("chain", "n/a"), rt["chain"]),
+        row("audit: wall (median)", med(audit.get("wall_ms")), med(a["wall_ms"])),
+        row("audit: peak RSS (max)", mb(audit.get("rss_kb")), mb(a["rss_kb"])),
+        row("remediation: calls", one_rem.get("calls", "n/a"), rem["calls"]),
+        row("remediation: wall (median)", med(one_rem.get("wall_ms")), med(rem["wall_ms"])),
+        row("remediation: peak RSS (max)", mb(one_rem.get("rss_kb")), mb(rem["rss_kb"])),
+        "",
+        "Calls of the audit of every rule: " + ", ".join(f"{k} x{v}" for k, v in rt["by_op"].items()) + ". The trail, its",
+        "log group's filters and the topic are read once whatever the number of rules; each rule adds the alarms of its own",
+        "covering metric.",
         "",
     ]
     return out

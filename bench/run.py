@@ -35,7 +35,7 @@ import proxy as proxylib  # noqa: E402
 import seed as seedlib  # noqa: E402
 from emulator import Emulator, clean_env  # noqa: E402
 
-STAGES = ["size", "init", "audit", "roundtrips", "remediate", "prowler", "verdicts", "scale", "organization", "org_latency", "tamper"]
+STAGES = ["size", "init", "audit", "roundtrips", "remediate", "rules_all", "prowler", "verdicts", "scale", "organization", "org_latency", "tamper"]
 LATENCY_MS = 50
 # The release build `make build` ships: aws-lc-rs, jitter entropy off (.cargo/config.toml).
 SHIPPED = "aws-lc-rs, AWS_LC_SYS_NO_JITTER_ENTROPY=1 (shipped)"
@@ -412,6 +412,59 @@ class Bench:
             "by_op": by_op,
         }
         self.results["commands"]["remediate"] = "ALARM_TOPIC_ARN=... /usr/bin/time -v iam-policy-alarm remediate --format json"
+
+    # ---- 5b. every rule of the CIS monitoring section (RULES=all) ------------------
+    def seed_every_rule(self) -> dict:
+        """remediable(), then each rule's filter (its canonical pattern) and Sum >= 1
+        alarm on the one topic: what `audit --rules all` passes on."""
+        info = self.seed.remediable()
+        rules = json.loads(subprocess.run([self.bin, "rule", "--rules", "all"], check=True, capture_output=True).stdout)
+        logs, cw = self.seed.client("logs"), self.seed.client("cloudwatch")
+        for r in rules:
+            self.seed.metric_filter(logs, seedlib.LOG_GROUP, r["filter_name"], r["canonical_pattern"], r["metric_namespace"], r["metric_name"])
+            self.seed.alarm(cw, r["alarm_name"], r["metric_namespace"], r["metric_name"], info["alarm_topic"])
+        return {"alarm_topic": info["alarm_topic"], "rules": len(rules)}
+
+    def stage_rules_all(self):
+        """The same account judged for every rule: one read of the chain whatever the
+        number of rules (calls and round trips against the one-rule audit of stage 3/4),
+        and remediation of all of them from a bare trail."""
+        args = ["audit", "--rules", "all", "--format", "json"]
+        self.seed.reset()
+        seeded = self.seed_every_rule()
+        runs = [self.ours(args) for _ in range(self.args.runs)]
+        self.check_verdict(runs[0], "PASS", "audit --rules all")
+        audit = {
+            "rules": seeded["rules"],
+            "wall_ms": summary([r["wall_ms"] for r in runs]),
+            "rss_kb": summary([r["rss_kb"] for r in runs]),
+            "roundtrips": self.roundtrip_case(args),
+        }
+        remediation = []
+        for i in range(3):
+            self.seed.reset()
+            info = self.seed.remediable()
+            extra = {"ALARM_TOPIC_ARN": info["alarm_topic"]}
+            if i == 0:
+                run, records = self.counted(["remediate", "--rules", "all", "--format", "json"], extra)
+                calls, by_op = len(records), self.by_op(records)
+            else:
+                run = self.ours(["remediate", "--rules", "all", "--format", "json"], extra)
+            self.check_verdict(run, "PASS", "remediate --rules all")
+            remediation.append(run)
+        self.results["rules_all"] = {
+            "audit": audit,
+            "remediate": {
+                "wall_ms": summary([r["wall_ms"] for r in remediation[1:]]),
+                "rss_kb": summary([r["rss_kb"] for r in remediation]),
+                "calls": calls,
+                "by_op": by_op,
+            },
+        }
+        self.results["commands"]["rules_all"] = (
+            "/usr/bin/time -v iam-policy-alarm audit --rules all --format json (each rule's canonical chain seeded); "
+            "ALARM_TOPIC_ARN=... iam-policy-alarm remediate --rules all --format json from a bare trail"
+        )
 
     # ---- 6. Prowler ----------------------------------------------------------------
     def prowler(self, endpoint_port: int, tag: str, extra: list[str] | None = None) -> dict:

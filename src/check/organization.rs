@@ -367,6 +367,65 @@ mod tests {
             .starts_with("covered by organization trail org of account 111111111111"));
     }
 
+    /// Each rule is judged on its own: the organization trail covers a member for the rule
+    /// whose chain passes, not for the one whose chain is broken.
+    #[test]
+    fn an_organization_chain_covers_a_member_rule_by_rule() {
+        let by_rule = |statuses: [(Status, LinkStatus); 2]| {
+            let rules: Vec<crate::check::RuleFindings> = ["root-usage", "vpc-changes"]
+                .iter()
+                .zip(statuses)
+                .map(|(id, (status, link))| {
+                    let trails = match link {
+                        LinkStatus::NotReached => Vec::new(),
+                        _ => vec![trail("org", true, link)],
+                    };
+                    crate::check::RuleFindings::new(
+                        crate::rule::by_id(id).unwrap(),
+                        status,
+                        format!("own {status:?}"),
+                        trails,
+                    )
+                })
+                .collect();
+            let worst = rules.iter().fold(Status::Pass, |w, r| w.worst(r.status));
+            Findings {
+                rules: rules.clone(),
+                ..findings(worst, rules[0].trails.clone())
+            }
+        };
+        let v = judge(&[
+            audit(
+                MGMT,
+                Ok(by_rule([
+                    (Status::Pass, LinkStatus::Pass),
+                    (Status::Fail, LinkStatus::Fail),
+                ])),
+            ),
+            audit(
+                A,
+                Ok(by_rule([
+                    (Status::Fail, LinkStatus::NotReached),
+                    (Status::Fail, LinkStatus::NotReached),
+                ])),
+            ),
+        ]);
+        let a = v.iter().find(|x| x.account == A).unwrap();
+        assert_eq!(a.status, Status::Fail);
+        let rule = |id: &str| a.rules.iter().find(|r| r.id == id).unwrap();
+        assert_eq!(rule("root-usage").status, Status::Pass);
+        assert_eq!(rule("root-usage").covered_by.as_ref().unwrap().account, MGMT);
+        assert_eq!(rule("vpc-changes").status, Status::Fail);
+        assert!(rule("vpc-changes").covered_by.is_none());
+        assert!(
+            a.summary
+                .starts_with("2 rules: 1 PASS, 1 FAIL, 0 ERROR; vpc-changes: organization trail org"),
+            "{}",
+            a.summary
+        );
+        assert_eq!(status_of(&v, MGMT), Status::Fail);
+    }
+
     #[test]
     fn a_broken_organization_chain_fails_every_account_without_its_own() {
         let v = judge(&[
