@@ -262,7 +262,8 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings, writ
             names: settings.names_for(found.rule),
             settings,
         };
-        let one = plan_rule(&findings.of_rule(found), &state.for_rule(found.rule), &target, writer);
+        let view = state.for_rule(found.rule);
+        let one = plan_rule(&findings.of_rule(found), &view, &target, writer, &plan.actions);
         plan.actions.extend(one.actions);
         plan.conflicts.extend(one.conflicts);
         plan.unread.extend(one.unread);
@@ -275,7 +276,9 @@ pub fn plan(findings: &Findings, state: &AccountState, settings: &Settings, writ
     plan
 }
 
-fn plan_rule(findings: &Findings, state: &AccountState, target: &Target, writer: Writer) -> Plan {
+/// One rule's plan; `earlier` is what the rules before it planned (their filters count
+/// toward a log group's limit).
+fn plan_rule(findings: &Findings, state: &AccountState, target: &Target, writer: Writer, earlier: &[Action]) -> Plan {
     let mut plan = Plan::default();
     match findings.status {
         Status::Pass => return plan,
@@ -331,7 +334,7 @@ fn plan_rule(findings: &Findings, state: &AccountState, target: &Target, writer:
         let organization = trail.is_some_and(|t| t.organization);
         let metric = match usable_metric(log_group, organization, target.rule) {
             Some(metric) => metric,
-            None => match plan_filter(&group, filters, target, &mut plan) {
+            None => match plan_filter(&group, filters, target, earlier, &mut plan) {
                 Some(metric) => metric,
                 None => continue,
             },
@@ -415,6 +418,7 @@ fn plan_filter(
     group: &LogGroupArn,
     filters: &[MetricFilter],
     target: &Target,
+    earlier: &[Action],
     plan: &mut Plan,
 ) -> Option<(String, String)> {
     let wanted = wanted_filter(group, target);
@@ -434,11 +438,20 @@ fn plan_filter(
         });
         return None;
     }
-    if filters.len() >= FILTERS_PER_LOG_GROUP {
+    let planned = earlier
+        .iter()
+        .filter(|a| matches!(a, Action::PutMetricFilter(r) if r.group == *group))
+        .count();
+    if filters.len() + planned >= FILTERS_PER_LOG_GROUP {
         plan.refused.push(format!(
-            "log group {} already has {} metric filters, the CloudWatch Logs limit per log group: remove an unused one or extend an existing filter",
+            "log group {} already has {} metric filters{}, the CloudWatch Logs limit per log group: no filter for {}; remove an unused one or extend an existing filter",
             group.name,
-            filters.len()
+            filters.len(),
+            match planned {
+                0 => String::new(),
+                n => format!(" and {n} more planned for other rules"),
+            },
+            target.rule.id
         ));
         return None;
     }
@@ -648,7 +661,7 @@ mod tests {
             .map(|i| MetricFilter::new(format!("app-{i}"), format!("{{ $.code = {i} }}"), Vec::new()))
             .collect();
         let mut plan = Plan::default();
-        assert!(plan_filter(&group, &filters, &target(&Settings::default()), &mut plan).is_none());
+        assert!(plan_filter(&group, &filters, &target(&Settings::default()), &[], &mut plan).is_none());
         assert!(plan.actions.is_empty());
         assert!(
             plan.refused[0].contains("already has 100 metric filters, the CloudWatch Logs limit per log group"),
@@ -656,8 +669,24 @@ mod tests {
             plan.refused
         );
         let mut plan = Plan::default();
-        assert!(plan_filter(&group, &filters[1..], &target(&Settings::default()), &mut plan).is_some());
+        assert!(plan_filter(&group, &filters[1..], &target(&Settings::default()), &[], &mut plan).is_some());
         assert_eq!(plan.actions.len(), 1);
+        // Another rule's filter planned on the same group takes the last place.
+        let earlier = plan.actions.clone();
+        let mut plan = Plan::default();
+        assert!(plan_filter(
+            &group,
+            &filters[1..],
+            &target(&Settings::default()),
+            &earlier,
+            &mut plan
+        )
+        .is_none());
+        assert!(
+            plan.refused[0].contains("99 metric filters and 1 more planned for other rules"),
+            "{:?}",
+            plan.refused
+        );
     }
 
     // What remediation writes is what the audit then proves: the wanted alarm on the

@@ -514,10 +514,15 @@ impl MetricFilter {
     /// Evaluates the pattern for each of `rules`, once (collect does, as it reads the
     /// filter), and views it as the first.
     pub fn judge(&mut self, rules: &[&'static Rule]) {
+        let mission = crate::rule::default_rule();
         self.judged = rules
             .iter()
             .map(|rule| {
-                let (coverage, transformer) = self.evaluate(rule);
+                // `new` (or `on_transformed`) evaluated the mission's rule already.
+                let (coverage, transformer) = match *rule == mission {
+                    true => (self.coverage.clone(), self.transformer.clone()),
+                    false => self.evaluate(rule),
+                };
                 (rule.id.as_str(), coverage, transformer)
             })
             .collect();

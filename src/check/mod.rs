@@ -225,39 +225,59 @@ impl LinkFinding {
 /// Judges each of `rules` (with the names its fixes advise) on the one state read for
 /// all of them.
 pub fn check(state: &AccountState, rules: &[(&'static Rule, Names)]) -> Findings {
+    // Every face refuses an empty list of rules; were one to come, judge the mission's.
+    let mission = [(crate::rule::default_rule(), Names::default())];
+    let rules = if rules.is_empty() { &mission[..] } else { rules };
     let judged: Vec<(Findings, &'static Rule)> = rules
         .iter()
         .map(|(rule, names)| (check_rule(&state.for_rule(rule), names, rule), *rule))
         .collect();
     let status = judged.iter().fold(Status::Pass, |worst, (f, _)| worst.worst(f.status));
-    let summary = match &judged[..] {
-        [(only, _)] => only.summary.clone(),
-        _ => {
-            let count = |s: Status| judged.iter().filter(|(f, _)| f.status == s).count();
-            let first_bad = judged
-                .iter()
-                .find(|(f, _)| f.status == status && status != Status::Pass);
-            format!(
-                "{} rules: {} PASS, {} FAIL, {} ERROR{}",
-                judged.len(),
-                count(Status::Pass),
-                count(Status::Fail),
-                count(Status::Error),
-                first_bad.map_or(String::new(), |(f, rule)| format!("; {}: {}", rule.id, f.summary))
-            )
-        }
-    };
+    let verdicts: Vec<(&str, Status, &str)> = judged
+        .iter()
+        .map(|(f, rule)| (rule.id.as_str(), f.status, f.summary.as_str()))
+        .collect();
+    let summary = rules_summary(&verdicts);
     let rules_found: Vec<RuleFindings> = judged
         .iter()
         .map(|(f, rule)| RuleFindings::new(rule, f.status, f.summary.clone(), f.trails.clone()))
         .collect();
-    let (first, _) = judged.into_iter().next().expect("at least one rule is judged");
+    // The account's own fields (its id, region, failed reads) are alike in every rule's.
+    let (account, region, errors) = judged
+        .into_iter()
+        .next()
+        .map(|(f, _)| (f.account, f.region, f.errors))
+        .unwrap_or_default();
+    let trails = rules_found.first().map(|r| r.trails.clone()).unwrap_or_default();
     Findings {
+        account,
+        region,
         status,
         summary,
+        trails,
+        errors,
         rules: rules_found,
-        ..first
     }
+}
+
+/// The summary of several rules' verdicts, (id, status, summary) each: one rule's own
+/// summary; several, counted, with the first of the worst status named
+/// ("15 rules: 12 PASS, 3 FAIL, 0 ERROR; vpc-changes: ...").
+pub fn rules_summary(verdicts: &[(&str, Status, &str)]) -> String {
+    if let [(_, _, only)] = verdicts {
+        return only.to_string();
+    }
+    let worst = verdicts.iter().fold(Status::Pass, |w, (_, s, _)| w.worst(*s));
+    let count = |s: Status| verdicts.iter().filter(|(_, x, _)| *x == s).count();
+    let first_bad = verdicts.iter().find(|(_, s, _)| *s == worst && worst != Status::Pass);
+    format!(
+        "{} rules: {} PASS, {} FAIL, {} ERROR{}",
+        verdicts.len(),
+        count(Status::Pass),
+        count(Status::Fail),
+        count(Status::Error),
+        first_bad.map_or(String::new(), |(id, _, summary)| format!("; {id}: {summary}"))
+    )
 }
 
 /// One rule's chains, on the state as that rule sees it.

@@ -128,20 +128,9 @@ pub fn judge(audits: &[AccountAudit]) -> Vec<AccountVerdict> {
                     })
                     .collect();
                 combined.status = mine.iter().fold(Status::Pass, |w, (x, _)| w.worst(x.status));
-                if mine.len() > 1 {
-                    let count = |s: Status| mine.iter().filter(|(x, _)| x.status == s).count();
-                    let first_bad = mine
-                        .iter()
-                        .find(|(x, _)| x.status == combined.status && x.status != Status::Pass);
-                    combined.summary = format!(
-                        "{} rules: {} PASS, {} FAIL, {} ERROR{}",
-                        mine.len(),
-                        count(Status::Pass),
-                        count(Status::Fail),
-                        count(Status::Error),
-                        first_bad.map_or(String::new(), |(x, r)| format!("; {}: {}", r.id, x.summary))
-                    );
-                }
+                let verdicts: Vec<(&str, Status, &str)> =
+                    mine.iter().map(|(x, r)| (r.id, x.status, x.summary.as_str())).collect();
+                combined.summary = crate::check::rules_summary(&verdicts);
             }
             combined
         })
