@@ -286,6 +286,12 @@ fn to_sdk(f: &AsffFinding) -> aws_sdk_securityhub::types::AwsSecurityFinding {
         .created_at(&f.created_at)
         .updated_at(&f.updated_at)
         .record_state(aws_sdk_securityhub::types::RecordState::Active)
+        .set_product_fields(Some(
+            f.product_fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        ))
         .build()
 }
 

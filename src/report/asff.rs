@@ -36,6 +36,9 @@ pub struct AsffFinding {
     pub updated_at: String,
     pub record_state: &'static str,
     pub region: String,
+    /// (name, value): the rule's id, and Security Hub's control id where it has one, so
+    /// a finding can be found by either.
+    pub product_fields: Vec<(&'static str, String)>,
 }
 
 /// The mission's rule's generator and finding Id keep the names they had before there
@@ -150,6 +153,9 @@ pub fn finding(
         updated_at: time.to_string(),
         record_state: "ACTIVE",
         region: region.to_string(),
+        product_fields: std::iter::once(("iam-policy-alarm/RuleId", rule.id.clone()))
+            .chain(rule.security_hub_control.clone().map(|c| ("ControlId", c)))
+            .collect(),
     }
 }
 
@@ -273,6 +279,43 @@ mod tests {
             ("2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z")
         );
         assert!(again.status_reasons.is_empty());
+    }
+
+    /// Each rule is a finding of its own: its Id, its controls, its Security Hub control;
+    /// the mission's keeps the Id it had before there were other rules.
+    #[test]
+    fn one_finding_per_rule_with_the_rules_own_controls() {
+        let root = crate::rule::by_id("root-usage").unwrap();
+        let f = finding(root, "111111111111", "us-east-1", Status::Fail, "s", &[], "t", None);
+        assert_eq!(
+            f.id,
+            "arn:aws:securityhub:us-east-1:111111111111:iam-policy-alarm/root-usage-alarm"
+        );
+        assert!(f
+            .related_requirements
+            .contains(&"AWS Security Hub CloudWatch.1".to_string()));
+        assert!(f
+            .related_requirements
+            .contains(&"CIS AWS Foundations Benchmark 1.4.0 to 5.0.0/4.3".to_string()));
+        assert!(f
+            .title
+            .starts_with("Root user calls are alarmed (CIS AWS Foundations 4.3"));
+        assert!(
+            f.recommendation_url.ends_with("#cloudwatch-1"),
+            "{}",
+            f.recommendation_url
+        );
+        assert!(f.product_fields.contains(&("ControlId", "CloudWatch.1".to_string())));
+        assert_eq!(
+            finding_id("us-east-1", "111111111111", crate::rule::default_rule()),
+            "arn:aws:securityhub:us-east-1:111111111111:iam-policy-alarm/cis-4.4-iam-policy-changes-alarm"
+        );
+        let org = crate::rule::by_id("organizations-changes").unwrap();
+        let f = finding(org, "111111111111", "us-east-1", Status::Pass, "s", &[], "t", None);
+        assert_eq!(
+            f.product_fields,
+            [("iam-policy-alarm/RuleId", "organizations-changes".to_string())]
+        );
     }
 
     #[test]
