@@ -42,6 +42,13 @@ def check_story(story, report):
     elif story == "pass":
         if status != "PASS":
             wrong.append(f"status {status}, expected PASS")
+    elif story == "rules":
+        # Every rule judged on the one account: only the mission's rule has a chain.
+        rules = {r["id"]: r["status"] for r in report.get("rules", [])}
+        others = {i: s for i, s in rules.items() if i != "iam-policy-changes"}
+        if status != "FAIL" or len(rules) != 15 or rules.get("iam-policy-changes") != "PASS" \
+                or set(others.values()) != {"FAIL"}:
+            wrong.append(f"status {status} with rules {rules}; expected FAIL, 15 rules, iam-policy-changes PASS, the others FAIL")
     elif story == "organization-pass":
         accounts = report.get("accounts", [])
         not_pass = [f"{a['account']} {a['status']}" for a in accounts if a["status"] != "PASS"]
@@ -81,7 +88,11 @@ def show_report(report):
         else:
             print(f"  after: {change['event_name']} ({change['event_source']}) at {change['event_time']}, "
                   f"claimed by {change['claimed_actor']['arn']}, {confirmation['status']}: {confirmation['why'][:160]}")
-    for trail in report.get("trails", []):
+    rules = report.get("rules", [])
+    if len(rules) > 1:
+        for rule in rules:
+            print(f"    [{rule['status']}] {rule['id']}: {rule['summary'][:140]}")
+    for trail in report.get("trails", []) if len(rules) <= 1 else []:
         print(f"  trail {trail['name']} ({trail['home_region']}): {trail['status']}")
         for name in ("trail", "metric_filter", "alarm", "notification"):
             link = trail["links"][name]
