@@ -114,7 +114,7 @@ pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
 
     // The named alarms depend only on the log groups' regions: read beside the rest of
     // the chain, so remediation adds no dependent phase before its plan.
-    let named_regions: BTreeSet<(String, String)> = state
+    let lookups: BTreeSet<(String, String)> = state
         .log_groups
         .values()
         .filter(|g| g.exists == Ok(true))
@@ -125,7 +125,7 @@ pub async fn collect(clients: &Clients, reads: Reads<'_>) -> AccountState {
                 .map(|name| (g.arn.region.clone(), name.clone()))
         })
         .collect();
-    let named = alarms_named(clients, named_regions);
+    let named = alarms_named(clients, lookups);
     let chain = alarm_chain(clients, &state.log_groups, reads.rules, reads.fires);
     let (alarm_reads, named) = tokio::join!(chain, named);
     state.alarms = alarm_reads.alarms;
