@@ -50,19 +50,13 @@ pub struct AccountVerdict {
 }
 
 /// One rule's verdict for one account of the organization: its own chains, or an
-/// organization trail's chain for that rule.
+/// organization trail's chain for that rule (`covered_by`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleVerdict {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub controls: &'static [crate::rule::Control],
-    #[serde(skip)]
-    pub rule: &'static crate::rule::Rule,
-    pub status: Status,
-    pub summary: String,
+    #[serde(flatten)]
+    pub verdict: crate::check::RuleFindings,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub covered_by: Option<CoveredBy>,
-    pub trails: Vec<TrailFinding>,
 }
 
 /// An organization trail and whether its chain, judged in its owner account, holds.
@@ -117,14 +111,8 @@ pub fn judge(audits: &[AccountAudit]) -> Vec<AccountVerdict> {
                 combined.rules = mine
                     .iter()
                     .map(|(x, r)| RuleVerdict {
-                        id: r.id,
-                        title: r.title,
-                        controls: r.controls,
-                        rule: r.rule,
-                        status: x.status,
-                        summary: x.summary.clone(),
+                        verdict: crate::check::RuleFindings::new(r.rule, x.status, x.summary.clone(), x.trails.clone()),
                         covered_by: x.covered_by.clone(),
-                        trails: x.trails.clone(),
                     })
                     .collect();
                 combined.status = mine.iter().fold(Status::Pass, |w, (x, _)| w.worst(x.status));
@@ -401,11 +389,18 @@ mod tests {
         ]);
         let a = v.iter().find(|x| x.account == A).unwrap();
         assert_eq!(a.status, Status::Fail);
-        let rule = |id: &str| a.rules.iter().find(|r| r.id == id).unwrap();
-        assert_eq!(rule("root-usage").status, Status::Pass);
+        let rule = |id: &str| a.rules.iter().find(|r| r.verdict.id == id).unwrap();
+        assert_eq!(rule("root-usage").verdict.status, Status::Pass);
         assert_eq!(rule("root-usage").covered_by.as_ref().unwrap().account, MGMT);
-        assert_eq!(rule("vpc-changes").status, Status::Fail);
+        assert_eq!(rule("vpc-changes").verdict.status, Status::Fail);
         assert!(rule("vpc-changes").covered_by.is_none());
+        // The report shows a rule's verdict and what covers it side by side.
+        let shown = serde_json::to_value(rule("root-usage")).unwrap();
+        assert_eq!(
+            (shown["id"].as_str(), shown["status"].as_str()),
+            (Some("root-usage"), Some("PASS"))
+        );
+        assert_eq!(shown["covered_by"]["account"], MGMT);
         assert!(
             a.summary
                 .starts_with("2 rules: 1 PASS, 1 FAIL, 0 ERROR; vpc-changes: organization trail org"),

@@ -17,7 +17,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::app::App;
 use crate::arn::partition_of;
 use crate::aws::{aws_error, AwsError, Clients};
-use crate::check::{Status, TrailFinding};
+use crate::check::{RuleFindings, Status, TrailFinding};
 use crate::report::asff::{batches, finding, finding_id, AsffFinding};
 use crate::report::overridden::{self, FindingOverride, Stored};
 use crate::report::{described, RunReport};
@@ -37,6 +37,22 @@ struct Verdict<'a> {
     status: Status,
     summary: String,
     trails: &'a [TrailFinding],
+}
+
+/// The account's verdicts, each summary saying what started the run.
+fn verdicts<'a>(
+    rules: impl Iterator<Item = &'a RuleFindings>,
+    trigger: Option<&crate::report::TriggerSection>,
+    account: &str,
+) -> Vec<Verdict<'a>> {
+    rules
+        .map(|x| Verdict {
+            rule: x.rule,
+            status: x.status,
+            summary: described(&x.summary, trigger, account),
+            trails: &x.trails,
+        })
+        .collect()
 }
 
 pub async fn import_report(app: &App, targets: Option<&Targets>, report: &RunReport) -> Imported {
@@ -69,16 +85,7 @@ async fn import_accounts(
                     retryable: true,
                 })];
             };
-            let verdicts: Vec<Verdict> = r
-                .rules
-                .iter()
-                .map(|x| Verdict {
-                    rule: x.rule,
-                    status: x.status,
-                    summary: described(&x.summary, r.trigger.as_ref(), account),
-                    trails: &x.trails,
-                })
-                .collect();
+            let verdicts = verdicts(r.rules.iter(), r.trigger.as_ref(), account);
             vec![import_one(&app.clients, &region, account, &verdicts, &r.time).await]
         }
         RunReport::Organization(r) => {
@@ -90,16 +97,8 @@ async fn import_accounts(
                 .map(|a| {
                     let region = region.clone();
                     async move {
-                        let verdicts: Vec<Verdict> = a
-                            .rules
-                            .iter()
-                            .map(|x| Verdict {
-                                rule: x.rule,
-                                status: x.status,
-                                summary: described(&x.summary, r.trigger.as_ref(), &a.account),
-                                trails: &x.trails,
-                            })
-                            .collect();
+                        let rules = a.rules.iter().map(|x| &x.verdict);
+                        let verdicts = verdicts(rules, r.trigger.as_ref(), &a.account);
                         let clients = match targets.credentials(app, &a.account, Role::Audit).await {
                             Ok(clients) => clients,
                             Err(Unreachable::Refused { error, .. }) => return Err(error),

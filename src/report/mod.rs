@@ -627,7 +627,7 @@ impl RunReport {
                 .map(|a| {
                     (
                         a.account.clone(),
-                        word(a.status, &mut a.rules.iter().map(|x| (x.id, x.status))),
+                        word(a.status, &mut a.rules.iter().map(|x| (x.verdict.id, x.verdict.status))),
                     )
                 })
                 .collect(),

@@ -122,6 +122,7 @@ pub fn events(report: &RunReport) -> Vec<ComplianceFinding> {
                 });
                 a.rules
                     .iter()
+                    .map(|x| &x.verdict)
                     .map(|x| one(x.rule, &a.account, &r.region, x.status, &x.summary, &x.trails, &r.time))
                     .chain(unaudited)
                     .collect::<Vec<_>>()
